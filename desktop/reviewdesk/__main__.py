@@ -1,0 +1,5 @@
+import sys
+
+from reviewdesk.cli import main
+
+sys.exit(main())

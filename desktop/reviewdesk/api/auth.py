@@ -1,0 +1,127 @@
+"""Credentials: an admin's shared key, or a reviewer's Bearer JWT (read, not verified, here)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from reviewdesk.api.errors import AuthError, TokenExpiredError
+from reviewdesk.api.redact import register_secret
+
+# Claims that may name the reviewer, in the order we prefer them ("revier_id" is the
+# reference's own spelling; the others appear in its sample payload).
+REVIEWER_CLAIMS = ("revier_id", "reviewer_id", "reviewer", "sub", "user_id", "authorizedFor_id")
+
+
+class InvalidTokenError(AuthError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AdminKey:
+    key: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.key or not self.key.strip() or any(c in self.key for c in "\r\n"):
+            raise AuthError("the admin key is empty or malformed; paste the key you were given")
+        register_secret(self.key)
+
+    kind = "admin"
+
+    def headers(self) -> dict[str, str]:
+        # The reference names the header X-REVIEWER-ID in prose and X-REVIEW-ID in every sample:
+        # send both, always (shared/reference/README.md).
+        return {"X-REVIEWER-ID": self.key, "X-REVIEW-ID": self.key}
+
+    def check_usable(self, now: float | None = None) -> None:
+        return None
+
+    @property
+    def who(self) -> str:
+        return "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerToken:
+    """A reviewer's JWT. Only `exp` is required; `iat` and the id claims are used when present."""
+
+    token: str = field(repr=False)
+    expires_at: float
+    issued_at: float | None
+    reviewer: str
+    claims: dict[str, Any] = field(repr=False, compare=False)
+
+    kind = "reviewer"
+
+    @classmethod
+    def parse(cls, token: str) -> ReviewerToken:
+        token = token.strip()
+        if token.lower().startswith("bearer"):
+            token = token[6:].lstrip(":").strip()
+        if not token or any(c.isspace() for c in token):
+            raise InvalidTokenError("the reviewer token is empty or has spaces in it; paste it whole")
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
+        except jwt.PyJWTError:
+            raise InvalidTokenError(
+                "the reviewer token is not a valid JWT; ask your admin for a new one"
+            ) from None
+        exp = claims.get("exp")
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            raise InvalidTokenError("the reviewer token has no expiry (exp); ask your admin for a new one")
+        iat = claims.get("iat")
+        issued = float(iat) if isinstance(iat, int | float) and not isinstance(iat, bool) else None
+        register_secret(token)
+        return cls(
+            token=token,
+            expires_at=float(exp),
+            issued_at=issued,
+            reviewer=_reviewer_name(claims),
+            claims=claims,
+        )
+
+    def headers(self) -> dict[str, str]:
+        # The table says "Bearer: token", every sample "Bearer token": the colon form is never sent.
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def seconds_left(self, now: float | None = None) -> float:
+        return self.expires_at - (time.time() if now is None else now)
+
+    def is_expired(self, now: float | None = None) -> bool:
+        return self.seconds_left(now) <= 0
+
+    def check_usable(self, now: float | None = None) -> None:
+        if self.is_expired(now):
+            raise TokenExpiredError(
+                f"the reviewer token of {self.reviewer} has expired; sign in again with a new token"
+            )
+
+    @property
+    def who(self) -> str:
+        return self.reviewer
+
+
+def _reviewer_name(claims: dict[str, Any]) -> str:
+    for name in REVIEWER_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()[:80]
+    return "reviewer"
+
+
+Credential = AdminKey | ReviewerToken
+
+
+def format_duration(seconds: float) -> str:
+    """`1h 05m`, `4m 09s`, `expired` — for countdowns and messages."""
+    if seconds <= 0:
+        return "expired"
+    s = int(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if h:
+        return f"{h}h {m:02d}m"
+    return f"{m}m {sec:02d}s"

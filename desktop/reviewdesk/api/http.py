@@ -1,0 +1,141 @@
+"""The one httpx.AsyncClient of the app, its safe defaults, and status-to-error mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from reviewdesk.api import errors as e
+from reviewdesk.api.redact import redact
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
+MAX_REDIRECTS = 3
+USER_AGENT = "ReviewDesk"
+
+
+def make_http_client(
+    *, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """TLS verified, explicit timeouts, redirects handled by us (same host only)."""
+    from reviewdesk import __version__
+
+    return httpx.AsyncClient(
+        verify=True,
+        timeout=timeout,
+        follow_redirects=False,
+        transport=transport,
+        headers={"User-Agent": f"{USER_AGENT}/{__version__}"},
+        limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def redirect_target(response: httpx.Response) -> str:
+    """The URL a 3xx points to, if it stays on the same scheme, host and port; else refuse."""
+    location = response.headers.get("location")
+    if not location:
+        raise e.ProtocolError(f"the server answered {response.status_code} without a Location")
+    target = urljoin(str(response.request.url), location)
+    if _origin(target) != _origin(str(response.request.url)):
+        raise e.RedirectRefusedError(
+            "the server redirected to another host; ReviewDesk does not follow that (check the base URL)"
+        )
+    return target
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            import time
+
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def server_message(response: httpx.Response, secrets: tuple[str | None, ...] = ()) -> str:
+    """The server's own short explanation, redacted, or '' when it gave none."""
+    text = ""
+    try:
+        body = response.content[:2000]
+    except httpx.ResponseNotRead:
+        return ""
+    try:
+        data = json.loads(body)
+        if isinstance(data, Mapping):
+            for key in ("message", "error", "detail", "Message"):
+                if isinstance(data.get(key), str):
+                    text = data[key]
+                    break
+        elif isinstance(data, str):
+            text = data
+    except ValueError:
+        raw = body.decode("utf-8", "replace")
+        if "<Code>" in raw:  # S3-style XML error
+            code = raw.split("<Code>", 1)[1].split("</Code>", 1)[0]
+            msg = raw.split("<Message>", 1)[1].split("</Message>", 1)[0] if "<Message>" in raw else ""
+            text = f"{code}: {msg}".strip(": ")
+        elif "<html" not in raw.lower():
+            text = raw
+    text = " ".join(text.split())[:200]
+    return redact(text, secrets)
+
+
+def error_for(response: httpx.Response, what: str, secrets: tuple[str | None, ...] = ()) -> e.ReviewDeskError:
+    """A typed error for a non-2xx answer; `what` names the action ("fetching the image URL")."""
+    status = response.status_code
+    said = server_message(response, secrets)
+    tail = f" (server said: {said})" if said else ""
+    if status == 400:
+        return e.BadRequestError(f"{what} failed: the server rejected the request as malformed{tail}")
+    if status == 401:
+        return e.UnauthorizedError(
+            f"{what} failed: the credential was missing or not accepted (401){tail}; sign in again"
+        )
+    if status == 403:
+        return e.ForbiddenError(
+            f"{what} failed: access denied (403){tail}; the token may have expired or the key is "
+            "wrong: sign in again"
+        )
+    if status == 404:
+        return e.NotFoundError(f"{what} failed: not found (404){tail}; check the scan id")
+    if status == 405:
+        return e.MethodNotAllowedError(f"{what} failed: the server does not allow this method (405)")
+    if status == 429:
+        return e.RateLimitedError(
+            f"{what} failed: too many requests (429); ReviewDesk will retry later{tail}",
+            retry_after(response),
+        )
+    if status >= 500:
+        return e.ServerError(
+            f"{what} failed: server error {status}{tail}; try again in a moment",
+            status,
+            retry_after(response),
+        )
+    return e.ProtocolError(f"{what} failed: unexpected answer {status}{tail}")
+
+
+def transport_error(exc: httpx.HTTPError, what: str) -> e.ReviewDeskError:
+    """A typed error for a failure below HTTP: no connection, timeout, dropped connection."""
+    if isinstance(exc, httpx.TimeoutException):
+        return e.TimeoutError_(f"{what} timed out; check the network and try again")
+    if isinstance(exc, httpx.ConnectError):
+        return e.NetworkError(f"{what} failed: cannot reach the server; check the network or base URL")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return e.NetworkError(f"{what} failed: the connection was dropped; try again")
+    return e.NetworkError(f"{what} failed: network error ({type(exc).__name__}); try again")

@@ -1,0 +1,326 @@
+"""The Reviews API client: both flavours (admin shared key, reviewer Bearer JWT).
+
+Where the reference contradicts itself the client works with either side
+(shared/reference/README.md): both admin headers, GET-then-POST on `/reviews/b`, the
+`Bearer <token>` form, a `status` that may be missing, and whatever crop comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reviewdesk.api import errors as e
+from reviewdesk.api.auth import AdminKey, Credential, ReviewerToken
+from reviewdesk.api.http import (
+    MAX_REDIRECTS,
+    error_for,
+    make_http_client,
+    redirect_target,
+    transport_error,
+)
+from reviewdesk.api.presigned import DEFAULT_LIFETIME, PresignedURL, check_transport_url
+from reviewdesk.domain import shortcodes
+from reviewdesk.domain.scan_id import InvalidScanId, quote_path_segment, validate_scan_id
+
+log = logging.getLogger("reviewdesk.api")
+
+DEFAULT_MAX_IMAGE_BYTES = 25 * 1024 * 1024
+IMAGE_STATUSES = ("READY", "UPLOADING", "FILENOTFOUND")
+MAX_EXPIRES_IN = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    scan_id: str
+    url: PresignedURL
+    status: str | None  # None: the server did not say (the `/reviews/b` shape)
+
+
+def normalize_base_url(base_url: str) -> str:
+    base = base_url.strip().rstrip("/")
+    if base.endswith("/reviews"):
+        base = base[: -len("/reviews")]
+    check_transport_url(base, "base URL")
+    if urlsplit(base).query or urlsplit(base).fragment:
+        raise e.UsageError("the base URL must not have a query or fragment")
+    return base
+
+
+def checked_scan_id(scan_id: object) -> str:
+    try:
+        return validate_scan_id(scan_id)
+    except InvalidScanId as exc:
+        raise e.UsageError(f"invalid scan id: {exc}") from None
+
+
+class ReviewsClient:
+    """Talks to one Reviews API server with one credential. Share `http` across clients."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: Credential | None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = normalize_base_url(base_url)
+        self.credential = credential
+        self._http = http or make_http_client()
+        self._owns_http = http is None
+        self.max_image_bytes = max_image_bytes
+        self.clock = clock
+        self._b_verb = "GET"  # learnt per session: the reference says POST in a heading, GET elsewhere
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> ReviewsClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- credentials -------------------------------------------------------------------------
+
+    def _secrets(self) -> tuple[str | None, ...]:
+        c = self.credential
+        if isinstance(c, AdminKey):
+            return (c.key,)
+        if isinstance(c, ReviewerToken):
+            return (c.token,)
+        return ()
+
+    def _auth_headers(self, what: str) -> dict[str, str]:
+        c = self.credential
+        if c is None:
+            raise e.NoCredentialError(
+                f"{what}: no credential; set REVIEWDESK_TOKEN (reviewer) or REVIEWDESK_ADMIN_KEY (admin)"
+            )
+        c.check_usable(self.clock())
+        return c.headers()
+
+    def _require_admin(self, what: str) -> None:
+        if not isinstance(self.credential, AdminKey):
+            raise e.UsageError(f"{what} needs the admin key; a reviewer token cannot do it")
+
+    @property
+    def is_admin(self) -> bool:
+        return isinstance(self.credential, AdminKey)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send, following same-host redirects only; return any answer (2xx or not)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self._http.build_request(method, url, params=params, json=json, headers=headers)
+            try:
+                response = await self._http.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, what) from None
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            await response.aclose()
+            url, params = redirect_target(response), None
+            if response.status_code == 303:
+                method, json = "GET", None
+        raise e.RedirectRefusedError(f"{what} failed: too many redirects")
+
+    async def _api(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        headers = self._auth_headers(what)
+        response = await self._send(
+            method, self.base_url + path, what, params=params, json=json, headers=headers
+        )
+        if response.is_success:
+            return response
+        raise error_for(response, what, self._secrets())
+
+    def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            raise e.ProtocolError(f"{what}: the server's answer is not JSON") from None
+        if not isinstance(data, dict):
+            raise e.ProtocolError(f"{what}: the server's answer is not a JSON object")
+        return data
+
+    def _presigned(self, data: dict[str, Any], what: str, lifetime: float) -> PresignedURL:
+        src = data.get("imageSrc")
+        if not isinstance(src, str) or not src:
+            raise e.ProtocolError(f"{what}: the answer has no imageSrc")
+        return PresignedURL.parse(src.strip().strip("<>"), issued_at=self.clock(), lifetime=lifetime)
+
+    async def _read_capped(self, response: httpx.Response, what: str) -> bytes:
+        limit = self.max_image_bytes
+        too_big = e.ImageTooLargeError(
+            f"{what}: the image is larger than the {limit // (1024 * 1024)} MB limit; not loaded",
+            limit,
+        )
+        try:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise too_big
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise too_big
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, what) from None
+        finally:
+            await response.aclose()
+
+    # -- admin endpoints ---------------------------------------------------------------------
+
+    async def authorize(self, reviewer: str) -> str:
+        """Mint a reviewer token (admin). Returns the JWT."""
+        what = "creating a reviewer token"
+        self._require_admin(what)
+        reviewer = reviewer.strip()
+        if not reviewer or len(reviewer) > 128 or any(ord(c) < 32 for c in reviewer):
+            raise e.UsageError("the reviewer name must be 1 to 128 printable characters")
+        data = self._json(
+            await self._api("GET", "/reviews/authorize", what, params={"reviewer": reviewer}), what
+        )
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise e.ProtocolError(f"{what}: the answer has no token")
+        return token
+
+    async def image_info(self, scan_id: str, expires_in: int = int(DEFAULT_LIFETIME)) -> ImageInfo:
+        """`GET /reviews/image` (admin): a presigned URL and the image status."""
+        scan_id = checked_scan_id(scan_id)
+        what = f"fetching the image URL of scan {scan_id}"
+        self._require_admin(what)
+        if not 1 <= int(expires_in) <= MAX_EXPIRES_IN:
+            raise e.UsageError(f"--expires-in must be between 1 and {MAX_EXPIRES_IN} seconds")
+        response = await self._api(
+            "GET", "/reviews/image", what, params={"scanId": scan_id, "ExpiresIn": int(expires_in)}
+        )
+        data = self._json(response, what)
+        status = data.get("status")
+        status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
+        return ImageInfo(scan_id, self._presigned(data, what, float(expires_in)), status)
+
+    async def image_jpeg(self, scan_id: str, *, tight: bool = False) -> bytes:
+        """`GET /reviews/image/{scanId}.jpg` (admin). The crop that comes back may be tight anyway."""
+        scan_id = checked_scan_id(scan_id)
+        what = f"downloading the image of scan {scan_id}"
+        self._require_admin(what)
+        headers = self._auth_headers(what)
+        path = f"/reviews/image/{quote_path_segment(scan_id)}.jpg"
+        response = await self._send(
+            "GET",
+            self.base_url + path,
+            what,
+            params={"tight": "true"} if tight else None,
+            headers=headers,
+            stream=True,
+        )
+        if not response.is_success:
+            await response.aread()
+            await response.aclose()
+            if response.status_code == 404:
+                raise e.ImageNotAvailableError(
+                    f"scan {scan_id} has no image (not found, or still uploading)", None
+                )
+            raise error_for(response, what, self._secrets())
+        return await self._read_capped(response, what)
+
+    # -- reviewer endpoint -------------------------------------------------------------------
+
+    async def temporary_url(self, scan_id: str) -> ImageInfo:
+        """`/reviews/b` (reviewer): GET first; on 405 once POST, and keep the verb that worked."""
+        scan_id = checked_scan_id(scan_id)
+        what = f"fetching the image URL of scan {scan_id}"
+        if not isinstance(self.credential, ReviewerToken):
+            raise e.UsageError(f"{what}: /reviews/b needs a reviewer token")
+        try:
+            response = await self._api(self._b_verb, "/reviews/b", what, params={"scanId": scan_id})
+        except e.MethodNotAllowedError:
+            other = "POST" if self._b_verb == "GET" else "GET"
+            response = await self._api(other, "/reviews/b", what, params={"scanId": scan_id})
+            self._b_verb = other
+            log.info("the server wants %s on /reviews/b; using it from now on", other)
+        data = self._json(response, what)
+        status = data.get("status")
+        status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
+        return ImageInfo(scan_id, self._presigned(data, what, DEFAULT_LIFETIME), status)
+
+    async def image_url(self, scan_id: str, expires_in: int = int(DEFAULT_LIFETIME)) -> ImageInfo:
+        """A fresh presigned URL with whichever flavour the credential allows."""
+        if isinstance(self.credential, AdminKey):
+            return await self.image_info(scan_id, expires_in)
+        return await self.temporary_url(scan_id)
+
+    # -- image host --------------------------------------------------------------------------
+
+    async def download(self, url: PresignedURL, scan_id: str = "") -> bytes:
+        """Fetch a presigned URL: no credential of ours is sent to the image host."""
+        what = f"downloading the image of scan {scan_id}" if scan_id else "downloading the image"
+        check_transport_url(url.url, "image URL")
+        response = await self._send("GET", url.url, what, stream=True)
+        if response.is_success:
+            return await self._read_capped(response, what)
+        await response.aread()
+        await response.aclose()
+        if response.status_code == 403:
+            raise e.ImageURLRejectedError(
+                f"{what}: the image link was refused (expired or invalid); fetching a new one"
+            )
+        if response.status_code == 404:
+            raise e.ImageNotAvailableError(f"{what}: no image is stored for this scan", None)
+        raise error_for(response, what, (url.url,))
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    async def send_feedback(
+        self, scan_id: str, shortcode: str, annotation_info: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """`POST /reviews/feedback` with whatever credential the session holds."""
+        scan_id = checked_scan_id(scan_id)
+        try:
+            shortcodes.get(shortcode)
+        except shortcodes.UnknownShortcode as exc:
+            raise e.UsageError(str(exc)) from None
+        what = f"sending the decision for scan {scan_id}"
+        body = {
+            "scanId": scan_id,
+            "annotationShortCode": shortcode,
+            "annotationInfo": dict(annotation_info or {}),
+        }
+        response = await self._api("POST", "/reviews/feedback", what, json=body)
+        try:
+            data = response.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}

@@ -1,0 +1,39 @@
+"""What goes into `annotationInfo` with a decision."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_annotation_info(
+    *,
+    reviewer: str,
+    note: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    seconds_on_scan: float | None = None,
+    card_facts: Mapping[str, Any] | None = None,
+    decided_at: str | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """The annotationInfo object: the reviewer's extras first, then ReviewDesk's own fields."""
+    from reviewdesk import __version__
+
+    info: dict[str, Any] = dict(extra or {})
+    if note:
+        info["note"] = note
+    info["reviewer"] = reviewer
+    info["client"] = f"ReviewDesk/{__version__}"
+    info["decidedAt"] = decided_at or utc_now_iso()
+    if seconds_on_scan is not None:
+        info["secondsOnScan"] = round(seconds_on_scan, 1)
+    if card_facts:
+        info["cardFacts"] = {k: v for k, v in card_facts.items() if v not in (None, "")}
+    info["idempotencyKey"] = idempotency_key or str(uuid.uuid4())
+    return info
