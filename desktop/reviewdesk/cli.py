@@ -1,0 +1,383 @@
+"""The `reviewdesk` command. Never imports Qt: plain `reviewdesk` hands over to `reviewdesk.app`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reviewdesk.api.auth import Credential
+    from reviewdesk.api.reviews import ReviewsClient
+
+PROG = "reviewdesk"
+DEFAULT_BASE_URL = "https://api.dyneti.com"
+
+
+class CliError(Exception):
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+
+def global_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--base-url",
+        default=os.environ.get("REVIEWDESK_BASE_URL"),
+        help=f"Reviews API base URL (env REVIEWDESK_BASE_URL; default {DEFAULT_BASE_URL})",
+    )
+    parent.add_argument(
+        "--data-dir",
+        default=os.environ.get("REVIEWDESK_DATA_DIR"),
+        help="folder for all local state (env REVIEWDESK_DATA_DIR; default: the platform's folders)",
+    )
+    parent.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    return parent
+
+
+def build_window_parser() -> argparse.ArgumentParser:
+    """Plain `reviewdesk [FILE ...]`: the review window, with queue files to import."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[global_options()],
+        description="Open the ReviewDesk review window. Commands: "
+        + ", ".join(c for c in COMMANDS if c)
+        + " (see `reviewdesk COMMAND --help`).",
+    )
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="CSV, JSON or text files of scan ids to queue"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="run against the built-in simulator with 50 scans"
+    )
+    parser.add_argument(
+        "--screenshot", metavar="FILE", help="save a PNG of the window once it shows, then exit"
+    )
+    parser.set_defaults(command=None)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[global_options()],
+        description="ReviewDesk: review Dyneti blackout images and send feedback shortcodes. "
+        "Without a command it opens the review window (see `reviewdesk --window-help`).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("authorize", help="(admin) mint a reviewer token and print it")
+    p.add_argument("--reviewer", required=True, help="how the reviewer is identified")
+
+    p = sub.add_parser("url", help="print a scan's image URL (admin: imageSrc and status)")
+    p.add_argument("scan_id", metavar="SCAN_ID")
+    p.add_argument("--expires-in", type=int, default=3600, metavar="S", help="URL lifetime (admin)")
+
+    p = sub.add_parser("image", help="save a scan's blackout image as a JPEG file")
+    p.add_argument("scan_id", metavar="SCAN_ID")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the JPEG")
+    p.add_argument("--tight", action="store_true", help="ask for the tight crop (admin)")
+
+    p = sub.add_parser("decide", help="send a decision shortcode for a scan")
+    p.add_argument("scan_id", metavar="SCAN_ID")
+    p.add_argument("shortcode", metavar="SHORTCODE")
+    p.add_argument("--info", action="append", default=[], metavar="KEY=VALUE", help="annotationInfo entry")
+    p.add_argument("--note", help="free-text note, sent in annotationInfo")
+
+    sub.add_parser("shortcodes", help="list the accepted shortcodes")
+
+    p = sub.add_parser("login", help="store a reviewer token or the admin key in the OS keyring")
+    p.add_argument("--admin", action="store_true", help="store the admin key instead of a token")
+    sub.add_parser("logout", help="remove the stored token and admin key for this base URL")
+
+    p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
+    from reviewdesk.sim.cli import add_arguments
+
+    add_arguments(p)
+    return parser
+
+
+# -- credentials -------------------------------------------------------------------------------
+
+
+def base_url_of(args: argparse.Namespace) -> str:
+    from reviewdesk.api.errors import UsageError
+    from reviewdesk.api.reviews import normalize_base_url
+
+    try:
+        return normalize_base_url(args.base_url or DEFAULT_BASE_URL)
+    except UsageError as exc:
+        raise CliError(f"--base-url: {exc}") from None
+
+
+def credential_of(base_url: str, *, want_admin: bool = False) -> Credential:
+    """Env first (REVIEWDESK_ADMIN_KEY / REVIEWDESK_TOKEN), then the OS keyring."""
+    from reviewdesk import keychain
+    from reviewdesk.api.auth import AdminKey, ReviewerToken
+    from reviewdesk.api.errors import EXIT_AUTH, AuthError
+
+    admin = os.environ.get("REVIEWDESK_ADMIN_KEY")
+    token = os.environ.get("REVIEWDESK_TOKEN")
+    if not admin and not token:
+        try:
+            admin = keychain.load(keychain.ADMIN_KEY, base_url)
+            token = None if admin else keychain.load(keychain.REVIEWER_TOKEN, base_url)
+        except keychain.KeyringUnavailable:
+            pass
+    try:
+        if admin and (want_admin or not token):
+            return AdminKey(admin)
+        if token:
+            return ReviewerToken.parse(token)
+    except AuthError as exc:
+        raise CliError(str(exc), EXIT_AUTH) from None
+    raise CliError(
+        "no credential: set REVIEWDESK_TOKEN (reviewer) or REVIEWDESK_ADMIN_KEY (admin), "
+        "or store one with `reviewdesk login`",
+        EXIT_AUTH,
+    )
+
+
+def run_with_client(
+    args: argparse.Namespace, body: Callable[[ReviewsClient], Awaitable[int]], *, want_admin: bool = False
+) -> int:
+    from reviewdesk.api.reviews import ReviewsClient
+
+    base_url = base_url_of(args)
+    credential = credential_of(base_url, want_admin=want_admin)
+
+    async def go() -> int:
+        async with ReviewsClient(base_url, credential) as client:
+            return await body(client)
+
+    return asyncio.run(go())
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def cmd_authorize(args: argparse.Namespace) -> int:
+    async def body(client: ReviewsClient) -> int:
+        print(await client.authorize(args.reviewer))
+        return 0
+
+    return run_with_client(args, body, want_admin=True)
+
+
+def cmd_url(args: argparse.Namespace) -> int:
+    async def body(client: ReviewsClient) -> int:
+        info = await client.image_url(args.scan_id, args.expires_in)
+        # The URL is what the user asked for: it goes to stdout, never to a log.
+        print(info.url.url)
+        if client.is_admin:
+            print(f"status: {info.status or 'unknown'}")
+        return 0
+
+    return run_with_client(args, body, want_admin=True)
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    from reviewdesk.api.images import ImageResolver
+
+    output = Path(args.output)
+    if output.is_dir():
+        raise CliError(f"{output} is a folder; name a file, e.g. {output / (args.scan_id + '.jpg')}")
+    if not output.parent.exists():
+        raise CliError(f"the folder {output.parent} does not exist")
+
+    async def body(client: ReviewsClient) -> int:
+        if args.tight and not client.is_admin:
+            raise CliError("--tight needs the admin key (REVIEWDESK_ADMIN_KEY)")
+        if client.is_admin:
+            data = await client.image_jpeg(args.scan_id, tight=args.tight)
+        else:
+            data = (await ImageResolver(client).fetch(args.scan_id)).data
+        write_atomically(output, data)
+        print(f"saved {len(data)} bytes to {output}")
+        return 0
+
+    return run_with_client(args, body, want_admin=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {exc.strerror}", 5) from None
+
+
+def parse_info(pairs: Sequence[str]) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--info takes KEY=VALUE, got {pair!r}")
+        info[key.strip()] = value
+    return info
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from reviewdesk.domain import shortcodes
+    from reviewdesk.domain.decision import build_annotation_info
+
+    try:
+        shortcodes.get(args.shortcode)
+    except shortcodes.UnknownShortcode as exc:
+        raise CliError(str(exc)) from None
+    extra = parse_info(args.info)
+
+    async def body(client: ReviewsClient) -> int:
+        assert client.credential is not None
+        info = build_annotation_info(reviewer=client.credential.who, note=args.note, extra=extra)
+        await client.send_feedback(args.scan_id, args.shortcode, info)
+        print(f"delivered: {args.scan_id} {args.shortcode}")
+        return 0
+
+    return run_with_client(args, body)
+
+
+def cmd_shortcodes(args: argparse.Namespace) -> int:
+    from reviewdesk.domain import shortcodes
+
+    for group in shortcodes.Group:
+        print(f"{group.label}:")
+        for s in shortcodes.in_group(group):
+            print(f"  {s.code:<40} {s.description}")
+    return 0
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    import getpass
+
+    from reviewdesk import keychain
+    from reviewdesk.api.auth import AdminKey, ReviewerToken
+    from reviewdesk.api.errors import AuthError
+
+    base_url = base_url_of(args)
+    what = "admin key" if args.admin else "reviewer token"
+    secret = getpass.getpass(f"Paste the {what} for {base_url}: ").strip()
+    try:
+        if args.admin:
+            AdminKey(secret)
+        else:
+            token = ReviewerToken.parse(secret)
+            token.check_usable()
+            secret = token.token
+    except AuthError as exc:
+        raise CliError(str(exc), 3) from None
+    try:
+        keychain.store(keychain.ADMIN_KEY if args.admin else keychain.REVIEWER_TOKEN, base_url, secret)
+    except keychain.KeyringUnavailable as exc:
+        raise CliError(
+            f"{exc}; use the environment variable instead (it is never written to disk)", 3
+        ) from None
+    print(f"stored the {what} in the OS keyring")
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    from reviewdesk import keychain
+
+    base_url = base_url_of(args)
+    try:
+        keychain.delete(keychain.ADMIN_KEY, base_url)
+        keychain.delete(keychain.REVIEWER_TOKEN, base_url)
+    except keychain.KeyringUnavailable as exc:
+        raise CliError(str(exc), 3) from None
+    print("removed stored credentials for " + base_url)
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from reviewdesk.sim.cli import run
+
+    return run(args)
+
+
+def cmd_window(args: argparse.Namespace) -> int:
+    try:
+        from reviewdesk.app import run_app  # the only path from here to Qt
+    except ImportError as exc:
+        if "reviewdesk.app" not in str(exc):
+            raise
+        raise CliError("the review window is not available in this build; see `reviewdesk --help`") from None
+    return run_app(args)
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    "authorize": cmd_authorize,
+    "url": cmd_url,
+    "image": cmd_image,
+    "decide": cmd_decide,
+    "shortcodes": cmd_shortcodes,
+    "login": cmd_login,
+    "logout": cmd_logout,
+    "sim": cmd_sim,
+    None: cmd_window,
+}
+
+
+def setup_logging(verbosity: int) -> None:
+    from reviewdesk.api.redact import install_log_redaction
+
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    install_log_redaction()
+
+
+def names_a_command(argv: Sequence[str]) -> bool:
+    """Whether argv asks for a command (rather than the window), skipping global option values."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in ("--base-url", "--data-dir"):
+            skip = True
+        elif token in ("-h", "--help"):
+            return True
+        elif not token.startswith("-"):
+            return token in COMMANDS
+    return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--window-help" in argv:
+        build_window_parser().print_help()
+        return 0
+    parser = build_parser() if names_a_command(argv) else build_window_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    from reviewdesk.api.errors import ReviewDeskError
+    from reviewdesk.api.redact import redact
+
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except ReviewDeskError as exc:
+        print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
