@@ -1,0 +1,183 @@
+"""Who is signed in, with what, and the clients that go with it. No Qt.
+
+A reviewer session holds a pasted reviewer token. An admin session holds the admin key in
+memory, mints a reviewer token for a named reviewer, reviews with that token like any reviewer,
+and renews it by itself before it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from reviewdesk import keychain
+from reviewdesk.api.auth import AdminKey, ReviewerToken
+from reviewdesk.api.errors import AuthError, UsageError
+from reviewdesk.api.images import ImageResolver
+from reviewdesk.api.reviews import ReviewsClient, normalize_base_url
+
+log = logging.getLogger("reviewdesk.session")
+
+WARN_BEFORE = 300.0  # the status bar warns 5 minutes before the token expires
+RENEW_BEFORE = 600.0  # an admin session renews its reviewer token 10 minutes before expiry
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRequest:
+    base_url: str
+    token: str | None = None  # reviewer flavour
+    admin_key: str | None = None  # admin flavour
+    reviewer_name: str = ""
+    remember: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    reviewer: str
+    is_admin: bool
+    stored_in_keyring: bool
+    keyring_message: str  # "" when stored, else why the secret lives in memory only
+
+
+class Session:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.base_url: str | None = None
+        self.token: ReviewerToken | None = None
+        self.admin_key: AdminKey | None = None
+        self.reviewer_name = ""
+        self._client: ReviewsClient | None = None
+        self._admin_client: ReviewsClient | None = None
+        self.resolver: ImageResolver | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self.generation = 0  # bumped at every change of credential
+
+    # -- observers ---------------------------------------------------------------------------
+
+    def add_listener(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        self.generation += 1
+        for callback in list(self._listeners):
+            callback()
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return self.token is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.admin_key is not None
+
+    @property
+    def reviewer(self) -> str:
+        return self.token.reviewer if self.token else ""
+
+    def seconds_left(self) -> float | None:
+        return self.token.seconds_left() if self.token else None
+
+    def client(self) -> ReviewsClient | None:
+        """The reviewer client (Bearer) for images and feedback, or None when signed out."""
+        return self._client
+
+    def admin_client(self) -> ReviewsClient | None:
+        return self._admin_client
+
+    def image_resolver(self) -> ImageResolver | None:
+        return self.resolver
+
+    # -- sign-in -----------------------------------------------------------------------------
+
+    async def sign_in(self, request: SignInRequest) -> SignInResult:
+        """Check the credential (an admin key is used at once to mint a token), then switch to it."""
+        base_url = normalize_base_url(request.base_url)
+        admin: AdminKey | None = None
+        if request.admin_key:
+            admin = AdminKey(request.admin_key.strip())
+            name = request.reviewer_name.strip()
+            if not name:
+                raise UsageError("enter the reviewer name to create a token for")
+            minted = await ReviewsClient(base_url, admin, http=self.http).authorize(name)
+            token = ReviewerToken.parse(minted)
+        elif request.token:
+            token = ReviewerToken.parse(request.token)
+        else:
+            raise UsageError("paste a reviewer token, or enter the admin key")
+        token.check_usable()
+        self._switch(base_url, token, admin, request.reviewer_name.strip())
+        stored, message = False, "not remembered (you chose so): this secret lives in memory until you quit"
+        if request.remember:
+            stored, message = await self._remember(base_url, token, admin)
+        return SignInResult(token.reviewer, admin is not None, stored, message)
+
+    async def restore(self, base_url: str, reviewer_name: str = "") -> bool:
+        """Sign in again from the keyring, if it holds a usable credential for `base_url`."""
+        loop = asyncio.get_running_loop()
+        try:
+            base_url = normalize_base_url(base_url)
+            admin_key = await loop.run_in_executor(None, keychain.load, keychain.ADMIN_KEY, base_url)
+            token = await loop.run_in_executor(None, keychain.load, keychain.REVIEWER_TOKEN, base_url)
+        except (keychain.KeyringUnavailable, UsageError):
+            return False
+        try:
+            if admin_key and reviewer_name:
+                await self.sign_in(SignInRequest(base_url, admin_key=admin_key, reviewer_name=reviewer_name))
+                return True
+            if token:
+                parsed = ReviewerToken.parse(token)
+                if not parsed.is_expired():
+                    self._switch(base_url, parsed, None, reviewer_name)
+                    return True
+        except AuthError as exc:
+            log.info("stored credential not usable: %s", exc)
+        except Exception as exc:  # network trouble at start-up: the sign-in dialog will ask
+            log.info("could not restore the session: %s", type(exc).__name__)
+        return False
+
+    async def renew_if_due(self) -> bool:
+        """An admin session mints a new reviewer token when the current one is close to expiry."""
+        if not (self.admin_key and self.token and self.base_url):
+            return False
+        if self.token.seconds_left() > RENEW_BEFORE:
+            return False
+        minted = await ReviewsClient(self.base_url, self.admin_key, http=self.http).authorize(
+            self.reviewer_name or self.token.reviewer
+        )
+        self._switch(self.base_url, ReviewerToken.parse(minted), self.admin_key, self.reviewer_name)
+        return True
+
+    def sign_out(self) -> None:
+        self.token = self.admin_key = None
+        self._client = self._admin_client = None
+        self.resolver = None
+        self._changed()
+
+    def _switch(self, base_url: str, token: ReviewerToken, admin: AdminKey | None, name: str) -> None:
+        self.base_url, self.token, self.admin_key = base_url, token, admin
+        self.reviewer_name = name or token.reviewer
+        self._client = ReviewsClient(base_url, token, http=self.http)
+        self._admin_client = ReviewsClient(base_url, admin, http=self.http) if admin else None
+        self.resolver = ImageResolver(self._client)
+        self._changed()
+
+    async def _remember(
+        self, base_url: str, token: ReviewerToken, admin: AdminKey | None
+    ) -> tuple[bool, str]:
+        loop = asyncio.get_running_loop()
+        try:
+            if admin:
+                await loop.run_in_executor(None, keychain.store, keychain.ADMIN_KEY, base_url, admin.key)
+            else:
+                await loop.run_in_executor(
+                    None, keychain.store, keychain.REVIEWER_TOKEN, base_url, token.token
+                )
+        except keychain.KeyringUnavailable as exc:
+            return False, f"{exc}: the secret lives in memory for this session only"
+        return True, ""
