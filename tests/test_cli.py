@@ -151,3 +151,12 @@ def test_sim_command_prints_what_a_client_needs(tmp_path) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_verbose_logs_never_show_the_token_or_url_signatures(sim, reviewer_env, tmp_path) -> None:
+    result = run("-vv", "image", "ready-1", "-o", str(tmp_path / "x.jpg"), env=reviewer_env)
+    assert result.returncode == 0, result.stderr
+    assert "HTTP Request: GET" in result.stderr  # httpx's request log is there ...
+    assert "/blackout-images/" in result.stderr
+    assert reviewer_env["REVIEWDESK_TOKEN"] not in result.stderr  # ... without the secrets
+    assert "X-Amz-Signature" not in result.stderr and "X-Amz-Credential" not in result.stderr

@@ -45,6 +45,9 @@ class RedactingFilter(logging.Filter):
     """A logging filter that redacts every record's message (httpx logs whole URLs at INFO)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "reviewdesk_redacted", False):  # a logger and a handler both filter
+            return True
+        record.reviewdesk_redacted = True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: log it as it is, redacted
