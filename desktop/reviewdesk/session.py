@@ -164,7 +164,8 @@ class Session:
         self.reviewer_name = name or token.reviewer
         self._client = ReviewsClient(base_url, token, http=self.http)
         self._admin_client = ReviewsClient(base_url, admin, http=self.http) if admin else None
-        self.resolver = ImageResolver(self._client)
+        # Admins fetch images with the key: /reviews/image tells the status and offers tight crops.
+        self.resolver = ImageResolver(self._admin_client or self._client)
         self._changed()
 
     async def _remember(

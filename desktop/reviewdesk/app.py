@@ -1,0 +1,221 @@
+"""Start-up: QApplication, the asyncio loop on Qt (qasync), the services, then the window.
+
+`build()` makes the real window the same way the product does, without running it, so tests and
+the frozen self-test drive exactly what a reviewer gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("reviewdesk.app")
+
+SCREENSHOT_TIMEOUT = 60.0
+
+
+@dataclass
+class Built:
+    app: Any  # QApplication
+    window: Any  # MainWindow
+    controller: Any  # ReviewController
+    services: Any  # Services
+    sim: Any = None  # SimServer of --demo
+    keymap_problem: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def make_qapp(args: argparse.Namespace) -> Any:
+    if getattr(args, "screenshot", None):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from reviewdesk.resources import resource_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ReviewDesk")
+    app.setOrganizationName("ReviewDesk")
+    app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit (outbox first)
+    icon = resource_path("icons/reviewdesk.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def install_excepthook(window_getter: Any) -> None:
+    """An unexpected error is logged and shown in a dialog, never a silent crash."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from reviewdesk.api.redact import redact
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        text = redact("".join(traceback.format_exception(kind, value, tb)))
+        log.error("unexpected error:\n%s", text)
+        window = window_getter()
+        if window is None:
+            sys.__excepthook__(kind, value, tb)
+            return
+        box = QMessageBox(window)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("ReviewDesk: unexpected error")
+        box.setText(f"Something went wrong: {redact(str(value)) or kind.__name__}\nYour decisions are safe.")
+        box.setDetailedText(text)
+        box.open()
+
+    sys.excepthook = hook
+
+
+async def build(
+    args: argparse.Namespace, *, paths: Any = None, delivery: dict[str, float] | None = None
+) -> Built:
+    """Services, window and controller, signed in when it can be; the loop must be running."""
+    from reviewdesk.domain.keymap import Keymap, KeymapError
+    from reviewdesk.logs import setup_file_logging
+    from reviewdesk.paths import resolve_paths
+    from reviewdesk.services import Services
+    from reviewdesk.settings import Settings
+    from reviewdesk.ui.controller import ReviewController
+    from reviewdesk.ui.main_window import MainWindow
+
+    app = make_qapp(args)
+    if paths is None:
+        paths = resolve_paths(args.data_dir)
+        if getattr(args, "demo", False) and not args.data_dir:
+            paths = resolve_paths(paths.data / "demo")  # the demo never touches the real queue
+    paths.ensure()
+    settings = Settings.load(paths.settings_file)
+    setup_file_logging(paths.logs, settings.log_level)
+    keymap_problem = ""
+    try:
+        keymap = Keymap.load(paths.keymap_file if paths.keymap_file.exists() else None)
+    except KeymapError as exc:
+        keymap, keymap_problem = Keymap.defaults(), str(exc)
+    services = Services(paths, settings)
+    await services.open(**(delivery or {}))
+    window = MainWindow(keymap)
+    controller = ReviewController(window, services, keymap)
+    built = Built(app, window, controller, services, keymap_problem=keymap_problem)
+    if settings.window_geometry:
+        from PySide6.QtCore import QByteArray
+
+        window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+
+    if getattr(args, "demo", False):
+        await start_demo(built)
+    elif args.base_url or settings.base_url:
+        await services.session.restore(args.base_url or settings.base_url, settings.reviewer_name)
+
+    await controller.load()
+    for problem in (services.startup_warning, keymap_problem):
+        if problem:
+            window.status.show_message(problem, 30000)
+    files = [Path(f) for f in getattr(args, "files", []) or []]
+    if files:
+        window.scan_list.import_files(files)
+    if not services.session.signed_in:
+        controller.prompt_sign_in("")
+    return built
+
+
+async def start_demo(built: Built) -> None:
+    """The simulator in the background, a demo reviewer signed in, and the 50 demo scans queued."""
+    from reviewdesk.domain.importer import ImportResult
+    from reviewdesk.domain.scan import Scan
+    from reviewdesk.session import SignInRequest
+    from reviewdesk.sim.catalog import demo_catalog
+    from reviewdesk.sim.config import SimConfig
+    from reviewdesk.sim.runner import SimServer
+
+    sim = SimServer(SimConfig(latency=0.05, uploading_seconds=8.0))
+    await asyncio.get_running_loop().run_in_executor(None, sim.start)
+    built.sim = sim
+    await built.services.session.sign_in(
+        SignInRequest(sim.base_url, token=sim.mint_token("demo-reviewer"), remember=False)
+    )
+    scans = [
+        Scan(item["scanId"], {k: str(v) for k, v in item.items() if k != "scanId" and v is not None})
+        for item in demo_catalog()
+    ]
+    await built.services.import_scans(ImportResult(scans=scans, problems=[], source="demo catalogue"))
+
+
+async def close(built: Built) -> None:
+    from reviewdesk.settings import Settings  # noqa: F401  (kept for symmetry with build)
+
+    settings = built.services.settings
+    settings.window_geometry = bytes(built.window.saveGeometry().toBase64()).decode()
+    try:
+        settings.save(built.services.paths.settings_file)
+    except OSError as exc:
+        log.warning("could not save settings: %s", exc)
+    await built.controller.settle()
+    await built.services.close()
+    if built.sim is not None:
+        built.sim.stop()
+
+
+async def take_screenshot(built: Built, path: Path) -> int:
+    """Wait for the first image to be painted, then save the window as a PNG."""
+    from PySide6.QtCore import QCoreApplication
+
+    window, controller = built.window, built.controller
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    if window.image_view.has_image:
+        done.set_result(None)
+    else:
+        controller.image_shown.connect(lambda _id: done.done() or done.set_result(None))
+    try:
+        await asyncio.wait_for(done, SCREENSHOT_TIMEOUT)
+    except TimeoutError:
+        print("reviewdesk: no image was shown in time; no screenshot taken", file=sys.stderr)
+        return 1
+    for _ in range(5):  # let layouts and the repaint settle
+        QCoreApplication.processEvents()
+        await asyncio.sleep(0.05)
+    if not window.grab().save(str(path)):
+        print(f"reviewdesk: cannot write {path}", file=sys.stderr)
+        return 1
+    print(f"saved a screenshot to {path}")
+    return 0
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    built = await build(args)
+    window = built.window
+    install_excepthook(lambda: built.window)
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Future[int] = loop.create_future()
+    built.controller.quit_ready.connect(lambda: finished.done() or finished.set_result(0))
+    window.show()
+    if args.screenshot:
+        if built.controller._sign_in is not None:  # a screenshot never waits on a person
+            built.controller._sign_in.reject()
+        code = await take_screenshot(built, Path(args.screenshot))
+        finished.done() or finished.set_result(code)
+    code = await finished
+    await close(built)
+    return code
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """The product: a window on a qasync loop until the reviewer quits."""
+    import qasync
+
+    from reviewdesk.store.errors import StoreError
+
+    app = make_qapp(args)
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(main_async(args))
+    except StoreError as exc:
+        print(f"reviewdesk: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,134 @@
+"""The operations the window calls: queue, decisions, delivery and the session. No Qt here.
+
+The window never reaches into SQL or HTTP: it calls these, and listens to the session and the
+delivery worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from reviewdesk.api.http import make_http_client
+from reviewdesk.domain.decision import build_annotation_info
+from reviewdesk.domain.importer import ImportResult
+from reviewdesk.domain.scan import Scan
+from reviewdesk.paths import Paths
+from reviewdesk.session import Session
+from reviewdesk.settings import Settings
+from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.errors import StoreCorruptError
+from reviewdesk.store.store import ImportSummary, OutboxEntry
+from reviewdesk.sync.worker import DeliveryWorker
+
+log = logging.getLogger("reviewdesk.services")
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    entry: OutboxEntry
+    scan: Scan
+
+
+class Services:
+    def __init__(self, paths: Paths, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.http = http or make_http_client()
+        self.session = Session(self.http)
+        self.store: AsyncStore | None = None
+        self.worker: DeliveryWorker | None = None
+        self.startup_warning = ""  # e.g. a corrupt database that was moved aside
+
+    async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0) -> None:
+        """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery."""
+        self.paths.ensure()
+        try:
+            self.store = await AsyncStore.open(self.paths.database)
+        except StoreCorruptError as exc:
+            self.startup_warning = str(exc)
+            log.error("database corrupt: %s", exc)
+            self.store = await AsyncStore.open(self.paths.database)
+        self.worker = DeliveryWorker(
+            self.store, self.session.client, base_delay=base_delay, max_delay=max_delay
+        )
+        self.session.add_listener(self._session_changed)
+        self.worker.start()
+
+    def _session_changed(self) -> None:
+        if self.worker is not None and self.session.signed_in:
+            self.worker.resume()
+
+    async def close(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+        if self.store is not None:
+            await self.store.close()
+        await self.http.aclose()
+
+    def _store(self) -> AsyncStore:
+        if self.store is None:
+            raise RuntimeError("the store is not open")
+        return self.store
+
+    # -- queue -------------------------------------------------------------------------------
+
+    async def load_queue(self) -> tuple[list[Scan], str | None]:
+        store = self._store()
+        return await store.scans(), await store.position()
+
+    async def import_scans(self, result: ImportResult) -> ImportSummary:
+        return await self._store().add_scans(result.scans)
+
+    async def set_position(self, scan_id: str | None) -> None:
+        await self._store().set_position(scan_id)
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    async def decide(
+        self,
+        scan: Scan,
+        shortcode: str,
+        *,
+        note: str = "",
+        seconds_on_scan: float | None = None,
+        hold_seconds: float | None = None,
+    ) -> Decided:
+        """Commit the decision to the outbox (the acknowledgement), then wake delivery."""
+        info = build_annotation_info(
+            reviewer=self.session.reviewer or "unknown",
+            note=note or None,
+            seconds_on_scan=seconds_on_scan,
+            card_facts=scan.facts,
+        )
+        hold = self.settings.undo_grace_seconds if hold_seconds is None else hold_seconds
+        entry = await self._store().record_decision(
+            scan.scan_id, shortcode, info, note=note, hold_seconds=hold, now=time.time()
+        )
+        updated = await self._store().get_scan(scan.scan_id)
+        if self.worker is not None:
+            self.worker.kick()
+        return Decided(entry, updated or scan.with_(shortcode=shortcode, note=note))
+
+    async def undo(self, entry_id: int) -> Scan | None:
+        scan = await self._store().undo_decision(entry_id)
+        if self.worker is not None:
+            self.worker.kick()
+        return scan
+
+    async def recent(self, n: int = 10) -> list[OutboxEntry]:
+        return await self._store().recent_decisions(n)
+
+    async def pending(self) -> list[OutboxEntry]:
+        return await self._store().pending_entries()
+
+    async def resend(self, entry_id: int) -> None:
+        await self._store().resend(entry_id)
+        if self.worker is not None:
+            self.worker.kick()
+
+    async def get_scan(self, scan_id: str) -> Scan | None:
+        return await self._store().get_scan(scan_id)

@@ -1,0 +1,515 @@
+"""What the window does: navigation, decisions, undo, images, sign-in and delivery status.
+
+Everything slow is a task on the asyncio loop (qasync runs it on the Qt loop); nothing here
+blocks the GUI thread. Decisions are committed to the outbox before they count as made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from reviewdesk import keychain
+from reviewdesk.api.errors import ReviewDeskError
+from reviewdesk.api.redact import redact
+from reviewdesk.domain.importer import ImportResult
+from reviewdesk.domain.keymap import Keymap
+from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.services import Services
+from reviewdesk.session import SignInRequest
+from reviewdesk.store.store import OutboxEntry, OutboxStatus
+from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.ui.history_strip import HistoryEntry
+from reviewdesk.ui.image_service import ImageService, ImageState
+from reviewdesk.ui.main_window import MainWindow
+from reviewdesk.ui.outbox_dialog import OutboxDialog
+from reviewdesk.ui.sign_in import SignInDialog
+
+log = logging.getLogger("reviewdesk.ui")
+
+HISTORY_SIZE = 10
+
+
+class ReviewController(QObject):
+    scan_shown = Signal(str)  # a scan became the current one
+    image_shown = Signal(str)  # the current scan's image is painted
+    decision_recorded = Signal(str, str)  # (scan id, shortcode), committed to the outbox
+    signed_in = Signal(str)  # reviewer
+    quit_ready = Signal()  # nothing holds the window open any more
+
+    def __init__(self, window: MainWindow, services: Services, keymap: Keymap) -> None:
+        super().__init__(window)
+        self.window = window
+        self.services = services
+        self.keymap = keymap
+        self.model = window.scan_list.model
+        self.images = ImageService(
+            services.session.image_resolver,
+            prefetch=services.settings.prefetch,
+            cache_bytes=services.settings.cache_mb * 1024 * 1024,
+            parent=self,
+        )
+        self.current: str | None = None
+        self._shown_at = time.monotonic()
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._sign_in: SignInDialog | None = None
+        self._outbox: OutboxDialog | None = None
+        self._warned_expiry = False
+        self._history: list[OutboxEntry] = []
+        self._last_delivery: DeliveryStatus | None = None
+        self._wire()
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+        """Run `coro` on the loop; errors are shown, never lost."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("background task failed: %s", redact(repr(exc)))
+            self.window.status.show_message(f"Error: {redact(str(exc))}", 15000)
+
+    async def settle(self) -> None:
+        """Wait for the tasks started so far (tests, and quitting)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _wire(self) -> None:
+        w = self.window
+        pane = w.decision_pane
+        pane.install_shortcuts(w, self.keymap)
+        pane.decision_requested.connect(self.decide)
+        pane.action_triggered.connect(self.run_action)
+        w.scan_list.scan_activated.connect(self.show_scan)
+        w.scan_list.import_requested.connect(self.import_result)
+        w.scan_list.files_dropped.connect(w.scan_list.import_files)
+        w.history.entry_activated.connect(self.show_scan)
+        self.images.image_ready.connect(self._image_ready)
+        self.images.state_changed.connect(self._image_state)
+        self.images.auth_failed.connect(lambda msg: self.prompt_sign_in(msg))
+        w.import_action.triggered.connect(w.scan_list.open_import_dialog)
+        w.paste_action.triggered.connect(w.scan_list.open_paste_dialog)
+        w.sign_in_action.triggered.connect(lambda: self.prompt_sign_in(""))
+        w.queue_action.triggered.connect(self.open_outbox)
+        w.status.delivery_clicked.connect(self.open_outbox)
+        w.keys_action.triggered.connect(pane.toggle_cheat_sheet)
+        w.keymap_action.triggered.connect(self.edit_keymap)
+        w.about_action.triggered.connect(self.about)
+        w.quit_action.triggered.connect(w.close)
+        w.close_requested.connect(self.request_quit)
+        w.prefetch_action.toggled.connect(
+            lambda on: self.images.set_prefetch(self.services.settings.prefetch if on else 0)
+        )
+        w.tight_action.toggled.connect(self._set_tight)
+        self.services.session.add_listener(self._session_changed)
+        if self.services.worker is not None:
+            self.services.worker.add_listener(self._delivery_changed)
+            self._delivery_changed(self.services.worker.status)
+        self._session_changed()
+
+    # -- queue -------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Fill the list from the store and go back to where the reviewer was."""
+        scans, position = await self.services.load_queue()
+        self.window.scan_list.set_scans(scans)
+        await self.refresh_history()
+        target = position if position and self.model.get(position) else None
+        if target is None:
+            target = self.model.next_to_review(None) or (scans[0].scan_id if scans else None)
+        if target:
+            self.show_scan(target)
+
+    def import_result(self, result: ImportResult) -> None:
+        self.spawn(self._import(result))
+
+    async def _import(self, result: ImportResult) -> None:
+        if not result.scans:
+            self.window.status.show_message(result.summary(), 15000)
+            return
+        summary = await self.services.import_scans(result)
+        scans = [await self.services.get_scan(s.scan_id) or s for s in result.scans]
+        self.window.scan_list.add_scans(scans)
+        self.window.status.show_message(
+            f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
+        )
+        if self.current is None:
+            first = self.model.next_to_review(None)
+            if first:
+                self.show_scan(first)
+        else:
+            self.images.show(self.current, self._upcoming(self.current))
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def _upcoming(self, scan_id: str) -> list[str]:
+        return self.model.upcoming(scan_id, max(self.images.prefetch, 1))
+
+    def show_scan(self, scan_id: str) -> None:
+        scan = self.model.get(scan_id)
+        if scan is None:
+            return
+        changed = scan_id != self.current
+        self.current = scan_id
+        if changed:
+            self._shown_at = time.monotonic()
+        w = self.window
+        w.decision_pane.set_scan(scan)
+        w.facts.show_scan(scan)
+        w.scan_list.select(scan_id)
+        w.image_view.set_hint("")
+        self.images.show(scan_id, self._upcoming(scan_id))
+        if changed:
+            self.spawn(self.services.set_position(scan_id))
+            self.scan_shown.emit(scan_id)
+
+    def move(self, step: int) -> None:
+        if self.current is None:
+            return
+        row = self.model.row_of(self.current)
+        if row is None:
+            return
+        proxy = self.window.scan_list.proxy
+        rows = proxy.source_rows()
+        try:
+            at = rows.index(row)
+        except ValueError:
+            at = -1 if step > 0 else len(rows)
+        target = at + step
+        if 0 <= target < len(rows):
+            self.show_scan(self.model.scan_at(rows[target]).scan_id)
+
+    def _image_ready(self, scan_id: str, image: QImage) -> None:
+        if scan_id != self.current:
+            return
+        self.window.image_view.set_image(image)
+        self.image_shown.emit(scan_id)
+
+    def _image_state(self, scan_id: str, state: ImageState) -> None:
+        if scan_id != self.current or state.is_ready:
+            return
+        view = self.window.image_view
+        view.set_state(state)
+        key = self.keymap.key_for
+        hints = {
+            "not_found": f"No image for this scan: press {key('no_action_no_image_available')} for "
+            "no_action_no_image_available",
+            "error": f"Press {key('retry_image')} to try again",
+            "too_large": "The image is too large to show safely; decide from the card facts or skip it",
+            "uploading": "The image is still uploading; checking again with backoff",
+        }
+        view.set_hint(hints.get(state.kind, ""))
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def decide(self, shortcode: str, note: str = "") -> None:
+        """One keystroke: record, show it at once, and move on to the next scan to review."""
+        if self.current is None:
+            return
+        scan = self.model.get(self.current)
+        if scan is None:
+            return
+        seconds = time.monotonic() - self._shown_at
+        # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds.
+        self.model.update_scan(scan.with_(state=ScanState.DECIDED, shortcode=shortcode, note=note))
+        nxt = self.model.next_to_review(scan.scan_id)
+        if nxt and nxt != scan.scan_id:
+            self.show_scan(nxt)
+        else:
+            self.show_scan(scan.scan_id)
+            self.window.status.show_message("All scans in the queue are reviewed.", 10000)
+        self.spawn(self._record(scan, shortcode, note, seconds))
+
+    async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
+        try:
+            decided = await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
+        except Exception as exc:
+            self.model.update_scan(scan)  # back as it was: the decision was NOT recorded
+            self.window.status.show_message(
+                f"Could not record the decision for {scan.scan_id}: {redact(str(exc))}", 30000
+            )
+            raise
+        self.model.update_scan(decided.scan)
+        if self.current == scan.scan_id:
+            self.window.decision_pane.set_scan(decided.scan)
+        self.decision_recorded.emit(scan.scan_id, shortcode)
+        await self.refresh_history()
+
+    def undo(self) -> None:
+        self.spawn(self._undo())
+
+    async def _undo(self) -> None:
+        await self.settle_records()
+        history = await self.services.recent(1)
+        if not history:
+            self.window.status.show_message("Nothing to undo.")
+            return
+        entry = history[0]
+        if entry.status in (OutboxStatus.DELIVERED, OutboxStatus.IN_FLIGHT):
+            self.show_scan(entry.scan_id)
+            self.window.status.show_message(
+                f"{entry.scan_id} was already sent as {entry.shortcode}: press a key to send a new decision."
+            )
+            return
+        scan = await self.services.undo(entry.id)
+        if scan is not None:
+            self.model.update_scan(scan)
+        self.show_scan(entry.scan_id)
+        self.window.status.show_message(f"Undid {entry.shortcode} on {entry.scan_id}.")
+        await self.refresh_history()
+
+    async def settle_records(self) -> None:
+        """Let decisions already keyed reach the outbox before undo looks at it."""
+        pending = [t for t in self._tasks if not t.done() and t is not asyncio.current_task()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def refresh_history(self) -> None:
+        entries = await self.services.recent(HISTORY_SIZE)
+        now = time.time()
+
+        def label(e: OutboxEntry) -> str:
+            if e.status is OutboxStatus.DELIVERED:
+                return "sent"
+            if e.status is OutboxStatus.FAILED:
+                return "failed"
+            return "held" if e.held(now) else "queued"
+
+        self.window.history.set_entries(
+            [
+                HistoryEntry(e.scan_id, e.shortcode, label(e), e.annotation_info.get("decidedAt"))
+                for e in entries
+            ]
+        )
+        self._history = entries
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def run_action(self, name: str) -> None:
+        view = self.window.image_view
+        simple = {
+            "zoom_in": view.zoom_in,
+            "zoom_out": view.zoom_out,
+            "fit": view.fit,
+            "actual_size": view.actual_size,
+            "rotate": view.rotate,
+            "next_scan": lambda: self.move(1),
+            "previous_scan": lambda: self.move(-1),
+            "undo": self.undo,
+            "cheat_sheet": self.window.decision_pane.toggle_cheat_sheet,
+            "focus_note": self.window.decision_pane.focus_note,
+            "focus_search": self.window.scan_list.focus_search,
+            "sign_in": lambda: self.prompt_sign_in(""),
+            "retry_image": lambda: self.current and self.images.retry(self.current),
+            "tight_crop": lambda: self.window.tight_action.toggle(),
+        }
+        handler = simple.get(name)
+        if handler is not None:
+            handler()
+
+    def _set_tight(self, on: bool) -> None:
+        if on and not self.services.session.is_admin:
+            self.window.tight_action.setChecked(False)
+            self.window.status.show_message("Tight crops need an admin session.")
+            return
+        self.images.set_tight(on)
+        if self.current:
+            self.images.show(self.current, self._upcoming(self.current))
+
+    # -- session -----------------------------------------------------------------------------
+
+    def _session_changed(self) -> None:
+        session = self.services.session
+        self.window.status.set_who(session.reviewer, session.is_admin)
+        self.window.tight_action.setEnabled(session.is_admin)
+        self._warned_expiry = False
+        self._tick()
+
+    def _tick(self) -> None:
+        session = self.services.session
+        level = self.window.status.set_countdown(session.seconds_left())
+        if session.is_admin and session.seconds_left() is not None:
+            from reviewdesk.session import RENEW_BEFORE
+
+            if (session.seconds_left() or 0) <= RENEW_BEFORE and not getattr(self, "_renewing", False):
+                self._renewing = True
+                self.spawn(self._renew())
+            return
+        if level == "warn" and not self._warned_expiry:
+            self._warned_expiry = True
+            self.window.status.show_message(
+                "Your reviewer token expires in less than 5 minutes: get a new one (Ctrl+L to sign in).",
+                20000,
+            )
+        if level == "bad" and session.signed_in and self._sign_in is None:
+            self.prompt_sign_in(
+                "Your reviewer token has expired. Paste a new one to go on; your queue, position and "
+                "decisions are kept."
+            )
+
+    async def _renew(self) -> None:
+        try:
+            if await self.services.session.renew_if_due():
+                self.window.status.show_message("Reviewer token renewed.")
+        finally:
+            self._renewing = False
+
+    def prompt_sign_in(self, reason: str = "") -> SignInDialog:
+        if self._sign_in is not None:
+            self._sign_in.raise_()
+            self._sign_in.activateWindow()
+            return self._sign_in
+        settings = self.services.settings
+        dialog = SignInDialog(
+            self.window,
+            base_url=self.services.session.base_url or settings.base_url,
+            reviewer_name=settings.reviewer_name,
+            mode=settings.sign_in_mode,
+            keyring_available=keychain.backend_name() is not None,
+            reason=reason,
+        )
+        dialog.sign_in_requested.connect(lambda request: self.spawn(self._do_sign_in(dialog, request)))
+        dialog.finished.connect(lambda _=0: self._sign_in_closed(dialog))
+        self._sign_in = dialog
+        dialog.open()
+        return dialog
+
+    def _sign_in_closed(self, dialog: SignInDialog) -> None:
+        dialog.clear_secrets()
+        if self._sign_in is dialog:
+            self._sign_in = None
+        dialog.deleteLater()
+
+    async def _do_sign_in(self, dialog: SignInDialog, request: SignInRequest) -> None:
+        try:
+            result = await self.services.session.sign_in(request)
+        except ReviewDeskError as exc:
+            dialog.show_error(redact(str(exc)))
+            return
+        settings = self.services.settings
+        settings.base_url = self.services.session.base_url or request.base_url
+        settings.sign_in_mode = "admin" if result.is_admin else "token"
+        if request.reviewer_name:
+            settings.reviewer_name = request.reviewer_name
+        settings.save(self.services.paths.settings_file)
+        dialog.accept()
+        note = "" if result.stored_in_keyring or not request.remember else f" ({result.keyring_message})"
+        self.window.status.show_message(f"Signed in as {result.reviewer}{note}.", 15000)
+        self.after_sign_in()
+
+    def after_sign_in(self) -> None:
+        self.signed_in.emit(self.services.session.reviewer)
+        if self.current:
+            self.images.retry(self.current)
+            self.images.show(self.current, self._upcoming(self.current))
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    def _delivery_changed(self, status: DeliveryStatus) -> None:
+        self.window.status.set_delivery(status)
+        previous, self._last_delivery = self._last_delivery, status
+        newly_paused = status.state == "paused" and (previous is None or previous.state != "paused")
+        if newly_paused and self.services.session.signed_in:
+            self.prompt_sign_in(
+                "The server refused the reviewer token while sending decisions. Sign in again; "
+                "nothing is lost, delivery resumes by itself."
+            )
+        if previous is None or (previous.queued, previous.failed) != (status.queued, status.failed):
+            self.spawn(self._sync_rows())
+
+    async def _sync_rows(self) -> None:
+        """Bring the rows of recently decided scans up to date (sent / failed)."""
+        await self.refresh_history()
+        for entry in self._history:
+            scan = await self.services.get_scan(entry.scan_id)
+            if scan is not None and self.model.get(scan.scan_id) != scan:
+                self.model.update_scan(scan)
+        if self._outbox is not None:
+            await self._outbox.refresh()
+
+    def open_outbox(self) -> None:
+        if self._outbox is None:
+            self._outbox = OutboxDialog(self.services, self.spawn, self.window)
+            self._outbox.scan_requested.connect(self.show_scan)
+        self._outbox.show()
+        self._outbox.raise_()
+        self.spawn(self._outbox.refresh())
+
+    # -- misc --------------------------------------------------------------------------------
+
+    def edit_keymap(self) -> None:
+        path = self.services.paths.keymap_file
+        Keymap.save_defaults(path)
+        box = QMessageBox(self.window)
+        box.setWindowTitle("Keys")
+        box.setText(
+            f"Your keys are in\n{path}\n\nEdit that file (JSON) and restart ReviewDesk. It is checked for "
+            "collisions when it loads; if it has a problem, the defaults are used and the problem is shown."
+        )
+        box.open()
+
+    def about(self) -> None:
+        from reviewdesk import __version__
+
+        box = QMessageBox(self.window)
+        box.setWindowTitle("About ReviewDesk")
+        box.setText(f"ReviewDesk {__version__}\nReview Dyneti blackout images and send feedback shortcodes.")
+        box.open()
+
+    def request_quit(self) -> None:
+        worker = self.services.worker
+        queued = worker.status.queued if worker is not None else 0
+        if not queued:
+            self._quit()
+            return
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Decisions not yet sent")
+        box.setText(
+            f"{queued} decision(s) are not yet delivered. They are safe on this computer and are sent the "
+            "next time ReviewDesk starts."
+        )
+        wait = box.addButton("Wait for delivery", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit now", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+
+        def chosen(_: int) -> None:
+            clicked = box.clickedButton()
+            if clicked is wait:
+                self.spawn(self._wait_then_quit())
+            elif box.buttonRole(clicked) == QMessageBox.ButtonRole.DestructiveRole:
+                self._quit()
+
+        box.finished.connect(chosen)
+        box.open()
+
+    async def _wait_then_quit(self) -> None:
+        self.window.status.show_message("Sending the queued decisions…", 60000)
+        worker = self.services.worker
+        if worker is not None:
+            await worker.drain(timeout=60)
+        self._quit()
+
+    def _quit(self) -> None:
+        self.window.allow_close()
+        self.window.close()
+        self.quit_ready.emit()
