@@ -32,3 +32,50 @@ def sim():
 
     with SimServer(SimConfig(seed=1234, uploading_seconds=0.5)) as server:
         yield server
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync loop made the running asyncio loop of the main thread, driven by qtbot's waits.
+
+    Tests stay synchronous: every `qtbot.waitUntil` / `waitSignal` spins Qt, which runs the
+    asyncio tasks. The loop is never stopped (its stop() would leave Qt's quit flag set and make
+    every later wait return at once), only closed.
+    """
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        for _ in range(200):
+            if all(task.done() for task in pending):
+                break
+            qapp.processEvents()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        timer = getattr(loop, "_timer", None)
+        loop.close()
+        if timer is not None:
+            # qasync's timer QObject has no parent: left to Python's GC it may be destroyed on
+            # another thread, leaving Qt a dangling timer (a segfault in a later test). Destroy it
+            # here, on the GUI thread.
+            import shiboken6
+
+            shiboken6.delete(timer)
+
+
+def run_on_loop(qtbot, awaitable, timeout: int = 20_000):
+    """Run a coroutine on the qasync loop from a synchronous test and return its result."""
+    import asyncio
+
+    future = asyncio.ensure_future(awaitable)
+    qtbot.waitUntil(future.done, timeout=timeout)
+    return future.result()

@@ -92,6 +92,8 @@ async def build(
             paths = resolve_paths(paths.data / "demo")  # the demo never touches the real queue
     paths.ensure()
     settings = Settings.load(paths.settings_file)
+    if args.base_url:
+        settings.base_url = args.base_url  # what the user said now wins over what was remembered
     setup_file_logging(paths.logs, settings.log_level)
     keymap_problem = ""
     try:

@@ -112,7 +112,7 @@ class Session:
             raise UsageError("paste a reviewer token, or enter the admin key")
         token.check_usable()
         self._switch(base_url, token, admin, request.reviewer_name.strip())
-        stored, message = False, "not remembered (you chose so): this secret lives in memory until you quit"
+        stored, message = False, "not remembered: the secret is kept in memory until you quit"
         if request.remember:
             stored, message = await self._remember(base_url, token, admin)
         return SignInResult(token.reviewer, admin is not None, stored, message)

@@ -64,6 +64,7 @@ class ReviewController(QObject):
         self._warned_expiry = False
         self._history: list[OutboxEntry] = []
         self._last_delivery: DeliveryStatus | None = None
+        self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
         self._wire()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -132,6 +133,7 @@ class ReviewController(QObject):
         """Fill the list from the store and go back to where the reviewer was."""
         scans, position = await self.services.load_queue()
         self.window.scan_list.set_scans(scans)
+        self._undelivered = {s.scan_id for s in scans if s.state in (ScanState.DECIDED, ScanState.FAILED)}
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:
@@ -249,6 +251,7 @@ class ReviewController(QObject):
             )
             raise
         self.model.update_scan(decided.scan)
+        self._undelivered.add(scan.scan_id)
         if self.current == scan.scan_id:
             self.window.decision_pane.set_scan(decided.scan)
         self.decision_recorded.emit(scan.scan_id, shortcode)
@@ -390,7 +393,11 @@ class ReviewController(QObject):
         dialog.sign_in_requested.connect(lambda request: self.spawn(self._do_sign_in(dialog, request)))
         dialog.finished.connect(lambda _=0: self._sign_in_closed(dialog))
         self._sign_in = dialog
-        dialog.open()
+        # Not modal: while a new token is fetched the reviewer may go on deciding (decisions
+        # queue in the outbox). Never exec(): a nested loop would break qasync.
+        dialog.setModal(False)
+        dialog.show()
+        dialog.raise_()
         return dialog
 
     def _sign_in_closed(self, dialog: SignInDialog) -> None:
@@ -412,7 +419,7 @@ class ReviewController(QObject):
             settings.reviewer_name = request.reviewer_name
         settings.save(self.services.paths.settings_file)
         dialog.accept()
-        note = "" if result.stored_in_keyring or not request.remember else f" ({result.keyring_message})"
+        note = "" if result.stored_in_keyring else f" ({result.keyring_message})"
         self.window.status.show_message(f"Signed in as {result.reviewer}{note}.", 15000)
         self.after_sign_in()
 
@@ -437,12 +444,17 @@ class ReviewController(QObject):
             self.spawn(self._sync_rows())
 
     async def _sync_rows(self) -> None:
-        """Bring the rows of recently decided scans up to date (sent / failed)."""
+        """Bring the rows of decisions not yet delivered up to date (sent / failed)."""
         await self.refresh_history()
-        for entry in self._history:
-            scan = await self.services.get_scan(entry.scan_id)
-            if scan is not None and self.model.get(scan.scan_id) != scan:
+        for scan_id in list(self._undelivered):
+            scan = await self.services.get_scan(scan_id)
+            if scan is None:
+                self._undelivered.discard(scan_id)
+                continue
+            if self.model.get(scan_id) != scan:
                 self.model.update_scan(scan)
+            if scan.state in (ScanState.SENT, ScanState.TO_REVIEW):
+                self._undelivered.discard(scan_id)
         if self._outbox is not None:
             await self._outbox.refresh()
 

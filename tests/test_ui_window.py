@@ -1,0 +1,275 @@
+"""The whole review window, driven by real key presses, against the simulator over loopback."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from conftest import run_on_loop
+from reviewdesk.app import Built, build, close
+from reviewdesk.domain.scan import ScanState
+from reviewdesk.sim.config import SimConfig
+from reviewdesk.sim.runner import SimServer
+
+PORTABLE = QKeySequence.SequenceFormat.PortableText
+WAIT = 15_000
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(SimConfig(seed=5, uploading_seconds=1.0)) as server:
+        yield server
+
+
+@pytest.fixture
+def desk(qtbot, qloop, sim, tmp_path) -> Iterator[Built]:
+    args = argparse.Namespace(
+        data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
+    )
+    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
+    built.services.settings.undo_grace_seconds = 0.3
+    yield built
+    run_on_loop(qtbot, close(built))
+    built.window.allow_close()
+    built.window.close()
+    built.window.deleteLater()
+
+
+def press(qtbot, widget, keys: str) -> None:
+    sequence = QKeySequence.fromString(keys, PORTABLE)
+    for i in range(sequence.count()):
+        combo: QKeyCombination = sequence[i]
+        qtbot.keyClick(widget, combo.key(), combo.keyboardModifiers())
+
+
+def activate(qtbot, window) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.setFocus()
+
+
+def sign_in(qtbot, desk: Built, token: str) -> None:
+    dialog = desk.controller._sign_in or desk.controller.prompt_sign_in()
+    qtbot.waitExposed(dialog)
+    dialog.as_reviewer.setChecked(True)
+    dialog.token.clear()
+    qtbot.keyClicks(dialog.token, token)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.controller._sign_in is None, timeout=WAIT)
+    assert desk.services.session.token is not None and desk.services.session.token.token == token
+
+
+def queue(qtbot, desk: Built, ids: list[str]) -> None:
+    desk.window.scan_list.import_text("\n".join(ids))
+    qtbot.waitUntil(lambda: all(desk.window.scan_list.model.get(i) for i in ids), timeout=WAIT)
+
+
+def wait_image(qtbot, desk: Built, scan_id: str) -> None:
+    qtbot.waitUntil(
+        lambda: (
+            desk.controller.current == scan_id
+            and desk.window.image_view.has_image
+            and desk.window.image_view.state is not None
+            and desk.window.image_view.state.is_ready
+            or (desk.controller.current == scan_id and desk.controller.images.cached(scan_id) is not None)
+        ),
+        timeout=WAIT,
+    )
+
+
+def latest_by_scan(sim: SimServer) -> dict[str, str]:
+    latest: dict[str, str] = {}
+    for record in sim.feedback():
+        latest[record.scan_id] = record.shortcode
+    return latest
+
+
+# -- sign-in and import ----------------------------------------------------------------------------
+
+
+def test_sign_in_shows_who_and_the_countdown(qtbot, desk, sim) -> None:
+    assert desk.controller._sign_in is not None  # nothing in the keyring: the dialog asks
+    dialog = desk.controller._sign_in
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert "Paste the reviewer token" in dialog.error.text()
+    qtbot.keyClicks(dialog.token, "not-a-token")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not a valid JWT" in dialog.error.text(), timeout=WAIT)
+    sign_in(qtbot, desk, sim.mint_token("ines"))
+    assert "ines" in desk.window.status.who.text()
+    assert desk.window.status.countdown.text().startswith("token 59m")
+    assert "memory" in desk.window.statusBar().currentMessage()  # no keyring here: said so
+
+
+def test_admin_signs_in_by_minting_a_token_for_a_reviewer(qtbot, desk, sim) -> None:
+    dialog = desk.controller._sign_in
+    dialog.as_admin.setChecked(True)
+    qtbot.keyClicks(dialog.admin_key, sim.config.admin_key)
+    dialog.reviewer_name.clear()
+    qtbot.keyClicks(dialog.reviewer_name, "omar")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.services.session.signed_in, timeout=WAIT)
+    assert desk.services.session.is_admin and desk.services.session.reviewer == "omar"
+    assert "(admin)" in desk.window.status.who.text()
+    assert desk.window.tight_action.isEnabled()
+    settings_text = desk.services.paths.settings_file.read_text()
+    assert sim.config.admin_key not in settings_text and "omar" in settings_text
+
+
+def test_import_reports_bad_rows_and_keeps_good_ones(qtbot, desk, sim, tmp_path) -> None:
+    sign_in(qtbot, desk, sim.mint_token("ines"))
+    csv = tmp_path / "queue.csv"
+    csv.write_text("scanId,bin,last4\nready-a,411111,1234\n,411111,0000\nready-b,41,9999\nready-a,,\n")
+    desk.window.scan_list.import_files([csv])
+    model = desk.window.scan_list.model
+    qtbot.waitUntil(
+        lambda: model.get("ready-a") is not None and model.get("ready-b") is not None, timeout=WAIT
+    )
+    summary = desk.window.scan_list.summary_label.full_text()
+    assert "line 3" in summary
+    assert model.get("ready-a").facts.get("bin") == "411111"
+    stored = run_on_loop(qtbot, desk.services.load_queue())[0]
+    assert {s.scan_id for s in stored} == {"ready-a", "ready-b"}
+
+
+# -- the review itself -------------------------------------------------------------------------------
+
+PLAN = ["A", "D, B", "A", "N, Q", "A", "D, S", "A", "A", "N, M", "A",
+        "A", "D, O", "A", "N, O", "A", "A", "D, V", "A", "A", "A"]  # fmt: skip
+
+
+def test_full_keyboard_review_of_twenty_scans_with_a_change(qtbot, desk, sim) -> None:
+    desk.services.settings.undo_grace_seconds = 5.0  # the product's default: Ctrl+Z takes it back unsent
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    ids = [f"ready-w{i:02d}" for i in range(20)]
+    queue(qtbot, desk, ids)
+    window = desk.window
+    activate(qtbot, window)
+    keymap = desk.keymap if hasattr(desk, "keymap") else window.decision_pane.keymap()
+    intended: dict[str, str] = {}
+    for scan_id, keys in zip(ids, PLAN, strict=True):
+        wait_image(qtbot, desk, scan_id)
+        press(qtbot, window, keys)
+        intended[scan_id] = keymap.name_for(keys)
+        qtbot.waitUntil(lambda s=scan_id: window.scan_list.model.get(s).state is not ScanState.TO_REVIEW)
+        if scan_id == "ready-w09":
+            # A mistake noticed at once: Ctrl+Z goes back to it, and another key decides again.
+            press(qtbot, window, "Ctrl+Z")
+            qtbot.waitUntil(lambda: desk.controller.current == "ready-w09", timeout=WAIT)
+            press(qtbot, window, "D, C")
+            intended["ready-w09"] = "denied_fake_card"
+    # An older one changed from the history strip after it was sent.
+    qtbot.waitUntil(lambda: latest_by_scan(sim).keys() >= set(ids), timeout=30_000)
+    rows = window.history.rows()
+    target = next(r for r in rows if r.entry.scan_id == "ready-w15")
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.controller.current == "ready-w15")
+    activate(qtbot, window)
+    press(qtbot, window, "D, E")
+    intended["ready-w15"] = "denied_digitally_altered"
+    qtbot.waitUntil(lambda: latest_by_scan(sim) == intended, timeout=WAIT)
+    received = sim.feedback()
+    assert {r.auth_kind for r in received} == {"reviewer"}
+    info = received[-1].annotation_info
+    assert info["reviewer"] == "kim" and info["client"].startswith("ReviewDesk/")
+    assert "secondsOnScan" in info and "decidedAt" in info and info["idempotencyKey"]
+    assert ("ready-w09", "approved") not in [(r.scan_id, r.shortcode) for r in received]  # undone in time
+    assert [r.shortcode for r in received if r.scan_id == "ready-w15"] == ["approved", "denied_digitally_altered"]
+    qtbot.waitUntil(lambda: window.scan_list.model.counts().get(ScanState.SENT, 0) == 20, timeout=WAIT)
+    assert window.scan_list.progress_bar.format() == "20 of 20 reviewed"
+
+
+def test_decision_keys_do_not_fire_in_the_note_and_ctrl_enter_decides_with_it(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ["ready-n1", "ready-n2"])
+    window = desk.window
+    activate(qtbot, window)
+    wait_image(qtbot, desk, "ready-n1")
+    press(qtbot, window, "W")  # focus the note
+    note = window.decision_pane.note_edit()
+    qtbot.waitUntil(note.hasFocus)
+    qtbot.keyClicks(note, "A blurry DN")
+    assert window.scan_list.model.get("ready-n1").state is ScanState.TO_REVIEW
+    combo = window.decision_pane.decision_combo()
+    combo.setCurrentIndex(combo.findData("no_action_poor_image_quality"))
+    qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: [r.shortcode for r in sim.feedback()] == ["no_action_poor_image_quality"], timeout=WAIT
+    )
+    assert sim.feedback()[0].annotation_info["note"] == "A blurry DN"
+    assert desk.controller.current == "ready-n2"
+
+
+def test_token_expiring_mid_review_loses_nothing(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim", lifetime=3))
+    ids = ["ready-e1", "ready-e2", "ready-e3"]
+    queue(qtbot, desk, ids)
+    window = desk.window
+    activate(qtbot, window)
+    wait_image(qtbot, desk, "ready-e1")
+    press(qtbot, window, "A")
+    qtbot.waitUntil(lambda: len(sim.feedback()) == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)  # expiry prompts
+    assert "expired" in desk.controller._sign_in.reason.text()
+    activate(qtbot, window)
+    press(qtbot, window, "A")  # decided while signed out of date: queued, not lost
+    qtbot.waitUntil(lambda: window.scan_list.model.get("ready-e2").state is ScanState.DECIDED, timeout=WAIT)
+    assert desk.controller.current == "ready-e3"
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    qtbot.waitUntil(
+        lambda: latest_by_scan(sim) == {"ready-e1": "approved", "ready-e2": "approved"}, timeout=WAIT
+    )
+    assert desk.controller.current == "ready-e3"  # position kept
+
+
+def test_expired_urls_are_refreshed_and_images_still_show(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim", lifetime=20000))
+    queue(qtbot, desk, ["ready-u1", "ready-u2"])
+    wait_image(qtbot, desk, "ready-u1")
+    desk.controller.images.clear()  # nothing cached: the next show needs the (expired) URL again
+    sim.config.clock_offset = 4000  # an hour and more later, for the server
+    desk.controller.show_scan("ready-u2")
+    wait_image(qtbot, desk, "ready-u2")
+    desk.controller.show_scan("ready-u1")
+    wait_image(qtbot, desk, "ready-u1")
+    statuses = [s for _, p, s in sim.requests_log() if p.startswith("/blackout-images/")]
+    assert 403 in statuses and statuses[-1] == 200
+
+
+@pytest.mark.parametrize(
+    ("scan_id", "kind", "hint"),
+    [
+        ("missing-z", "not_found", "press X"),
+        ("corrupt-z", "error", "Ctrl+R"),
+        ("huge-z", "too_large", "too large"),
+    ],
+)
+def test_images_that_cannot_show_are_explained_in_the_pane(qtbot, desk, sim, scan_id, kind, hint) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, [scan_id, "ready-after"])
+    desk.controller.show_scan(scan_id)
+    view = desk.window.image_view
+    qtbot.waitUntil(lambda: view.state is not None and view.state.kind == kind, timeout=WAIT)
+    assert hint in view.hint
+    if kind == "not_found":
+        activate(qtbot, desk.window)
+        press(qtbot, desk.window, "X")
+        qtbot.waitUntil(
+            lambda: latest_by_scan(sim) == {scan_id: "no_action_no_image_available"}, timeout=WAIT
+        )
+
+
+def test_uploading_image_is_polled_until_ready(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ["uploading-q"])
+    view = desk.window.image_view
+    qtbot.waitUntil(lambda: view.state is not None and view.state.kind == "uploading", timeout=WAIT)
+    wait_image(qtbot, desk, "uploading-q")
+    qtbot.waitUntil(lambda: view.has_image and view.state.is_ready, timeout=WAIT)
