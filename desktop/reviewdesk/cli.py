@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewdesk.sync import commands as outbox
+
 if TYPE_CHECKING:
     from reviewdesk.api.auth import Credential
     from reviewdesk.api.reviews import ReviewsClient
@@ -87,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the JPEG")
     p.add_argument("--tight", action="store_true", help="ask for the tight crop (admin)")
 
-    p = sub.add_parser("decide", help="send a decision shortcode for a scan")
+    p = sub.add_parser("decide", help="record a decision in the outbox and send it")
     p.add_argument("scan_id", metavar="SCAN_ID")
     p.add_argument("shortcode", metavar="SHORTCODE")
     p.add_argument("--info", action="append", default=[], metavar="KEY=VALUE", help="annotationInfo entry")
@@ -98,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("login", help="store a reviewer token or the admin key in the OS keyring")
     p.add_argument("--admin", action="store_true", help="store the admin key instead of a token")
     sub.add_parser("logout", help="remove the stored token and admin key for this base URL")
+
+    outbox.add_parsers(sub)  # queue, sync, and --hold on decide
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -231,26 +235,6 @@ def parse_info(pairs: Sequence[str]) -> dict[str, Any]:
     return info
 
 
-def cmd_decide(args: argparse.Namespace) -> int:
-    from reviewdesk.domain import shortcodes
-    from reviewdesk.domain.decision import build_annotation_info
-
-    try:
-        shortcodes.get(args.shortcode)
-    except shortcodes.UnknownShortcode as exc:
-        raise CliError(str(exc)) from None
-    extra = parse_info(args.info)
-
-    async def body(client: ReviewsClient) -> int:
-        assert client.credential is not None
-        info = build_annotation_info(reviewer=client.credential.who, note=args.note, extra=extra)
-        await client.send_feedback(args.scan_id, args.shortcode, info)
-        print(f"delivered: {args.scan_id} {args.shortcode}")
-        return 0
-
-    return run_with_client(args, body)
-
-
 def cmd_shortcodes(args: argparse.Namespace) -> int:
     from reviewdesk.domain import shortcodes
 
@@ -323,7 +307,9 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "authorize": cmd_authorize,
     "url": cmd_url,
     "image": cmd_image,
-    "decide": cmd_decide,
+    "decide": outbox.cmd_decide,
+    "queue": outbox.cmd_queue,
+    "sync": outbox.cmd_sync,
     "shortcodes": cmd_shortcodes,
     "login": cmd_login,
     "logout": cmd_logout,

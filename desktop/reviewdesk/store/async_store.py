@@ -1,0 +1,176 @@
+"""The store for asyncio code: every call runs on ONE dedicated thread that owns the connection.
+
+SQLite (and its fsync on commit) never runs on the event loop, and the connection is only ever
+used by the thread that made it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.store.store import ImportSummary, OutboxCounts, OutboxEntry, Store
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class AsyncStore:
+    """`Store`'s methods as coroutines. Build it with `await AsyncStore.open(path)`, or wrap a
+    `Store` made on the current thread (its connection is then re-made on the store thread)."""
+
+    def __init__(self, store: Store, *, _executor: ThreadPoolExecutor | None = None) -> None:
+        self.store = store
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-store")
+            store.detach()  # on the thread that made the connection
+            _executor.submit(store.attach).result()
+        self._executor = _executor
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], **kwargs: Any) -> AsyncStore:
+        """Open (and lock, check, migrate) the database on the store thread."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-store")
+        try:
+            store = await asyncio.get_running_loop().run_in_executor(
+                executor, functools.partial(Store, path, **kwargs)
+            )
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(store, _executor=executor)
+
+    async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._closed:
+            from reviewdesk.store.errors import StoreError
+
+            raise StoreError("the store is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            await self._run(self.store.close)
+        finally:
+            self._closed = True
+            self._executor.shutdown(wait=False)
+
+    def close_blocking(self) -> None:
+        """Close from synchronous code (e.g. at exit, with no loop running)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._executor.submit(self.store.close).result()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    # -- queue -------------------------------------------------------------------------------
+
+    async def add_scans(self, scans: Iterable[Scan]) -> ImportSummary:
+        return await self._run(self.store.add_scans, list(scans))
+
+    async def scans(self) -> list[Scan]:
+        return await self._run(self.store.scans)
+
+    async def get_scan(self, scan_id: str) -> Scan | None:
+        return await self._run(self.store.get_scan, scan_id)
+
+    async def count_by_state(self) -> dict[ScanState, int]:
+        return await self._run(self.store.count_by_state)
+
+    async def set_position(self, scan_id: str | None) -> None:
+        await self._run(self.store.set_position, scan_id)
+
+    async def position(self) -> str | None:
+        return await self._run(self.store.position)
+
+    async def remove_scans(self, scan_ids: Iterable[str]) -> int:
+        return await self._run(self.store.remove_scans, list(scan_ids))
+
+    async def clear_queue(self) -> int:
+        return await self._run(self.store.clear_queue)
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    async def record_decision(
+        self,
+        scan_id: str,
+        shortcode: str,
+        annotation_info: Mapping[str, Any],
+        *,
+        note: str = "",
+        hold_seconds: float = 0.0,
+        now: float | None = None,
+    ) -> OutboxEntry:
+        return await self._run(
+            self.store.record_decision,
+            scan_id,
+            shortcode,
+            dict(annotation_info),
+            note=note,
+            hold_seconds=hold_seconds,
+            now=now,
+        )
+
+    async def undo_decision(self, entry_id: int) -> Scan | None:
+        return await self._run(self.store.undo_decision, entry_id)
+
+    async def claim_due(self, now: float, limit: int) -> list[OutboxEntry]:
+        return await self._run(self.store.claim_due, now, limit)
+
+    async def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
+        await self._run(self.store.mark_delivered, entry_id, now=now)
+
+    async def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> None:
+        await self._run(self.store.mark_retry, entry_id, error, next_attempt_at)
+
+    async def requeue(self, entry_id: int, error: str | None = None) -> None:
+        await self._run(self.store.requeue, entry_id, error)
+
+    async def mark_failed(self, entry_id: int, error: str) -> None:
+        await self._run(self.store.mark_failed, entry_id, error)
+
+    async def resend(
+        self,
+        entry_id: int,
+        shortcode: str | None = None,
+        annotation_info: Mapping[str, Any] | None = None,
+        *,
+        note: str | None = None,
+        now: float | None = None,
+    ) -> OutboxEntry:
+        info = dict(annotation_info) if annotation_info is not None else None
+        return await self._run(self.store.resend, entry_id, shortcode, info, note=note, now=now)
+
+    async def release_inflight(self) -> int:
+        return await self._run(self.store.release_inflight)
+
+    async def reset_backoff(self, now: float) -> int:
+        return await self._run(self.store.reset_backoff, now)
+
+    async def get_entry(self, entry_id: int) -> OutboxEntry | None:
+        return await self._run(self.store.get_entry, entry_id)
+
+    async def entries_for_scan(self, scan_id: str) -> list[OutboxEntry]:
+        return await self._run(self.store.entries_for_scan, scan_id)
+
+    async def pending_entries(self) -> list[OutboxEntry]:
+        return await self._run(self.store.pending_entries)
+
+    async def counts(self) -> OutboxCounts:
+        return await self._run(self.store.counts)
+
+    async def recent_decisions(self, n: int = 10) -> list[OutboxEntry]:
+        return await self._run(self.store.recent_decisions, n)
+
+    async def next_wakeup(self) -> float | None:
+        return await self._run(self.store.next_wakeup)

@@ -1,0 +1,213 @@
+"""DeliveryWorker rules with a scripted client (no network): backoff, 400, pause and resume."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from outbox_support import info, wait_for
+from reviewdesk.api import errors as e
+from reviewdesk.api.auth import AdminKey
+from reviewdesk.domain.scan import ScanState
+from reviewdesk.store import AsyncStore, OutboxStatus
+from reviewdesk.sync import DeliveryStatus, DeliveryWorker
+
+
+class FakeClient:
+    """Stands in for ReviewsClient: `script(scan_id, n)` returns an error to raise, or None."""
+
+    def __init__(self, key: str, script: Callable[[str, int], Exception | None] | None = None) -> None:
+        self.credential = AdminKey(key)
+        self.script = script or (lambda scan_id, n: None)
+        self.sent: list[tuple[str, str, str]] = []
+        self.tries: dict[str, int] = {}
+
+    async def send_feedback(self, scan_id: str, shortcode: str, annotation_info: dict[str, Any]) -> dict:
+        await asyncio.sleep(0.001)
+        n = self.tries[scan_id] = self.tries.get(scan_id, 0) + 1
+        error = self.script(scan_id, n)
+        if error is not None:
+            raise error
+        self.sent.append((scan_id, shortcode, annotation_info["idempotencyKey"]))
+        return {}
+
+
+@pytest.fixture
+async def astore(tmp_path: Path):
+    s = await AsyncStore.open(tmp_path / "reviewdesk.sqlite3")
+    yield s
+    await s.close()
+
+
+def worker_for(astore: AsyncStore, provider: Callable[[], Any], **kw: Any) -> DeliveryWorker:
+    kw.setdefault("base_delay", 0.02)
+    kw.setdefault("max_delay", 0.1)
+    return DeliveryWorker(astore, provider, **kw)
+
+
+def test_backoff_is_full_jitter_with_retry_after_as_a_floor(tmp_path: Path) -> None:
+    w = DeliveryWorker(None, lambda: None, base_delay=1.0, max_delay=180.0, rng=random.Random(7))  # type: ignore[arg-type]
+    ref = random.Random(7)
+    for attempts in range(12):
+        assert w._backoff(attempts, None) == ref.uniform(0, min(180.0, 2.0**attempts))
+    assert w._backoff(0, 30.0) >= 30.0
+    assert w._backoff(0, 10**9) == 3600.0  # a silly Retry-After is capped
+    assert 0 <= w._backoff(10**6, None) <= 180.0  # no overflow
+
+
+async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: AsyncStore) -> None:
+    client = FakeClient(
+        "k1", lambda s, n: e.BadRequestError("malformed (server said: nope)") if s == "bad" else None
+    )
+    for scan in ("a", "bad", "b", "c"):
+        await astore.record_decision(scan, "approved", info(f"key-{scan}"))
+    w = worker_for(astore, lambda: client)
+    assert await w.drain(5) is True  # failed ones are not "pending"
+    assert [s for s, _, _ in client.sent] == ["a", "b", "c"]
+    (failed,) = await astore.pending_entries()
+    assert failed.status is OutboxStatus.FAILED and "nope" in (failed.last_error or "")
+    scan = await astore.get_scan("bad")
+    assert scan is not None and scan.state is ScanState.FAILED and "nope" in (scan.error or "")
+    assert w.status.failed == 1
+    client.script = lambda s, n: None
+    await astore.resend(failed.id, shortcode="denied_other")
+    assert await w.drain(5) is True
+    assert client.sent[-1][:2] == ("bad", "denied_other")
+    assert (await astore.get_scan("bad")).state is ScanState.SENT  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [e.UnauthorizedError("401; sign in again"), e.ForbiddenError("403"), e.TokenExpiredError("expired")],
+    ids=["401", "403", "expired"],
+)
+async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore, error: Exception) -> None:
+    client = FakeClient("old", lambda s, n: error)
+    holder = {"client": client}
+    await astore.record_decision("a", "approved", info())
+    w = worker_for(astore, lambda: holder["client"])
+    w.start()
+    await wait_for(lambda: w.status.state == "paused")
+    assert w.status.last_error == str(error)
+    await asyncio.sleep(0.05)  # paused: nothing more is tried
+    tries = client.tries["a"]
+    assert tries == 1
+    (entry,) = await astore.pending_entries()
+    assert entry.status is OutboxStatus.PENDING and entry.attempts == 0
+    assert w.paused
+    if isinstance(error, e.ForbiddenError):  # a new credential resumes by itself
+        holder["client"] = FakeClient("new")
+    else:  # the same credential, but the window says "signed in again"
+        client.script = lambda s, n: None
+        w.resume()
+    await wait_for(lambda: w.status.state == "idle" and w.status.queued == 0)
+    assert client.tries["a"] == tries + (0 if isinstance(error, e.ForbiddenError) else 1)
+    await w.stop()
+
+
+async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:
+    holder: dict[str, Any] = {"client": None}
+    w = worker_for(astore, lambda: holder["client"], pause_poll=10)
+    w.start()
+    await astore.record_decision("a", "approved", info())
+    w.kick()
+    await wait_for(lambda: w.status.state == "paused" and w.status.queued == 1)
+    assert "sign in" in (w.status.last_error or "")
+    holder["client"] = FakeClient("k")
+    w.kick()  # e.g. after the sign-in dialog
+    await wait_for(lambda: w.status.queued == 0)
+    await w.stop()
+
+
+async def test_retryable_errors_back_off_then_deliver_and_the_status_says_so(astore: AsyncStore) -> None:
+    errors = [e.NetworkError("cannot reach"), e.ServerError("503", 503), e.RateLimitedError("429", 0.01)]
+    client = FakeClient("k", lambda s, n: errors[n - 1] if n <= len(errors) else None)
+    seen: list[DeliveryStatus] = []
+    await astore.record_decision("a", "approved", info())
+    w = worker_for(astore, lambda: client, breaker_threshold=100)
+    w.add_listener(seen.append)
+    w.start()
+    await wait_for(lambda: client.sent != [])
+    await wait_for(lambda: w.status.queued == 0)
+    await w.stop()
+    assert client.tries["a"] == 4
+    states = [s.state for s in seen]
+    assert "offline" in states and states[-1] == "idle"
+    offline = next(s for s in seen if s.state == "offline")
+    assert offline.last_error in {str(x) for x in errors}
+    assert (await astore.get_scan("a")).state is ScanState.SENT  # type: ignore[union-attr]
+
+
+async def test_drain_once_tries_each_decision_at_most_once(astore: AsyncStore) -> None:
+    client = FakeClient("k", lambda s, n: e.NetworkError("down"))
+    for scan in ("a", "b", "c"):
+        await astore.record_decision(scan, "approved", info())
+    w = worker_for(astore, lambda: client, base_delay=0.0001, max_delay=0.0001, breaker_threshold=100)
+    assert await w.drain(5, once=True) is False
+    assert client.tries == {"a": 1, "b": 1, "c": 1}
+    assert [x.attempts for x in await astore.pending_entries()] == [1, 1, 1]
+    assert w.status.state == "offline" and w.status.last_error == "down"
+
+
+async def test_the_breaker_holds_everything_off_after_failures_in_a_row(astore: AsyncStore) -> None:
+    client = FakeClient("k", lambda s, n: e.NetworkError("down"))
+    for i in range(20):
+        await astore.record_decision(f"s{i}", "approved", info())
+    w = worker_for(astore, lambda: client, concurrency=1, base_delay=10, max_delay=10, breaker_threshold=3)
+    w.rng = random.Random(1)
+    w.start()
+    await wait_for(lambda: sum(client.tries.values()) >= 3)
+    await asyncio.sleep(0.2)
+    assert sum(client.tries.values()) <= 4  # not one request per queued decision
+    assert w.status.state == "offline" and w.status.next_retry_at is not None
+    await w.stop()
+    assert (await astore.counts()).in_flight == 0
+
+
+async def test_stop_puts_an_in_flight_send_back(astore: AsyncStore) -> None:
+    gate = asyncio.Event()
+
+    class Slow(FakeClient):
+        async def send_feedback(self, scan_id: str, shortcode: str, annotation_info: dict[str, Any]) -> dict:
+            await gate.wait()
+            return {}
+
+    await astore.record_decision("a", "approved", info())
+    w = worker_for(astore, lambda: Slow("k"))
+    w.start()
+    await wait_for(lambda: w.status.in_flight == 1)
+    await w.stop(grace=0.05)
+    (entry,) = await astore.pending_entries()
+    assert entry.status is OutboxStatus.PENDING and entry.attempts == 0
+
+
+async def test_a_late_auth_error_from_before_a_resume_does_not_pause_again(astore: AsyncStore) -> None:
+    release = asyncio.Event()
+    failing = True
+
+    class Slow(FakeClient):
+        async def send_feedback(self, scan_id: str, shortcode: str, annotation_info: dict[str, Any]) -> dict:
+            if scan_id != "a":
+                await release.wait()  # answers after the resume
+            if failing:
+                raise e.ForbiddenError("403 expired")
+            self.sent.append((scan_id, shortcode, annotation_info["idempotencyKey"]))
+            return {}
+
+    client = Slow("k")
+    for scan in ("a", "b", "c"):
+        await astore.record_decision(scan, "approved", info())
+    w = worker_for(astore, lambda: client)
+    w.start()
+    await wait_for(lambda: w.status.state == "paused" and w.status.in_flight == 2)
+    failing = False
+    w.resume()  # the server is fine again; the two old requests still answer 403
+    release.set()
+    await wait_for(lambda: w.status.queued == 0)
+    assert sorted(s for s, _, _ in client.sent) == ["a", "b", "c"]
+    await w.stop()
