@@ -1,0 +1,560 @@
+"""Keys for the review window: one key, or a sequence of two, per shortcode and per window action.
+
+Keys are written in Qt's portable QKeySequence text ("A", "Shift+/", "Ctrl+Z", "D, B") so the UI can
+hand them straight to QKeySequence.fromString(..., PortableText). This module reads and checks them
+without Qt: `normalise_keys` writes any accepted spelling the way Qt itself would ("ctrl+z" -> "Ctrl+Z",
+"d,b" -> "D, B", modifiers in Qt's order Meta+Ctrl+Alt+Shift).
+
+Defaults live in `resources/keymap.json`; a reviewer may override any of them in their own keymap
+file (`Paths.keymap_file`), shaped the same way: {"shortcodes": {code: keys}, "actions": {name: keys}}.
+`Keymap.load` checks the merged result and raises KeymapError listing every problem, one per line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from reviewdesk.domain.shortcodes import all_shortcodes
+from reviewdesk.resources import resource_path
+
+DEFAULTS_RESOURCE = "keymap.json"
+SECTIONS = ("shortcodes", "actions")
+
+# ---------------------------------------------------------------------------------------------------
+# Key text
+# ---------------------------------------------------------------------------------------------------
+
+MODIFIERS = ("Meta", "Ctrl", "Alt", "Shift")  # the order Qt's PortableText writes them in
+MAX_STROKES = 2
+
+# Named keys, spelled the way QKeySequence.toString(PortableText) spells them.
+NAMED_KEYS = (
+    "Esc",
+    "Tab",
+    "Backtab",
+    "Backspace",
+    "Return",
+    "Enter",
+    "Ins",
+    "Del",
+    "Pause",
+    "Print",
+    "SysReq",
+    "Home",
+    "End",
+    "Left",
+    "Up",
+    "Right",
+    "Down",
+    "PgUp",
+    "PgDown",
+    "Space",
+    "Menu",
+    "Help",
+    "Clear",
+    *(f"F{n}" for n in range(1, 36)),
+)
+_NAMED = {name.lower(): name for name in NAMED_KEYS}
+_NAMED.update(
+    {
+        "escape": "Esc",
+        "delete": "Del",
+        "insert": "Ins",
+        "pageup": "PgUp",
+        "pagedown": "PgDown",
+        "pgdn": "PgDown",
+    }
+)
+_MODIFIER_TYPOS = {"control", "ctl", "cmd", "command", "option", "opt", "win", "super", "windows"}
+
+# US layout: the symbol a shifted key types -> the key's own symbol. A reviewer pressing Shift+/ gets
+# "?" (with Shift still held); `sequences_for` registers these spellings too, and the collision check
+# treats them as one key press.
+SHIFTED_SYMBOLS = {
+    "~": "`",
+    "!": "1",
+    "@": "2",
+    "#": "3",
+    "$": "4",
+    "%": "5",
+    "^": "6",
+    "&": "7",
+    "*": "8",
+    "(": "9",
+    ")": "0",
+    "_": "-",
+    "+": "=",
+    "{": "[",
+    "}": "]",
+    "|": "\\",
+    ":": ";",
+    '"': "'",
+    "<": ",",
+    ">": ".",
+    "?": "/",
+}
+_UNSHIFTED = {base: shifted for shifted, base in SHIFTED_SYMBOLS.items()}
+
+_MODIFIER_RE = re.compile(r"(meta|ctrl|alt|shift)\s*\+", re.IGNORECASE)
+_WORD_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+class KeyTextError(ValueError):
+    """Key text that is not one key or a sequence of two keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stroke:
+    """One key press: a key with the modifiers held."""
+
+    modifiers: frozenset[str]
+    key: str
+
+    def __str__(self) -> str:
+        return "+".join([m for m in MODIFIERS if m in self.modifiers] + [self.key])
+
+
+def _in_key_range(ch: str) -> bool:
+    # ASCII, Latin-1 and Latin Extended-A (ö, é, £, §...): there Python and Qt agree on upper case.
+    return "!" <= ch <= "~" or ("\u00a1" <= ch <= "\u017f" and ch.isprintable() and ch != "\u0130")
+
+
+def _single_char_key(ch: str) -> bool:
+    upper = ch.upper()
+    return _in_key_range(ch) and len(upper) == 1 and _in_key_range(upper)  # "µ".upper() is Greek "Μ"
+
+
+def _skip_spaces(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _parse_stroke(text: str, i: int) -> tuple[Stroke, int]:
+    modifiers: list[str] = []
+    while match := _MODIFIER_RE.match(text, i):
+        modifier = match.group(1).capitalize()
+        if modifier in modifiers:
+            raise KeyTextError(f"{modifier} is given twice")
+        modifiers.append(modifier)
+        i = _skip_spaces(text, match.end())
+    if i >= len(text):
+        held = "+".join(modifiers)
+        raise KeyTextError(f"{held}+ needs a key after it (like {held}+A)")
+    word = _WORD_RE.match(text, i)
+    if word:
+        name = word.group(0)
+        i = word.end()
+        if len(name) == 1:
+            key = name.upper()
+        elif name.lower() in _NAMED:
+            key = _NAMED[name.lower()]
+        elif name.lower() in {m.lower() for m in MODIFIERS}:
+            raise KeyTextError(f"{name.capitalize()} is a modifier: add a key after it (like {name}+A)")
+        elif name.lower() in _MODIFIER_TYPOS:
+            raise KeyTextError(f"unknown key name {name!r}: write modifiers as Ctrl, Alt, Shift or Meta")
+        else:
+            raise KeyTextError(
+                f"unknown key name {name!r}: use a letter, a digit, a punctuation character, "
+                "F1-F35 or one of " + ", ".join(n for n in NAMED_KEYS if not n.startswith("F"))
+            )
+    else:
+        ch = text[i]
+        if not _single_char_key(ch):
+            raise KeyTextError(f"{ch!r} (U+{ord(ch):04X}) cannot be used as a key")
+        key = ch.upper()
+        i += 1
+    return Stroke(frozenset(modifiers), key), i
+
+
+def parse_keys(text: object) -> tuple[Stroke, ...]:
+    """The key presses in `text` ("A", "ctrl+z", "D, B"); KeyTextError says what is wrong."""
+    if not isinstance(text, str):
+        raise KeyTextError(f'keys must be text like "A" or "D, B", not {type(text).__name__}')
+    if not text.strip():
+        raise KeyTextError("no key given")
+    strokes: list[Stroke] = []
+    i = 0
+    while True:
+        i = _skip_spaces(text, i)
+        if i >= len(text):
+            raise KeyTextError("a key is missing after the last ','")
+        stroke, i = _parse_stroke(text, i)
+        strokes.append(stroke)
+        i = _skip_spaces(text, i)
+        if i >= len(text):
+            break
+        if text[i] != ",":
+            raise KeyTextError(
+                f"unexpected {text[i:]!r}: separate keys pressed one after the other "
+                'with a comma (like "D, B")'
+            )
+        i += 1
+    if len(strokes) > MAX_STROKES:
+        raise KeyTextError(f'{len(strokes)} keys in a row; at most {MAX_STROKES} are allowed (like "D, B")')
+    return tuple(strokes)
+
+
+def format_keys(strokes: Iterable[Stroke]) -> str:
+    return ", ".join(str(s) for s in strokes)
+
+
+def normalise_keys(text: object) -> str:
+    """`text` the way Qt's QKeySequence.toString(PortableText) writes it: "d,b" -> "D, B"."""
+    return format_keys(parse_keys(text))
+
+
+def display_keys(text: str) -> str:
+    """Short form for labels: "D, B" -> "D B", "Ctrl+Z" stays."""
+    return " ".join(str(s) for s in parse_keys(text))
+
+
+def canonical_stroke(stroke: Stroke) -> Stroke:
+    """One spelling per physical key press: "Shift+/", "Shift+?" and "?" all become "?"."""
+    if stroke.key in SHIFTED_SYMBOLS:
+        return Stroke(stroke.modifiers - {"Shift"}, stroke.key)
+    if "Shift" in stroke.modifiers and stroke.key in _UNSHIFTED:
+        return Stroke(stroke.modifiers - {"Shift"}, _UNSHIFTED[stroke.key])
+    return stroke
+
+
+def canonical_keys(text: str) -> tuple[Stroke, ...]:
+    return tuple(canonical_stroke(s) for s in parse_keys(text))
+
+
+def _stroke_variants(stroke: Stroke) -> tuple[Stroke, ...]:
+    canonical = canonical_stroke(stroke)
+    if canonical.key not in SHIFTED_SYMBOLS:
+        return (stroke,)
+    shifted = canonical.modifiers | {"Shift"}
+    options = (
+        stroke,
+        canonical,
+        Stroke(shifted, canonical.key),
+        Stroke(shifted, SHIFTED_SYMBOLS[canonical.key]),
+    )
+    return tuple(dict.fromkeys(options))
+
+
+def equivalent_keys(text: str) -> tuple[str, ...]:
+    """Every spelling a keyboard may report for `text`, its normal form first.
+
+    "?" -> ("?", "Shift+?", "Shift+/"): platforms report the ? key as Qt.Key_Question with Shift held,
+    and a plain "?" (QTest, some layouts) without it.
+    """
+    combos = itertools.product(*(_stroke_variants(s) for s in parse_keys(text)))
+    return tuple(dict.fromkeys(format_keys(c) for c in combos))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    description: str  # the cheat sheet's line
+    repeatable: bool = False  # a held key repeats it (zoom, moving through the list)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("undo", "Undo the last decision"),
+    Action("cheat_sheet", "Show or hide the list of keys"),
+    Action("zoom_in", "Zoom in", repeatable=True),
+    Action("zoom_out", "Zoom out", repeatable=True),
+    Action("fit", "Fit the image to the view"),
+    Action("actual_size", "Show the image at actual size (100%)"),
+    Action("rotate", "Rotate the image by 90°"),
+    Action("tight_crop", "Crop tightly to the card"),
+    Action("retry_image", "Load the image again"),
+    Action("next_scan", "Next scan", repeatable=True),
+    Action("previous_scan", "Previous scan", repeatable=True),
+    Action("focus_note", "Write a note (Ctrl+Enter decides with it, Esc goes back to the keys)"),
+    Action("focus_search", "Search scans"),
+    Action("sign_in", "Sign in"),
+)
+ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
+
+
+def action_names() -> tuple[str, ...]:
+    return tuple(a.name for a in ACTIONS)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The keymap
+# ---------------------------------------------------------------------------------------------------
+
+
+class KeymapError(ValueError):
+    """A keymap file that cannot be used. `problems` holds one line per problem."""
+
+    def __init__(self, path: Path | None, problems: Iterable[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        where = str(path) if path is not None else "keymap"
+        super().__init__("\n".join(f"{where}: {p}" for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    section: str  # "shortcodes" or "actions"
+    name: str
+    keys: str  # normalised
+    from_user: bool
+
+    def label(self, *, with_keys: bool = False) -> str:
+        text = f"{self.section}.{self.name}"
+        notes = [f'"{self.keys}"'] if with_keys else []
+        if not self.from_user:
+            notes.append("default")
+        return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def _shortcode_names() -> tuple[str, ...]:
+    return tuple(s.code for s in all_shortcodes())
+
+
+def _section_names(section: str) -> tuple[str, ...]:
+    return _shortcode_names() if section == "shortcodes" else action_names()
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _read_json(path: Path) -> tuple[Any, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"]
+    except OSError as exc:
+        return None, [f"cannot be read: {exc.strerror or exc}"]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+
+
+def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:
+    """The bindings a file's data gives, and the problems found reading them."""
+    problems: list[str] = []
+    bindings: list[_Binding] = []
+    if not isinstance(data, Mapping):
+        return [], [
+            'must hold a JSON object like {"shortcodes": {"approved": "A"}, "actions": {"undo": "Ctrl+Z"}}'
+        ]
+    for key in data:
+        if not isinstance(key, str) or (key not in SECTIONS and not key.startswith("_")):
+            problems.append(
+                f'unknown section "{key}"{_suggest(str(key), SECTIONS)}; expected "shortcodes" and "actions"'
+            )
+    for section in SECTIONS:
+        entries = data.get(section, {})
+        if not isinstance(entries, Mapping):
+            example = f'{{"{_section_names(section)[0]}": "A"}}'
+            problems.append(f'"{section}" must be a JSON object mapping names to keys, like {example}')
+            continue
+        known = _section_names(section)
+        kind = "shortcode" if section == "shortcodes" else "action"
+        for name, value in entries.items():
+            if name not in known:
+                problems.append(f'unknown {kind} "{name}"{_suggest(name, known)}')
+                continue
+            try:
+                keys = normalise_keys(value)
+            except KeyTextError as exc:
+                shown = json.dumps(value) if isinstance(value, str) else repr(value)
+                problems.append(f"{section}.{name}: {shown} is not a key: {exc}")
+                continue
+            bindings.append(_Binding(section, name, keys, from_user))
+    return bindings, problems
+
+
+def _collisions(bindings: Iterable[_Binding]) -> list[str]:
+    """Two bindings for one key press, and keys that would cut a two-key sequence short."""
+    problems: list[str] = []
+    by_press: dict[tuple[Stroke, ...], list[_Binding]] = {}
+    for b in bindings:
+        by_press.setdefault(canonical_keys(b.keys), []).append(b)
+    for group in by_press.values():
+        if len(group) > 1:
+            spellings = list(dict.fromkeys(b.keys for b in group))
+            names = ", ".join(b.label(with_keys=len(spellings) > 1) for b in group)
+            if len(spellings) == 1:
+                what = f'"{spellings[0]}" is bound more than once'
+            else:
+                quoted = [f'"{s}"' for s in sorted(spellings, key=len)]
+                what = (
+                    f"{', '.join(quoted[:-1])} and {quoted[-1]} are the same key press, bound more than once"
+                )
+            problems.append(f"{what}: {names}; each key may do only one thing")
+    for press, group in by_press.items():
+        longer = [
+            b
+            for other, bs in by_press.items()
+            if len(other) > len(press) and other[: len(press)] == press
+            for b in bs
+        ]
+        if longer:
+            cut = ", ".join(x.label(with_keys=True) for x in longer)
+            they = "it" if len(longer) == 1 else "they"
+            for b in group:
+                own = f"{b.section}.{b.name}" + ("" if b.from_user else ", default")
+                problems.append(
+                    f'"{b.keys}" ({own}) is also the first key of {cut}: '
+                    f'pressing "{b.keys}" would act at once, so {they} could never be typed'
+                )
+    return problems
+
+
+@cache
+def _default_entries() -> tuple[_Binding, ...]:
+    path = resource_path(DEFAULTS_RESOURCE)
+    data, problems = _read_json(path)
+    bindings, more = _entries(data, from_user=False) if not problems else ([], [])
+    problems += more
+    got = {(b.section, b.name) for b in bindings}
+    for section in SECTIONS:
+        problems += [
+            f"{section}.{n} has no default key" for n in _section_names(section) if (section, n) not in got
+        ]
+    problems += _collisions(bindings)
+    if problems:
+        raise KeymapError(path, problems)
+    return tuple(bindings)
+
+
+class Keymap:
+    """Which keys decide which shortcode and trigger which window action."""
+
+    __slots__ = ("_bindings", "source")
+
+    def __init__(self, bindings: Iterable[_Binding], source: Path | None = None) -> None:
+        self._bindings = {b.name: b for b in bindings}
+        self.source = source  # the user's file, when one was merged in
+
+    # -- building -----------------------------------------------------------------------------------
+
+    @classmethod
+    def defaults(cls) -> Keymap:
+        return cls(_default_entries())
+
+    @classmethod
+    def load(cls, user_file: Path | str | None) -> Keymap:
+        """The defaults with `user_file`'s keys in place of theirs; a missing file means no changes.
+
+        Raises KeymapError listing every problem (unknown names, bad keys, clashes) with the file's path.
+        """
+        if user_file is None:
+            return cls.defaults()
+        path = Path(user_file)
+        if not path.exists():
+            return cls.defaults()
+        data, problems = _read_json(path)
+        if problems:
+            raise KeymapError(path, problems)
+        return cls.from_data(data, source=path)
+
+    @classmethod
+    def from_data(cls, data: Any, *, source: Path | None = None) -> Keymap:
+        """The defaults overridden by `data` (the parsed JSON of a keymap file)."""
+        overrides, problems = _entries(data, from_user=True)
+        merged = {b.name: b for b in _default_entries()}
+        merged.update({b.name: b for b in overrides})
+        problems += _collisions(merged.values())
+        if problems:
+            raise KeymapError(source, problems)
+        return cls(merged.values(), source=source)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def key_for(self, name: str) -> str:
+        """The keys for a shortcode or an action, normalised ("D, B")."""
+        try:
+            return self._bindings[name].keys
+        except KeyError:
+            raise KeyError(f"{name!r} is neither a shortcode nor an action") from None
+
+    def shortcodes(self) -> dict[str, str]:
+        """Shortcode -> keys, in the catalogue's order."""
+        return {code: self._bindings[code].keys for code in _shortcode_names()}
+
+    def actions(self) -> dict[str, str]:
+        """Action name -> keys, in ACTIONS order."""
+        return {name: self._bindings[name].keys for name in action_names()}
+
+    def sequences_for(self, name: str) -> tuple[str, ...]:
+        """Every spelling to register with Qt for `name` (see `equivalent_keys`), its own first."""
+        return equivalent_keys(self.key_for(name))
+
+    def name_for(self, keys: str) -> str | None:
+        """The shortcode or action bound to `keys` (any spelling of the same key press), if any."""
+        try:
+            wanted = canonical_keys(keys)
+        except KeyTextError:
+            return None
+        for binding in self._bindings.values():
+            if canonical_keys(binding.keys) == wanted:
+                return binding.name
+        return None
+
+    def is_default(self, name: str) -> bool:
+        return not self._bindings[name].from_user
+
+    def to_data(self) -> dict[str, dict[str, str]]:
+        return {"shortcodes": self.shortcodes(), "actions": self.actions()}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Keymap) and self.to_data() == other.to_data()
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_data(), sort_keys=True))
+
+    def __repr__(self) -> str:
+        return (
+            f"Keymap(source={self.source!r}, changed={[n for n, b in self._bindings.items() if b.from_user]})"
+        )
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def save_defaults(path: Path | str, *, overwrite: bool = False) -> bool:
+        """Write the default keys to `path` as a file the reviewer can edit; True if written.
+
+        An existing file holds the reviewer's edits: it is left alone (False) unless `overwrite`.
+        """
+        path = Path(path)
+        if path.exists() and not overwrite:
+            return False
+        data: dict[str, Any] = {
+            "_comment": [
+                "Your ReviewDesk keys. ReviewDesk reads this file when it starts.",
+                'Write keys as "A", "Shift+/", "Ctrl+Z", or two keys one after the other as "D, B".',
+                "Every shortcode and action needs its own key; a key on its own may not also start a",
+                'two-key sequence ("D" and "D, B" cannot both be used). Remove a line to keep its default.',
+            ],
+            **Keymap.defaults().to_data(),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".keymap-", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=2, ensure_ascii=False)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return True

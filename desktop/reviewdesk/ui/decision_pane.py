@@ -1,0 +1,607 @@
+"""The decision pane: 16 shortcode buttons in three groups, a key legend, and a note.
+
+Keys are window-wide QShortcuts (`install_shortcuts`): one press decides, a held key does not repeat
+the decision, and none of them fire while the note (or the decision combo beside it) has focus:
+there, keys type text, Ctrl+Enter decides with the note and Esc returns to the keys.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewdesk.domain.keymap import ACTIONS_BY_NAME, Keymap, display_keys
+from reviewdesk.domain.scan import Scan
+from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes, by_code, in_group
+from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences, make_shortcut
+from reviewdesk.ui.history_strip import ElidedLabel, short_scan_id
+
+# Group colours (r, g, b): tints are drawn with alpha so they suit light and dark palettes.
+GROUP_RGB: dict[Group, tuple[int, int, int]] = {
+    Group.APPROVE: (46, 125, 50),
+    Group.DENY: (198, 40, 40),
+    Group.NO_ACTION: (110, 110, 110),
+}
+
+# Actions the pane carries out itself; every other action goes out through `action_triggered`.
+PANE_ACTIONS = frozenset({"focus_note", "cheat_sheet"})
+
+CHOOSE_FIRST_HINT = "Choose a decision first"
+_BINDING_PROPERTY = "reviewdeskBinding"
+_NON_TEXT_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
+
+
+def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
+    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha})"
+
+
+def _stylesheet() -> str:
+    rules = [
+        "QGroupBox { border-radius: 5px; margin-top: 0.9em; padding: 3px 0px 0px 0px; font-weight: bold; }",
+        "QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0px 4px; }",
+        "QPushButton#decision { text-align: left; border: 1px solid rgba(0, 0, 0, 0.16);"
+        " border-radius: 4px; background: palette(base); padding: 0px; }",
+        "QPushButton#decision:disabled { background: transparent; }",
+        "QLabel#keycap { border: 1px solid rgba(0, 0, 0, 0.22); border-radius: 3px;"
+        " background: palette(window); padding: 0px 3px; }",
+    ]
+    for group, rgb in GROUP_RGB.items():
+        sel = f'[group="{group.value}"]'
+        rules += [
+            f"QGroupBox{sel} {{ border: 1px solid {_rgba(rgb, 0.45)}; background: {_rgba(rgb, 0.06)}; }}",
+            f"QGroupBox{sel}::title {{ color: rgb{rgb}; }}",
+            f"QPushButton#decision{sel}:hover {{ background: {_rgba(rgb, 0.14)};"
+            f" border-color: {_rgba(rgb, 0.6)}; }}",
+            f"QPushButton#decision{sel}:pressed {{ background: {_rgba(rgb, 0.26)}; }}",
+            f'QPushButton#decision{sel}[current="true"] {{ background: {_rgba(rgb, 0.22)};'
+            f" border: 2px solid rgb{rgb}; }}",
+        ]
+    return "\n".join(rules)
+
+
+def _dimmed(label: QLabel) -> None:
+    # Style sheets rather than palettes: the pane's style sheet may reset a child's palette.
+    label.setStyleSheet(f"color: {label.palette().color(QPalette.ColorRole.PlaceholderText).name()};")
+
+
+_NO_ACTION_PREFIX = re.compile(r"^No action taken (?:because|due to|for) ")
+
+
+def short_description(shortcode: Shortcode) -> str:
+    """The description without what its group heading already says, so the distinctive part fits.
+
+    "No action taken because the cvv is readable." -> "The cvv is readable." (under "No action").
+    """
+    text = shortcode.description
+    if shortcode.group is Group.NO_ACTION:
+        stripped = _NO_ACTION_PREFIX.sub("", text)
+        if stripped != text and stripped:
+            text = stripped[0].upper() + stripped[1:]
+    return text
+
+
+def _key_combination(event: QKeyEvent) -> int:
+    """The event's key with its modifiers, as QKeySequence stores one stroke (keypad flag dropped)."""
+    return event.keyCombination().toCombined() & ~Qt.KeyboardModifier.KeypadModifier.value
+
+
+def _is_ctrl_enter(event: QKeyEvent) -> bool:
+    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return (
+        event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        and modifiers == Qt.KeyboardModifier.ControlModifier
+    )
+
+
+def _is_plain_escape(event: QKeyEvent) -> bool:
+    return event.key() == Qt.Key.Key_Escape and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+
+
+class DecisionButton(QPushButton):
+    """One shortcode: its key in a key cap and its description; the code in small type underneath
+    (`show_code`) or in the tooltip."""
+
+    def __init__(
+        self, shortcode: Shortcode, keys: str, parent: QWidget | None = None, *, show_code: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.shortcode = shortcode
+        self.setObjectName("decision")
+        self.setProperty("group", shortcode.group.value)
+        self.setProperty("current", False)
+        # Never takes keyboard focus: Space/Enter on a focused button must not decide by accident.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setBold(True)
+        self.keycap = QLabel()
+        self.keycap.setObjectName("keycap")
+        self.keycap.setFont(mono)
+        self.keycap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.description = ElidedLabel(short_description(shortcode))
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+        self.code = ElidedLabel(shortcode.code)
+        self.code.setFont(small)
+        _dimmed(self.code)
+        self.code.setVisible(show_code)
+
+        text = QVBoxLayout()
+        text.setContentsMargins(0, 0, 0, 0)
+        text.setSpacing(0)
+        text.addWidget(self.description)
+        text.addWidget(self.code)
+        layout = self._layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 6, 2)
+        layout.setSpacing(7)
+        layout.addWidget(self.keycap)
+        layout.addLayout(text, 1)
+        for label in (self.keycap, self.description, self.code):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.set_keys(keys)
+
+    def set_keys(self, keys: str) -> None:
+        self.keys = keys
+        shown = display_keys(keys)
+        self.keycap.setText(shown)
+        hint = f"press {shown.replace(' ', ', then ')}"
+        self.setToolTip(f"{self.shortcode.description}\n{self.shortcode.code}\nKey: {hint}")
+        self.setAccessibleName(f"{self.shortcode.description} ({self.shortcode.code}), key {shown}")
+
+    def set_show_code(self, show: bool) -> None:
+        self.code.setVisible(show)
+        self.updateGeometry()
+
+    def text_line(self) -> str:
+        """The button as one line of text: "[D B] Card bin or last 4 mismatch with image (code)"."""
+        return f"[{self.keycap.text()}] {self.shortcode.description} ({self.shortcode.code})"
+
+    def set_current(self, current: bool) -> None:
+        if self.property("current") == current:
+            return
+        self.setProperty("current", current)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.update()
+
+    def is_current(self) -> bool:
+        return bool(self.property("current"))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._layout.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._layout.minimumSize()
+
+
+class DecisionPane(QWidget):
+    """Shortcode buttons, key legend and note. `decision_requested(shortcode, note)` when one is chosen.
+
+    Call `install_shortcuts(window, keymap)` once the pane is in its window; the window connects
+    `decision_requested` and `action_triggered(name)` (every action but `PANE_ACTIONS`, which the
+    pane handles itself: focusing the note and showing the cheat sheet).
+    """
+
+    decision_requested = Signal(str, str)  # (shortcode, note)
+    action_triggered = Signal(str)  # action name from the keymap, e.g. "undo", "zoom_in"
+
+    def __init__(
+        self, keymap: Keymap | None = None, parent: QWidget | None = None, *, show_codes: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("decisionPane")
+        self._show_codes = show_codes
+        self._keymap = keymap or Keymap.defaults()
+        self._scan: Scan | None = None
+        self._scan_generation = 0  # bumped whenever another scan is shown
+        self._host: QWidget | None = None
+        self._shortcuts: dict[str, QShortcut] = {}
+        self._decision_first_keys: set[int] = set()
+        self._cheat_sheet: CheatSheet | None = None
+        self._buttons: dict[str, DecisionButton] = {}
+        self._build()
+        self.setStyleSheet(_stylesheet())
+        self._apply_keymap(self._keymap)
+        self.set_scan(None)
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._scan_label = QLabel()
+        self._scan_label.setObjectName("scanLabel")
+        self._scan_label.setTextFormat(Qt.TextFormat.RichText)
+
+        groups = QVBoxLayout()
+        groups.setSpacing(6)
+        self._group_boxes: dict[Group, QGroupBox] = {}
+        for group in Group:
+            box = QGroupBox(group.label)
+            box.setProperty("group", group.value)
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(5, 4, 5, 5)
+            box_layout.setSpacing(3)
+            for shortcode in in_group(group):
+                button = DecisionButton(
+                    shortcode, self._keymap.key_for(shortcode.code), show_code=self._show_codes
+                )
+                button.clicked.connect(self._on_button_clicked)
+                box_layout.addWidget(button)
+                self._buttons[shortcode.code] = button
+            self._group_boxes[group] = box
+            groups.addWidget(box)
+
+        self._legend = QLabel()
+        self._legend.setObjectName("keyLegend")
+        self._legend.setTextFormat(Qt.TextFormat.RichText)
+        self._legend.setWordWrap(True)
+
+        self._note_label = QLabel()
+        self._note = QPlainTextEdit()
+        self._note.setObjectName("note")
+        self._note.setPlaceholderText("Optional note, sent with the decision")
+        self._note.setTabChangesFocus(True)
+        lines = 3
+        self._note.setFixedHeight(
+            self._note.fontMetrics().lineSpacing() * lines
+            + int(self._note.document().documentMargin() * 2)
+            + self._note.frameWidth() * 2
+            + 4
+        )
+        self._note_label.setBuddy(self._note)
+
+        self._combo = QComboBox()
+        self._combo.setObjectName("noteDecision")
+        self._combo.setPlaceholderText("choose a decision")
+        self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self._combo.setMinimumContentsLength(16)
+        self._combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        for shortcode in all_shortcodes():
+            self._combo.addItem(f"{shortcode.group.label}: {shortcode.description}", shortcode.code)
+            self._combo.setItemData(self._combo.count() - 1, shortcode.code, Qt.ItemDataRole.ToolTipRole)
+        self._combo.view().setMinimumWidth(self._combo.view().sizeHintForColumn(0) + 24)
+        self._combo.setToolTip("The decision Ctrl+Enter sends with the note")
+        self._combo.currentIndexChanged.connect(self._hide_hint)
+
+        self._hint = QLabel(CHOOSE_FIRST_HINT)
+        self._hint.setObjectName("noteHint")
+        self._hint.setStyleSheet(f"color: rgb{GROUP_RGB[Group.DENY]}; font-weight: bold;")
+        self._hint.hide()
+
+        self._note_help = QLabel("<b>Ctrl+Enter</b> decides with it · <b>Esc</b> back to keys")
+        self._note_help.setTextFormat(Qt.TextFormat.RichText)
+        small = QFont(self._note_help.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        self._note_help.setFont(small)
+        self._legend.setFont(small)
+        _dimmed(self._note_help)
+
+        combo_row = QHBoxLayout()
+        combo_row.setSpacing(6)
+        with_label = QLabel("Ctrl+Enter:")
+        with_label.setBuddy(self._combo)
+        combo_row.addWidget(with_label)
+        combo_row.addWidget(self._combo, 1)
+
+        note_title = QHBoxLayout()
+        note_title.addWidget(self._note_label)
+        note_title.addStretch(1)
+        note_title.addWidget(self._note_help)
+        note_box = QVBoxLayout()
+        note_box.setSpacing(3)
+        note_box.addLayout(note_title)
+        note_box.addWidget(self._note)
+        note_box.addLayout(combo_row)
+        note_box.addWidget(self._hint)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self._scan_label)
+        layout.addLayout(groups)
+        layout.addWidget(self._legend)
+        layout.addLayout(note_box)
+        layout.addStretch(1)
+
+        for widget in (self._note, self._combo):
+            # Click focus only: when the window is activated Qt focuses the first Tab-focusable
+            # widget, and were that the note, the reviewer's keys would type instead of deciding.
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            widget.installEventFilter(self)
+
+    # -- keymap and shortcuts -----------------------------------------------------------------------
+
+    def keymap(self) -> Keymap:
+        return self._keymap
+
+    def set_show_codes(self, show: bool) -> None:
+        """Show each shortcode's code under its description (two-line buttons, about 160 px taller)."""
+        self._show_codes = show
+        for button in self._buttons.values():
+            button.set_show_code(show)
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Use `keymap`: buttons, legend, cheat sheet, and the shortcuts if already installed."""
+        if self._host is not None:
+            self.install_shortcuts(self._host, keymap)
+        else:
+            self._apply_keymap(keymap)
+
+    def _apply_keymap(self, keymap: Keymap) -> None:
+        self._keymap = keymap
+        for code, button in self._buttons.items():
+            button.set_keys(keymap.key_for(code))
+        # One key-cap width for all, fitting the longest key, so descriptions line up.
+        metrics = next(iter(self._buttons.values())).keycap.fontMetrics()
+        cap_width = max(metrics.horizontalAdvance(b.keycap.text()) for b in self._buttons.values()) + 12
+        for button in self._buttons.values():
+            button.keycap.setFixedWidth(cap_width)
+        self._decision_first_keys = {
+            seq[0].toCombined()  # type: ignore[index]  # QKeySequence is indexable at run time
+            for code in self._buttons
+            for seq in key_sequences(keymap.sequences_for(code))
+            if not seq.isEmpty()
+        }
+        self._legend.setText(self._legend_html())
+        self._note_label.setText(
+            f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
+        )
+        if self._cheat_sheet is not None:
+            self._cheat_sheet.set_keymap(keymap)
+
+    def _legend_html(self) -> str:
+        # Within an item, &nbsp; and word joiners (U+2060, around "/") prevent line breaks; lines
+        # break only between items.
+        slash = "\u2060/\u2060"
+
+        def keys(*names: str) -> str:
+            shown = (html.escape(display_keys(self._keymap.key_for(n))).replace(" ", "&nbsp;") for n in names)
+            return slash.join(f"<b>{k}</b>" for k in shown)
+
+        items = [
+            (keys("undo"), "undo"),
+            (keys("cheat_sheet"), "all keys"),
+            (keys("zoom_in", "zoom_out"), "zoom"),
+            (keys("fit"), "fit"),
+            (keys("actual_size"), "100%"),
+            (keys("rotate"), "rotate"),
+            (keys("tight_crop"), "crop"),
+            (keys("next_scan", "previous_scan"), f"next{slash}prev"),
+            (keys("focus_note"), "note"),
+        ]
+        return " · ".join(f"{k}&nbsp;{label.replace(' ', '&nbsp;')}" for k, label in items)
+
+    def install_shortcuts(self, window: QWidget, keymap: Keymap | None = None) -> None:
+        """One window-wide QShortcut per shortcode and per action on `window` (replacing earlier ones).
+
+        Decisions never auto-repeat; of the actions only zoom and next/previous do.
+        """
+        self._apply_keymap(keymap or self._keymap)
+        for shortcut in self._shortcuts.values():
+            shortcut.setEnabled(False)
+            shortcut.setKeys([])
+            shortcut.deleteLater()
+        self._shortcuts = {}
+        self._host = window
+        for code in self._buttons:
+            self._add_shortcut(window, code, autorepeat=False)
+        for name, action in ACTIONS_BY_NAME.items():
+            self._add_shortcut(window, name, autorepeat=action.repeatable)
+        self._update_enabled()
+
+    def _add_shortcut(self, window: QWidget, name: str, *, autorepeat: bool) -> None:
+        shortcut = make_shortcut(window, self._keymap.sequences_for(name), autorepeat=autorepeat)
+        shortcut.setObjectName(f"shortcut_{name}")
+        shortcut.setProperty(_BINDING_PROPERTY, name)
+        shortcut.activated.connect(self._on_shortcut)
+        shortcut.activatedAmbiguously.connect(self._on_shortcut)
+        self._shortcuts[name] = shortcut
+
+    def shortcut(self, name: str) -> QShortcut:
+        return self._shortcuts[name]
+
+    def _on_shortcut(self) -> None:
+        shortcut = self.sender()
+        name = shortcut.property(_BINDING_PROPERTY) if shortcut is not None else None
+        if not isinstance(name, str):
+            return
+        if name in self._buttons:
+            self._decide(name)
+        elif name == "focus_note":
+            self.focus_note()
+        elif name == "cheat_sheet":
+            self.toggle_cheat_sheet()
+        else:
+            self.action_triggered.emit(name)
+
+    # -- the scan -----------------------------------------------------------------------------------
+
+    def set_scan(self, scan: Scan | None) -> None:
+        """Show the scan being decided and its current decision; None disables deciding."""
+        previous = self._scan
+        self._scan = scan
+        same_scan = previous is not None and scan is not None and previous.scan_id == scan.scan_id
+        if not same_scan:
+            self._scan_generation += 1
+            self._note.setPlainText(scan.note if scan is not None else "")
+            self._hint.hide()
+        if not same_scan or (
+            previous is not None and scan is not None and previous.shortcode != scan.shortcode
+        ):
+            self._select_in_combo(scan.shortcode if scan is not None else None)
+        current = scan.shortcode if scan is not None else None
+        for code, button in self._buttons.items():
+            button.set_current(code == current)
+        self._scan_label.setText(self._scan_html(scan))
+        self._scan_label.setToolTip(scan.scan_id if scan is not None else "")
+        self._update_enabled()
+
+    def scan(self) -> Scan | None:
+        return self._scan
+
+    def _scan_html(self, scan: Scan | None) -> str:
+        if scan is None:
+            return "<i>No scan selected</i>"
+        text = f"<b>Scan {html.escape(short_scan_id(scan.scan_id))}</b> · {html.escape(scan.state.label)}"
+        if scan.shortcode:
+            known = by_code().get(scan.shortcode)
+            rgb = GROUP_RGB[known.group] if known else (97, 97, 97)
+            text += f' · <span style="color: rgb{rgb};">{html.escape(scan.shortcode)}</span>'
+        return text
+
+    def _select_in_combo(self, code: str | None) -> None:
+        index = self._combo.findData(code) if code else -1
+        self._combo.setCurrentIndex(index)
+
+    def _update_enabled(self) -> None:
+        enabled = self._scan is not None
+        for button in self._buttons.values():
+            button.setEnabled(enabled)
+        for widget in (self._note, self._combo):
+            widget.setEnabled(enabled)
+        for name, shortcut in self._shortcuts.items():
+            if name in self._buttons:
+                shortcut.setEnabled(enabled)
+
+    # -- deciding -----------------------------------------------------------------------------------
+
+    def _on_button_clicked(self) -> None:
+        button = self.sender()
+        if isinstance(button, DecisionButton):
+            self._decide(button.shortcode.code)
+
+    def _decide(self, code: str) -> None:
+        if self._scan is None:
+            return
+        generation = self._scan_generation
+        note = self._note.toPlainText().strip()
+        self._hint.hide()
+        self.decision_requested.emit(code, note)
+        # The window may already have moved on to another scan (and shown its note): leave that alone.
+        if generation == self._scan_generation:
+            self._note.clear()
+        if self._note.hasFocus() or self._combo.hasFocus():
+            self.leave_note()
+
+    def decide_with_note(self) -> bool:
+        """Ctrl+Enter: decide with the combo's shortcode and the note. False (and a hint) if none chosen."""
+        if self._scan is None:
+            return False
+        code = self._combo.currentData()
+        if not isinstance(code, str) or not code:
+            self._hint.show()
+            return False
+        self._decide(code)
+        return True
+
+    def _hide_hint(self) -> None:
+        self._hint.hide()
+
+    # -- the note -----------------------------------------------------------------------------------
+
+    def note(self) -> str:
+        return self._note.toPlainText()
+
+    def note_edit(self) -> QPlainTextEdit:
+        return self._note
+
+    def decision_combo(self) -> QComboBox:
+        return self._combo
+
+    def hint_visible(self) -> bool:
+        return not self._hint.isHidden()
+
+    def button(self, code: str) -> DecisionButton:
+        return self._buttons[code]
+
+    def buttons(self) -> dict[str, DecisionButton]:
+        return dict(self._buttons)
+
+    def focus_note(self) -> None:
+        if self._note.isEnabled():
+            self._note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def leave_note(self) -> None:
+        """Give the keyboard back to the window, where keys decide again."""
+        target = self._host or self.window()
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        for widget in (self._note, self._combo):
+            if widget.hasFocus():
+                widget.clearFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._note or watched is self._combo:
+            kind = event.type()
+            if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+                if self._keeps_key(watched, event):
+                    # Accepting the override makes Qt deliver a plain KeyPress here instead of
+                    # firing a window shortcut.
+                    event.accept()
+                    return True
+            elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+                if _is_ctrl_enter(event):
+                    self.decide_with_note()
+                    return True
+                if _is_plain_escape(event) and not (
+                    watched is self._combo and self._combo.view().isVisible()
+                ):
+                    self.leave_note()
+                    return True
+                if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and not (
+                    event.modifiers() & _NON_TEXT_MODIFIERS
+                ):
+                    # Both are click-focus only (see _build), so Tab moves between the two by hand.
+                    other = self._combo if watched is self._note else self._note
+                    other.setFocus(Qt.FocusReason.TabFocusReason)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _keeps_key(self, watched: QObject, event: QKeyEvent) -> bool:
+        """Whether a key pressed in the note (or its combo) stays there instead of being a shortcut."""
+        if _is_ctrl_enter(event) or _is_plain_escape(event):
+            return True
+        if _key_combination(event) in self._decision_first_keys:
+            return True  # no decision key, whatever its modifiers, decides from the note
+        typing = (
+            bool(event.text())
+            and event.text().isprintable()
+            and not (event.modifiers() & _NON_TEXT_MODIFIERS)
+        )
+        return typing and watched is self._combo  # the note's own editor already keeps typed text
+
+    # -- cheat sheet --------------------------------------------------------------------------------
+
+    def cheat_sheet(self) -> CheatSheet | None:
+        return self._cheat_sheet
+
+    def toggle_cheat_sheet(self) -> None:
+        """Show the cheat sheet (non-modal), or close it when it is showing."""
+        sheet = self._cheat_sheet
+        if sheet is not None and sheet.isVisible():
+            sheet.close()
+            return
+        if sheet is None:
+            sheet = CheatSheet(self._keymap, self._host or self.window())
+            self._cheat_sheet = sheet
+        sheet.show()
+        sheet.raise_()
+        sheet.activateWindow()

@@ -1,0 +1,217 @@
+"""The last decisions, newest first: click one (or focus it and press Enter) to go back to its scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+MAX_ENTRIES = 10
+
+# state label -> (colour, text shown)
+STATE_STYLES: dict[str, tuple[str, str]] = {
+    "held": ("#b26a00", "held"),  # waiting out the undo delay: Ctrl+Z still takes it back
+    "queued": ("#1565c0", "queued"),
+    "sent": ("#2e7d32", "sent"),
+    "failed": ("#c62828", "failed"),
+}
+_UNKNOWN_STATE_COLOUR = "#616161"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    scan_id: str
+    shortcode: str
+    state: str  # "held", "queued", "sent" or "failed" (others are shown as they are, in grey)
+    decided_at: datetime | str | None = None  # a datetime or an ISO 8601 text ("2024-05-01T12:00:00Z")
+
+
+def short_scan_id(scan_id: str, length: int = 8) -> str:
+    return scan_id if len(scan_id) <= length + 1 else scan_id[:length] + "…"
+
+
+def clock_time(decided_at: datetime | str | None) -> str:
+    """ "14:32" in local time, or "" when unknown or unreadable."""
+    if decided_at is None:
+        return ""
+    moment = decided_at
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%H:%M")
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in … when it does not fit, instead of pushing its neighbours."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(20)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
+
+
+def _tinted(label: QLabel, colour: str) -> None:
+    # A style sheet, not the palette: the strip's style sheet would reset a palette colour.
+    label.setStyleSheet(f"color: {colour};")
+
+
+class HistoryRow(QPushButton):
+    """One decision: marker, short scan id, shortcode, state and time. Activates on click or Enter."""
+
+    step_requested = Signal(int)  # Up (-1) or Down (+1) pressed on this row
+
+    def __init__(self, entry: HistoryEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.setObjectName("historyRow")
+        # Click focus only: Qt gives a newly active window's focus to its first Tab-focusable widget,
+        # and a row holding it would reopen an old scan on a stray Enter or Space.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        colour, state_text = STATE_STYLES.get(entry.state, (_UNKNOWN_STATE_COLOUR, entry.state))
+
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+
+        self.marker = QLabel("●")
+        _tinted(self.marker, colour)
+        self.scan_label = QLabel(short_scan_id(entry.scan_id))
+        self.scan_label.setFont(mono)
+        self.code_label = ElidedLabel(entry.shortcode)
+        self.state_label = QLabel(state_text)
+        self.state_label.setFont(small)
+        _tinted(self.state_label, colour)
+        self.time_label = QLabel(clock_time(entry.decided_at))
+        self.time_label.setFont(small)
+        self.time_label.setEnabled(False)  # the palette's dimmed text colour
+
+        layout = self._layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 1, 6, 1)
+        layout.setSpacing(6)
+        for widget in (self.marker, self.scan_label, self.code_label, self.state_label, self.time_label):
+            widget.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(widget, 1 if widget is self.code_label else 0)
+
+        when = f"\nDecided at {entry.decided_at}" if entry.decided_at else ""
+        self.setToolTip(
+            f"Scan {entry.scan_id}\n{entry.shortcode} ({state_text}){when}\nClick to open it again"
+        )
+        self.setAccessibleName(f"Scan {entry.scan_id}, {entry.shortcode}, {state_text}")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._layout.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._layout.minimumSize()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            self.click()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            self.step_requested.emit(1 if event.key() == Qt.Key.Key_Down else -1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class HistoryStrip(QWidget):
+    """The last `MAX_ENTRIES` decisions, newest first. `entry_activated(scan_id)` on click or Enter."""
+
+    entry_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, title: str = "Recent decisions") -> None:
+        super().__init__(parent)
+        self.setObjectName("historyStrip")
+        self._entries: list[HistoryEntry] = []
+        self._rows: list[HistoryRow] = []
+
+        self._title = QLabel(title)
+        bold = QFont(self._title.font())
+        bold.setBold(True)
+        self._title.setFont(bold)
+        self._empty = QLabel("No decisions yet")
+        self._empty.setObjectName("historyEmpty")
+        self._empty.setEnabled(False)
+
+        self._rows_box = QVBoxLayout()
+        self._rows_box.setContentsMargins(0, 0, 0, 0)
+        self._rows_box.setSpacing(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._title)
+        layout.addWidget(self._empty)
+        layout.addLayout(self._rows_box)
+        self.setStyleSheet(
+            "QPushButton#historyRow { text-align: left; border: 1px solid transparent; border-radius: 3px;"
+            " background: transparent; padding: 0px; }"
+            " QPushButton#historyRow:hover { background: palette(midlight); border-color: palette(mid); }"
+            " QPushButton#historyRow:focus { border-color: palette(highlight); }"
+        )
+
+    def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
+        """Show `entries` (newest first); only the first MAX_ENTRIES are kept."""
+        self._entries = list(entries)[:MAX_ENTRIES]
+        had_focus = any(row.hasFocus() for row in self._rows)
+        for row in self._rows:
+            self._rows_box.removeWidget(row)
+            row.hide()
+            row.deleteLater()
+        self._rows = []
+        for entry in self._entries:
+            row = HistoryRow(entry, self)
+            row.clicked.connect(self._on_row_clicked)
+            row.step_requested.connect(self._on_row_step)
+            self._rows_box.addWidget(row)
+            self._rows.append(row)
+        self._empty.setVisible(not self._entries)
+        if had_focus and self._rows:
+            self._rows[0].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_first(self) -> bool:
+        """Put the keyboard on the newest row (Up/Down move, Enter opens). False when empty."""
+        if not self._rows:
+            return False
+        self._rows[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
+
+    def entries(self) -> list[HistoryEntry]:
+        return list(self._entries)
+
+    def rows(self) -> list[HistoryRow]:
+        return list(self._rows)
+
+    def _on_row_step(self, step: int) -> None:
+        row = self.sender()
+        if isinstance(row, HistoryRow) and row in self._rows:
+            target = self._rows.index(row) + step
+            if 0 <= target < len(self._rows):
+                self._rows[target].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_row_clicked(self) -> None:
+        row = self.sender()
+        if isinstance(row, HistoryRow):
+            self.entry_activated.emit(row.entry.scan_id)
