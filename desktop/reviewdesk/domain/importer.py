@@ -1,0 +1,619 @@
+"""Reading a review queue from pasted text, CSV or JSON: scan ids, their card facts, and what was wrong.
+
+Every parser returns an `ImportResult`: the good rows as `Scan`s (in first-seen order, duplicates merged
+with `merge_facts`), and one `ImportProblem` per bad row or bad fact, by line number, so that one bad
+row never stops the rest of an import. A source that cannot be read at all (an unsupported file type,
+an unreadable or binary file, invalid JSON, a CSV without a scanId column) raises `ImportFailed`.
+
+Card-fact values are never echoed in problem messages: a PAN pasted into the BIN column must not end
+up in a log or on screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
+from pathlib import Path
+
+from reviewdesk.domain.scan import Scan, merge_facts
+from reviewdesk.domain.scan_id import MAX_SCAN_ID_LENGTH, InvalidScanId, validate_scan_id
+
+SUPPORTED_SUFFIXES = (".csv", ".json", ".txt")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # 100,000 rows with every fact are about 10 MB
+
+PASTED = "pasted text"
+
+
+class ImportFailed(ValueError):
+    """Nothing could be imported from this source; the message says why, for the reviewer."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    line: int  # 1-based line of the source; 0 when the problem concerns the whole source
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    scans: list[Scan]
+    problems: list[ImportProblem]
+    source: str
+    duplicates: int = 0  # rows whose scan id appeared earlier in the same import (merged into it)
+
+    @property
+    def bad_rows(self) -> int:
+        """How many lines had a problem (a line can have several: a bad BIN and a bad expiry)."""
+        return len({p.line for p in self.problems})
+
+    def summary(self, max_problems: int = 3) -> str:
+        """One line for the reviewer: "Imported 118 scans, 2 duplicates merged, 3 bad rows: line 4: …"."""
+        n = len(self.scans)
+        if n == 0 and not self.problems:
+            return f"No scan ids found in {os.path.basename(self.source) or self.source}"
+        if n == 0 and all(p.line == 0 for p in self.problems):
+            reasons = "; ".join(p.message for p in self.problems)
+            return f"Nothing imported from {os.path.basename(self.source) or self.source}: {reasons}"
+        text = f"Imported {n} scan{'' if n == 1 else 's'}"
+        if self.duplicates:
+            text += f", {self.duplicates} duplicate{'' if self.duplicates == 1 else 's'} merged"
+        if self.problems:
+            bad = self.bad_rows
+            text += f", {bad} bad row{'' if bad == 1 else 's'}: "
+            shown = [_describe(p) for p in self.problems[:max_problems]]
+            if len(self.problems) > max_problems:
+                shown.append("…")
+            text += "; ".join(shown)
+        return text
+
+    @classmethod
+    def failed(cls, source: str, message: str) -> ImportResult:
+        """A result for a source that could not be read at all (one problem on line 0)."""
+        return cls(scans=[], problems=[ImportProblem(0, message)], source=source)
+
+
+def _describe(problem: ImportProblem) -> str:
+    return f"line {problem.line}: {problem.message}" if problem.line else problem.message
+
+
+# -- column names and fact values --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _norm(name: str) -> str:
+    """Header/key normalisation: case, spaces, underscores and dashes do not matter ("Scan ID" = scanId)."""
+    return re.sub(r"[^0-9a-z]", "", name.strip().lstrip("\ufeff").lower())
+
+
+ID_ALIASES = frozenset({"scanid"})  # scanId, scan_id, scanid, "Scan ID"
+FACT_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("bin", "cardbin"), "bin"),
+    **dict.fromkeys(("last4", "lastfour", "cardlast4"), "last4"),
+    **dict.fromkeys(("expiry", "exp", "expiration", "expirydate", "expirationdate"), "expiry"),
+    **dict.fromkeys(("cardholder", "name", "cardholdername"), "cardholder"),
+    "amount": "amount",
+    **dict.fromkeys(("merchantref", "merchantreference"), "merchantRef"),
+    "currency": "currency",
+}
+_NESTED_FACT_KEYS = frozenset({"facts", "cardfacts"})  # JSON: {"scanId": ..., "cardFacts": {...}}
+
+# Checked facts, in column order: a malformed value is reported and left out; the row still imports.
+_FACT_CHECKS: dict[str, tuple[re.Pattern[str], str]] = {
+    "bin": (re.compile(r"[0-9]{6,8}"), "the BIN is not 6 to 8 digits"),
+    "last4": (re.compile(r"[0-9]{4}"), "the last 4 is not 4 digits"),
+    "expiry": (re.compile(r"(0[1-9]|1[0-2])/([0-9]{2}|[0-9]{4})"), "the expiry is not MM/YY or MM/YYYY"),
+}
+_DIGIT_FACTS = frozenset({"bin", "last4"})  # "4111 11" is a BIN: spaces inside are dropped
+
+
+def _no_prefix(line: int) -> str:
+    return ""
+
+
+def _item_prefix(number: int) -> str:
+    return f"item {number}: "
+
+
+class _Rows:
+    """One import's rows, checked and merged in bulk, column by column rather than row by row
+    (100,000 rows must parse in well under two seconds).
+
+    `lines[i]` is row i's line (for JSON: its item number, mapped to a line at the end); `ids[i]` its
+    raw scan id; `facts[i]` its stripped, non-empty facts. `problems` may already hold what was found
+    while reading; `prefix(line)` starts each new message ("item 7: " for JSON).
+    """
+
+    def __init__(
+        self,
+        lines: list[int],
+        ids: list[object],
+        facts: list[dict[str, str]] | None = None,
+        problems: list[ImportProblem] | None = None,
+        prefix: Callable[[int], str] = _no_prefix,
+    ) -> None:
+        self.lines, self.ids, self.prefix = lines, ids, prefix
+        self.facts = facts if facts is not None else [{} for _ in ids]
+        self.problems = problems if problems is not None else []
+
+    def problem(self, i: int, message: str) -> None:
+        line = self.lines[i]
+        self.problems.append(ImportProblem(line, self.prefix(line) + message))
+
+    def invalid_ids(self) -> set[int]:
+        """Indices of the rows whose scan id does not validate (each one reported)."""
+        ids = self.ids
+        try:
+            joined = "".join(ids)  # type: ignore[arg-type]
+        except TypeError:  # JSON: a number or a list where an id should be
+            joined = "\x00"
+        if (  # the usual case, checked in one go: every id is plain printable ASCII without spaces
+            joined.isascii()
+            and joined.isprintable()
+            and " " not in joined
+            and (not ids or min(map(len, ids)) > 0)  # type: ignore[arg-type]
+            and (not ids or max(map(len, ids)) <= MAX_SCAN_ID_LENGTH)  # type: ignore[arg-type]
+        ):
+            return set()
+        bad: set[int] = set()
+        for i, value in enumerate(ids):
+            try:
+                validate_scan_id(value)
+            except InvalidScanId as exc:
+                bad.add(i)
+                self.problem(i, str(exc))
+        return bad
+
+    def bad_fact_rows(self, key: str, values: list[str], skip: set[int]) -> list[int]:
+        """Rows (outside `skip`) whose `key` fact is malformed, each reported; "" means no value."""
+        pattern, complaint = _FACT_CHECKS[key]
+        bad_values = {v for v in set(values) if v and pattern.fullmatch(v) is None}
+        if not bad_values:
+            return []
+        bad = [i for i, v in enumerate(values) if v in bad_values and i not in skip]
+        for i in bad:
+            n = len(values[i])  # the length, never the value: it may be a card number
+            self.problem(i, f"{complaint} ({n} character{'' if n == 1 else 's'}); it was left out")
+        return bad
+
+    def check_fact_dicts(self, skip: set[int]) -> None:
+        """Report and drop malformed facts from the per-row dicts."""
+        for key in _FACT_CHECKS:
+            values = [f.get(key, "") for f in self.facts]
+            for i in self.bad_fact_rows(key, values, skip):
+                del self.facts[i][key]
+
+    def result(self, source: str, skip: set[int]) -> ImportResult:
+        """The rows outside `skip` as scans, in first-seen order, repeated ids merged (`merge_facts`)."""
+        ids, facts = self.ids, self.facts
+        if skip:
+            keep = [i for i in range(len(ids)) if i not in skip]
+            ids, facts = [ids[i] for i in keep], [facts[i] for i in keep]
+        str_ids: list[str] = ids  # type: ignore[assignment]  # validated above
+        by_id = dict(zip(str_ids, facts, strict=True))
+        duplicates = len(str_ids) - len(by_id)
+        if duplicates:  # dict() kept the last row's facts for a repeated id: merge them instead
+            by_id = {}
+            for scan_id, row_facts in zip(str_ids, facts, strict=True):
+                known = by_id.get(scan_id)
+                by_id[scan_id] = row_facts if known is None else merge_facts(known, row_facts)
+        self.problems.sort(key=lambda p: p.line)  # stable: one line's problems keep their order
+        scans = list(map(Scan, by_id.keys(), by_id.values()))
+        return ImportResult(scans=scans, problems=self.problems, source=source, duplicates=duplicates)
+
+
+# -- files --------------------------------------------------------------------------------------------
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A text file's contents: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1."""
+    p = Path(path)
+    name = p.name or str(p)
+    try:
+        if p.is_dir():
+            raise ImportFailed(f"{name} is a folder, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFailed(
+                f"{name} is {size / 1024 / 1024:.0f} MB; files up to {MAX_FILE_BYTES // 1024 // 1024} MB "
+                "can be imported"
+            )
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ImportFailed(f"{name} does not exist (any more?)") from None
+    except PermissionError:
+        raise ImportFailed(f"no permission to read {name}") from None
+    except OSError as exc:
+        raise ImportFailed(f"could not read {name}: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFailed(f"{name} looks like UTF-16 text but cannot be decoded") from None
+    if b"\x00" in data:
+        raise ImportFailed(f"{name} is not a text file (it holds binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_file(path: str | os.PathLike[str]) -> ImportResult:
+    """Parse a .csv, .json or .txt file (the last like pasted text: ids, or CSV/JSON when it is one)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"{suffix} files" if suffix else "files without an extension"
+        raise ImportFailed(f"{p.name}: only .csv, .json and .txt files can be imported, not {kind}")
+    if suffix == ".csv":
+        return parse_csv(p)
+    if suffix == ".json":
+        return parse_json(p)
+    return _parse_pasted(read_text(p), str(p))
+
+
+def _text_and_source(text_or_path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
+    """A `str` is the text itself; a path (`pathlib.Path`, any os.PathLike) is a file to read."""
+    if isinstance(text_or_path, str):
+        return text_or_path.lstrip("\ufeff"), kind
+    return read_text(text_or_path), os.fspath(text_or_path)
+
+
+# -- pasted text --------------------------------------------------------------------------------------
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ID_SEPARATORS = re.compile(r"[ \t,]+")
+_HEADER_SPLIT = re.compile(r"[,;\t|]")
+
+
+def parse_pasted(text: str) -> ImportResult:
+    """Ids separated by newlines, commas, spaces or tabs; or CSV (a scanId header) or JSON, when it is one."""
+    return _parse_pasted(text.lstrip("\ufeff"), PASTED)
+
+
+def _first_line(text: str) -> str:
+    for line in _LINE_BREAK.split(text[:65536], maxsplit=200):
+        if line.strip():
+            return line
+    return ""
+
+
+def _looks_like_csv(text: str) -> bool:
+    cells = _HEADER_SPLIT.split(_first_line(text))
+    return any(_norm(cell.strip().strip("\"'")) in ID_ALIASES for cell in cells)
+
+
+def _parse_pasted(text: str, source: str) -> ImportResult:
+    if text.lstrip()[:1] in ("[", "{"):
+        return _parse_json_text(text, source)
+    if _looks_like_csv(text):
+        return _parse_csv_text(text, source)
+    lines: list[int] = []
+    ids: list[str] = []
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        for token in _ID_SEPARATORS.split(line):
+            if token:
+                ids.append(token)
+                lines.append(number)
+    if '"' in text or "'" in text:  # "abc", 'abc' as pasted from code or a spreadsheet
+        for i, token in enumerate(ids):
+            if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+                ids[i] = token[1:-1]
+    rows = _Rows(lines, list(ids))
+    return rows.result(source, rows.invalid_ids())
+
+
+# -- CSV ----------------------------------------------------------------------------------------------
+
+_DELIMITERS = (",", ";", "\t", "|")
+_NO_SPLIT = "\x1f"  # a one-column file is never split (\x1f cannot be part of a valid id anyway)
+
+
+def parse_csv(text_or_path: str | os.PathLike[str]) -> ImportResult:
+    """CSV with a header row naming a scanId column; fact columns optional, unknown columns ignored."""
+    text, source = _text_and_source(text_or_path, "CSV text")
+    return _parse_csv_text(text, source)
+
+
+def _choose_delimiter(text: str, header: str) -> str:
+    """The header must name a scanId column. Of the delimiters that make it so, take csv.Sniffer's
+    guess, else the one giving the most columns; a one-column file is not split at all."""
+    valid: dict[str, int] = {}
+    for delimiter in _DELIMITERS:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        if any(_norm(cell) in ID_ALIASES for cell in cells):
+            valid[delimiter] = len(cells)
+    if not valid:
+        found = ", ".join(c.strip() for c in next(csv.reader([header]), []) if c.strip())[:200]
+        raise ImportFailed(
+            "the first row must be a header naming a scanId column" + (f" (found: {found})" if found else "")
+        )
+    multi = {d: n for d, n in valid.items() if n > 1}
+    if not multi:
+        return _NO_SPLIT
+    sample = "\n".join(_LINE_BREAK.split(text[:32768], maxsplit=20)[:20])
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = ""
+    if sniffed in multi:
+        return sniffed
+    return max(multi, key=lambda d: multi[d])  # the first of the best, in _DELIMITERS order
+
+
+def _physical_lines(text: str) -> int:
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
+def _read_records(
+    text: str, delimiter: str
+) -> tuple[list[list[str]], list[int] | None, list[int] | None, ImportProblem | None]:
+    """All records, the lines each starts and ends on, and the error that cut reading short, if any.
+
+    Fast path: csv reads everything at C speed and, when there are as many records as lines, record i
+    is line i + 1 (None, None). Else (a quoted line break, or csv gave up part-way) it reads again
+    record by record, to learn the lines.
+    """
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        if len(records) == _physical_lines(text):
+            return records, None, None, None
+    except csv.Error:
+        pass
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    starts: list[int] = []
+    ends: list[int] = []
+    error: ImportProblem | None = None
+    try:
+        for record in reader:
+            records.append(record)
+            starts.append(ends[-1] + 1 if ends else 1)
+            ends.append(reader.line_num)
+    except csv.Error as exc:
+        error = ImportProblem(reader.line_num, f"the rest of the file could not be read: {exc}")
+    return records, starts, ends, error
+
+
+def _parse_csv_text(text: str, source: str) -> ImportResult:
+    header = _first_line(text)
+    if not header:
+        return ImportResult(scans=[], problems=[], source=source)
+    records, starts, ends, error = _read_records(text, _choose_delimiter(text, header))
+    problems = [error] if error else []
+    h = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
+    if h == len(records):
+        return ImportResult(scans=[], problems=problems, source=source)
+    names = [_norm(c) for c in records[h]]
+    id_col = next((i for i, n in enumerate(names) if n in ID_ALIASES), -1)
+    if id_col < 0:
+        raise ImportFailed("the first row must be a header naming a scanId column")
+    fact_cols: dict[str, int] = {}
+    for i, n in enumerate(names):
+        key = FACT_ALIASES.get(n)
+        if key is not None and key not in fact_cols:  # two columns for one fact: the first wins
+            fact_cols[key] = i
+
+    data = records[h + 1 :]
+    need = max([id_col, *fact_cols.values()]) + 1
+    if data and min(map(len, data)) < need:  # short rows, blank lines: pad with empty cells
+        data = [r if len(r) >= need else r + [""] * (need - len(r)) for r in data]
+    lines = list(range(h + 2, h + 2 + len(data))) if starts is None else starts[h + 1 :]
+    ids = list(map(str.strip, map(itemgetter(id_col), data)))  # map/itemgetter: C speed, no Python loop
+
+    drop: set[int] = set()
+    if "" in ids:  # blank lines and rows of empty cells (",,,," from a spreadsheet) are skipped quietly
+        drop.update(i for i, v in enumerate(ids) if not v and not any(c.strip() for c in data[i]))
+    if ends is not None and starts is not None:
+        for i in range(len(data)):
+            start, end = starts[h + 1 + i], ends[h + 1 + i]
+            if end > start and i not in drop:
+                drop.add(i)
+                problems.append(
+                    ImportProblem(
+                        start, f"the row runs on to line {end}; is a closing quote missing? (row skipped)"
+                    )
+                )
+    if drop:
+        keep = [i for i in range(len(data)) if i not in drop]
+        data, lines, ids = [data[i] for i in keep], [lines[i] for i in keep], [ids[i] for i in keep]
+
+    rows = _Rows(lines, list(ids), problems=problems)
+    skip = rows.invalid_ids()
+    columns: dict[str, list[str]] = {}
+    for key, col in fact_cols.items():
+        values = list(map(str.strip, map(itemgetter(col), data)))
+        if key in _DIGIT_FACTS and any(" " in v for v in set(values)):
+            values = [v.replace(" ", "") for v in values]
+        if key in _FACT_CHECKS:
+            for i in rows.bad_fact_rows(key, values, skip):
+                values[i] = ""
+        columns[key] = values
+    if columns:
+        keys = tuple(columns)
+        facts = list(map(dict, map(zip, repeat(keys), zip(*columns.values(), strict=True))))
+        for key, values in columns.items():
+            if "" in values:
+                for i in [i for i, v in enumerate(values) if not v]:
+                    del facts[i][key]
+        rows.facts = facts
+    return rows.result(source, skip)
+
+
+# -- JSON ---------------------------------------------------------------------------------------------
+
+
+def parse_json(text_or_path: str | os.PathLike[str]) -> ImportResult:
+    """A list of scan ids, or of objects with a scanId (and facts); or {"scans": [...]}."""
+    text, source = _text_and_source(text_or_path, "JSON text")
+    return _parse_json_text(text, source)
+
+
+_MISSING = object()
+
+
+def _parse_json_text(text: str, source: str) -> ImportResult:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise ImportFailed("not usable JSON: it is nested too deeply") from None
+    if isinstance(data, dict) and isinstance(data.get("scans"), list):
+        items = data["scans"]
+    elif isinstance(data, list):
+        items = data
+    else:
+        raise ImportFailed('expected a list of scans, or an object {"scans": [...]}')
+    lines: list[int] = []
+    ids: list[object] = []
+    facts: list[dict[str, str]] = []
+    problems: list[ImportProblem] = []
+    for number, item in enumerate(items, start=1):
+        row_facts: dict[str, str] = {}
+        if isinstance(item, dict):
+            raw_id = _object_row(item, row_facts, number, problems)
+            if raw_id is _MISSING:
+                continue
+        elif isinstance(item, str):
+            raw_id = item.strip()
+        elif isinstance(item, int) and not isinstance(item, bool):
+            raw_id = str(item)
+        else:
+            problems.append(
+                ImportProblem(
+                    number, f"item {number}: expected a scan id or an object with a scanId, not {_kind(item)}"
+                )
+            )
+            continue
+        lines.append(number)
+        ids.append(raw_id)
+        facts.append(row_facts)
+    rows = _Rows(lines, ids, facts, problems, _item_prefix)
+    skip = rows.invalid_ids()
+    rows.check_fact_dicts(skip)
+    result = rows.result(source, skip)
+    if result.problems:  # so far a problem's line is its item number: make it the item's line if we can
+        item_lines = _item_lines(text, len(items))
+        if item_lines is not None:
+            result.problems[:] = [ImportProblem(item_lines[p.line - 1], p.message) for p in result.problems]
+    return result
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    kinds = {bool: "true/false", float: "a number", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _object_row(
+    item: dict[str, object], facts: dict[str, str], number: int, problems: list[ImportProblem]
+) -> object:
+    """The object's raw scan id (or _MISSING, reported), filling `facts` from known keys."""
+    raw_id: object = _MISSING
+    nested: list[tuple[str, object]] = []
+    for key, value in item.items():
+        n = _norm(key)
+        if n in ID_ALIASES:
+            if raw_id is _MISSING:
+                raw_id = value.strip() if isinstance(value, str) else value
+                if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+                    raw_id = str(raw_id)
+        elif n in _NESTED_FACT_KEYS and isinstance(value, dict):
+            nested.extend(value.items())
+        else:
+            fact = FACT_ALIASES.get(n)
+            if fact is None:
+                continue
+            if type(value) is str:  # the usual case, inline (_put_fact does the same)
+                if fact not in facts:
+                    value = value.strip()
+                    if value:
+                        facts[fact] = value.replace(" ", "") if fact in _DIGIT_FACTS else value
+            else:
+                _put_fact(facts, fact, key, value, number, problems)
+    for key, value in nested:  # {"cardFacts": {...}}: top-level facts win over nested ones
+        fact = FACT_ALIASES.get(_norm(key))
+        if fact is not None:
+            _put_fact(facts, fact, key, value, number, problems)
+    if raw_id is _MISSING:
+        problems.append(ImportProblem(number, f"item {number}: the object has no scanId"))
+    return raw_id
+
+
+def _put_fact(
+    facts: dict[str, str], fact: str, key: str, value: object, number: int, problems: list[ImportProblem]
+) -> None:
+    if fact in facts or value is None:  # two keys for one fact: the first wins
+        return
+    if isinstance(value, str):
+        value = value.strip()
+        if value:
+            facts[fact] = value.replace(" ", "") if fact in _DIGIT_FACTS else value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        facts[fact] = str(value)
+    else:
+        problems.append(
+            ImportProblem(
+                number, f"item {number}: {key} is {_kind(value)}, not text or a number; it was left out"
+            )
+        )
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _item_lines(text: str, count: int) -> list[int] | None:
+    """Best effort: the line each item of the scans array starts on (None when it cannot be told)."""
+    decoder = json.JSONDecoder()
+
+    def skip(pos: int) -> int:
+        match = _WS.match(text, pos)
+        return match.end() if match else pos
+
+    try:
+        pos = skip(0)
+        if text.startswith("{", pos):  # {"scans": [...], ...}: find the (last) "scans" member
+            pos, found = skip(pos + 1), -1
+            while not text.startswith("}", pos):
+                key, pos = decoder.raw_decode(text, pos)
+                pos = skip(pos)
+                if not text.startswith(":", pos):
+                    return None
+                pos = skip(pos + 1)
+                if key == "scans":
+                    found = pos
+                _, pos = decoder.raw_decode(text, pos)
+                pos = skip(pos)
+                if text.startswith(",", pos):
+                    pos = skip(pos + 1)
+                elif not text.startswith("}", pos):
+                    return None
+            pos = found
+        if pos < 0 or not text.startswith("[", pos):
+            return None
+        lines: list[int] = []
+        line, last = 1 + text.count("\n", 0, pos), pos
+        pos = skip(pos + 1)
+        while not text.startswith("]", pos):
+            line += text.count("\n", last, pos)
+            last = pos
+            lines.append(line)
+            _, pos = decoder.raw_decode(text, pos)
+            pos = skip(pos)
+            if text.startswith(",", pos):
+                pos = skip(pos + 1)
+            elif not text.startswith("]", pos):
+                return None
+    except (ValueError, IndexError):
+        return None
+    return lines if len(lines) == count else None
