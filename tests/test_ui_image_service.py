@@ -1,0 +1,496 @@
+"""ImageService against the simulator over loopback, on a qasync loop driven by pytest-qt.
+
+The qasync + pytest-qt pattern (fixture `qloop`): tests stay synchronous. A `qasync.QEventLoop`
+is made the running asyncio loop of the main thread (`asyncio.events._set_running_loop`, which
+is what qasync itself does in run_forever); its timers and socket notifiers are plain Qt
+events, so every `qtbot.waitSignal` / `qtbot.waitUntil` (they spin Qt event loops) also runs the
+asyncio tasks. Coroutines a test must finish (closing the http client) go through `run()`, which
+waits with `qtbot.waitUntil`.
+
+Pitfalls met on the way: `QEventLoop(app, already_running=True)` works until teardown, but its
+`stop()` calls `QApplication.exit()` with no exec() running, which leaves Qt's "quit now" flag set:
+from then on every nested QEventLoop.exec() (so every qtbot wait) returns at once and the next
+test's tasks never run. So the loop is never marked running and never stopped, only closed.
+Neither `run_until_complete` nor pytest-asyncio tests are used: a qtbot wait inside a coroutine
+would nest Qt loops inside app.exec(), and an asyncSlot returns before its work is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+import shiboken6
+from PIL import Image
+from PySide6.QtGui import QImage
+
+from reviewdesk.api.auth import AdminKey, ReviewerToken
+from reviewdesk.api.images import ImageResolver
+from reviewdesk.api.reviews import ReviewsClient
+from reviewdesk.sim.config import SimConfig
+from reviewdesk.sim.runner import SimServer
+from reviewdesk.ui.image_decode import decode_image_async
+from reviewdesk.ui.image_service import READY, ImageService, ImageState
+from reviewdesk.ui.image_view import ImageView
+
+T = TypeVar("T")
+WAIT_MS = 10_000
+
+
+# -- the loop ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)  # get_running_loop() / ensure_future find it
+    try:
+        yield loop
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        for _ in range(200):  # let the cancellations run (a few Qt timer rounds)
+            if all(task.done() for task in pending):
+                break
+            qapp.processEvents()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+        loop.close()  # waits for its executor threads; never loop.stop(): see the module doc
+        # Calls the executor threads queued before close still arrive: let them land now.
+        qapp.sendPostedEvents()
+        # The closed loop's timer object may still hold Qt timers (cancelled sleeps, timeouts).
+        # Delete it here, in the GUI thread: left to the cyclic GC it can be destroyed in any
+        # thread ("Timers cannot be stopped from another thread"), and the main thread then
+        # crashes on a timer of a deleted object.
+        shiboken6.delete(loop._timer)
+        del loop
+        gc.collect()
+
+
+def run(qtbot, awaitable: Awaitable[T], timeout: int = WAIT_MS) -> T:
+    """Run a coroutine on the qasync loop from a synchronous test and return its result."""
+    future = asyncio.ensure_future(awaitable)
+    qtbot.waitUntil(future.done, timeout=timeout)
+    return future.result()
+
+
+# -- the simulator and a session -----------------------------------------------------------------
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(SimConfig(uploading_seconds=1.0, seed=7)) as server:
+        yield server
+
+
+class Session:
+    """What the window would hold: one client and one resolver per sign-in."""
+
+    def __init__(self, sim: SimServer, *, reviewer: bool = False, admin_key: str | None = None) -> None:
+        if reviewer:
+            credential: Any = ReviewerToken.parse(sim.mint_token("tester"))
+        else:
+            credential = AdminKey(admin_key or sim.config.admin_key)
+        self.client = ReviewsClient(sim.base_url, credential)
+        self.resolver: ImageResolver | None = ImageResolver(self.client)
+
+    def provider(self) -> ImageResolver | None:
+        return self.resolver
+
+
+@pytest.fixture
+def sessions(qloop, qtbot) -> Iterator[Callable[..., Session]]:
+    made: list[Session] = []
+
+    def make(sim: SimServer, **kwargs: Any) -> Session:
+        made.append(Session(sim, **kwargs))
+        return made[-1]
+
+    yield make
+    for session in made:
+        run(qtbot, session.client.aclose())
+
+
+class Recorder:
+    """Everything a service emits, in order."""
+
+    def __init__(self, service: ImageService) -> None:
+        self.states: list[tuple[str, ImageState]] = []
+        self.images: list[tuple[str, QImage]] = []
+        self.auth: list[str] = []
+        service.state_changed.connect(lambda scan_id, state: self.states.append((scan_id, state)))
+        service.image_ready.connect(lambda scan_id, image: self.images.append((scan_id, image)))
+        service.auth_failed.connect(self.auth.append)
+
+    def kinds(self, scan_id: str) -> list[str]:
+        return [state.kind for sid, state in self.states if sid == scan_id]
+
+    def last(self, scan_id: str) -> ImageState | None:
+        states = [state for sid, state in self.states if sid == scan_id]
+        return states[-1] if states else None
+
+
+@pytest.fixture
+def make_service(qloop, qtbot) -> Iterator[Callable[..., tuple[ImageService, Recorder]]]:
+    made: list[ImageService] = []
+
+    def make(provider: Callable[[], ImageResolver | None], **kwargs: Any) -> tuple[ImageService, Recorder]:
+        kwargs.setdefault("poll_first", 0.2)
+        kwargs.setdefault("poll_max", 0.4)
+        service = ImageService(provider, **kwargs)
+        made.append(service)
+        return service, Recorder(service)
+
+    yield make
+    for service in made:
+        service.clear()
+
+
+def wait_state(qtbot, rec: Recorder, scan_id: str, kind: str) -> ImageState:
+    qtbot.waitUntil(lambda: rec.last(scan_id) is not None and rec.last(scan_id).kind == kind, timeout=WAIT_MS)
+    state = rec.last(scan_id)
+    assert state is not None
+    return state
+
+
+def wait_image(qtbot, rec: Recorder, scan_id: str) -> QImage:
+    qtbot.waitUntil(lambda: any(sid == scan_id for sid, _ in rec.images), timeout=WAIT_MS)
+    return next(image for sid, image in rec.images if sid == scan_id)
+
+
+def image_hosts_hits(sim: SimServer, status: int) -> int:
+    return sum(
+        1 for _, path, code in sim.requests_log() if path.startswith("/blackout-images/") and code == status
+    )
+
+
+# -- tests -------------------------------------------------------------------------------------
+
+
+def test_decode_image_async_runs_off_the_gui_thread(qloop, qtbot):
+    import threading
+
+    main = threading.get_ident()
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(out, format="JPEG")
+    seen: list[int] = []
+
+    async def decode_and_note() -> QImage:
+        from reviewdesk.ui import image_decode
+
+        original = image_decode.decode_image
+
+        def spy(data: bytes, **kwargs: Any) -> QImage:
+            seen.append(threading.get_ident())
+            return original(data, **kwargs)
+
+        image_decode.decode_image = spy
+        try:
+            return await decode_image_async(out.getvalue())
+        finally:
+            image_decode.decode_image = original
+
+    image = run(qtbot, decode_and_note())
+    assert image.width() == 30
+    assert seen and seen[0] != main
+
+
+def test_a_normal_image_arrives(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-one", [])
+    assert rec.kinds("ready-one") == ["loading"]
+    image = wait_image(qtbot, rec, "ready-one")
+    assert not image.isNull() and image.width() >= 640
+    assert rec.kinds("ready-one") == ["loading", "ready"]
+    assert service.cached("ready-one") is not None
+    assert service.state_of("ready-one") == READY
+
+
+def test_a_normal_image_arrives_for_a_reviewer_token(sim, sessions, make_service, qtbot):
+    session = sessions(sim, reviewer=True)
+    service, rec = make_service(session.provider)
+    service.show("ready-reviewer", [])
+    assert wait_image(qtbot, rec, "ready-reviewer").width() >= 640
+
+
+def test_prefetch_fills_the_cache_for_the_next_three_and_shows_them_at_once(
+    sim, sessions, make_service, qtbot
+):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    queue = [f"ready-q{i}" for i in range(6)]
+    service.show(queue[0], queue[1:])
+    qtbot.waitUntil(lambda: all(service.cached(s) is not None for s in queue[:4]), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert service.cached(queue[4]) is None and service.cached(queue[5]) is None
+    # Prefetches are silent: only the scan shown had signals.
+    assert {sid for sid, _ in rec.states} == {queue[0]}
+
+    # Moving on paints synchronously, before show() returns, with no request.
+    before = len(sim.requests_log())
+    service.show(queue[1], queue[2:])
+    assert rec.images[-1][0] == queue[1]
+    assert rec.kinds(queue[1]) == ["ready"]
+    assert len(sim.requests_log()) == before
+    qtbot.waitUntil(lambda: service.cached(queue[4]) is not None, timeout=WAIT_MS)
+
+
+def test_prefetch_count_can_change_and_unwanted_prefetches_are_cancelled(sim, sessions, make_service, qtbot):
+    sim.config.latency = 0.5  # keep the fetches in flight while the queue moves
+    session = sessions(sim)
+    service, rec = make_service(session.provider, prefetch=2)
+    service.show("ready-c0", ["ready-c1", "ready-c2", "ready-c3"])
+    assert service.pending() == {"ready-c0", "ready-c1", "ready-c2"}
+    service.show("ready-d0", ["ready-d1"])  # the reviewer jumped elsewhere
+    assert service.pending() == {"ready-d0", "ready-d1"}
+    service.set_prefetch(0)
+    assert service.pending() == {"ready-d0"}
+    wait_image(qtbot, rec, "ready-d0")
+    assert service.cached("ready-c0") is None
+    assert not any(sid == "ready-c0" for sid, _ in rec.images)
+
+
+def test_prefetch_concurrency_is_bounded(sim, sessions, make_service, qtbot):
+    sim.config.latency = 0.2
+    session = sessions(sim)
+    assert session.resolver is not None
+    real_fetch = session.resolver.fetch
+    running = {"now": 0, "max": 0}
+
+    async def counting_fetch(scan_id: str) -> Any:
+        running["now"] += 1
+        running["max"] = max(running["max"], running["now"])
+        try:
+            return await real_fetch(scan_id)
+        finally:
+            running["now"] -= 1
+
+    session.resolver.fetch = counting_fetch  # type: ignore[method-assign]
+    service, rec = make_service(session.provider, prefetch=6, concurrency=2)
+    queue = [f"ready-b{i}" for i in range(7)]
+    service.show(queue[0], queue[1:])
+    qtbot.waitUntil(lambda: all(service.cached(s) is not None for s in queue), timeout=WAIT_MS)
+    assert running["max"] == 3  # the scan shown, plus two prefetches at a time
+
+
+def test_a_prefetched_upload_is_polled_once_shown(sim, sessions, make_service, qtbot):
+    sim.config.uploading_seconds = 0.8
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-u0", ["uploading-u1"])
+    wait_image(qtbot, rec, "ready-u0")
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)  # the prefetch gave up its slot
+    assert service.cached("uploading-u1") is None
+    service.show("uploading-u1", [])
+    wait_image(qtbot, rec, "uploading-u1")
+    assert "uploading" in rec.kinds("uploading-u1")
+
+
+def test_a_bare_404_for_a_reviewer_is_checked_again_then_not_found(sim, sessions, make_service, qtbot):
+    session = sessions(sim, reviewer=True)  # /reviews/b without a status: only the 404 tells
+    service, rec = make_service(session.provider, bare_404_checks=2)
+    state = wait_state_after_show(service, rec, qtbot, "missing-r", "not_found")
+    assert "may still be uploading" in state.message
+    assert rec.kinds("missing-r") == ["loading", "uploading", "uploading", "not_found"]
+    assert image_hosts_hits(sim, 404) == 3
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert service.state_of("missing-r") is None  # not remembered: showing it again asks again
+
+
+def test_uploading_for_a_reviewer_without_status_is_polled_until_ready(sim, sessions, make_service, qtbot):
+    sim.config.uploading_seconds = 0.3
+    session = sessions(sim, reviewer=True)
+    service, rec = make_service(session.provider)
+    service.show("uploading-r", [])
+    wait_image(qtbot, rec, "uploading-r")
+    kinds = rec.kinds("uploading-r")
+    assert kinds[0] == "loading" and "uploading" in kinds and kinds[-1] == "ready"
+
+
+def test_uploading_with_a_status_for_a_reviewer_is_polled(sim, sessions, make_service, qtbot):
+    sim.config.b_includes_status = True
+    sim.config.uploading_seconds = 0.5
+    session = sessions(sim, reviewer=True)
+    service, rec = make_service(session.provider, bare_404_checks=0)
+    service.show("uploading-s", [])
+    wait_image(qtbot, rec, "uploading-s")
+    assert "uploading" in rec.kinds("uploading-s")
+    assert image_hosts_hits(sim, 404) == 0  # the status said so: no download tried meanwhile
+
+
+def test_filenotfound_gives_not_found(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    state = wait_state_after_show(service, rec, qtbot, "missing-1", "not_found")
+    assert "FILENOTFOUND" in state.message
+    # Remembered: showing it again needs no request.
+    before = len(sim.requests_log())
+    service.show("missing-1", [])
+    assert rec.last("missing-1").kind == "not_found"
+    assert len(sim.requests_log()) == before
+
+
+def wait_state_after_show(service, rec, qtbot, scan_id, kind):
+    service.show(scan_id, [])
+    return wait_state(qtbot, rec, scan_id, kind)
+
+
+def test_uploading_is_polled_with_backoff_until_ready(sim, sessions, make_service, qtbot):
+    sim.config.uploading_seconds = 1.2
+    session = sessions(sim)
+    service, rec = make_service(session.provider, poll_first=0.2, poll_max=0.4)
+    service.show("uploading-1", [])
+    wait_image(qtbot, rec, "uploading-1")
+    kinds = rec.kinds("uploading-1")
+    assert kinds[0] == "loading" and kinds[-1] == "ready"
+    assert "uploading" in kinds
+    waits = [s.message for sid, s in rec.states if sid == "uploading-1" and s.kind == "uploading"]
+    # 0.2 s, then doubled, then capped at 0.4 s.
+    assert waits[0].endswith("checking again in 0.2 s")
+    assert waits[1].endswith("checking again in 0.4 s")
+    assert all(w.endswith("0.4 s") for w in waits[2:])
+
+
+def test_uploading_default_backoff_is_1_2_4_capped_at_30(sim, sessions, qloop, qtbot, monkeypatch):
+    sleeps: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fast_sleep(delay: float, *args: Any) -> None:
+        sleeps.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr("reviewdesk.ui.image_service.asyncio.sleep", fast_sleep)
+    sim.config.uploading_seconds = 3600
+    session = sessions(sim)
+    service = ImageService(session.provider)
+    try:
+        service.show("uploading-slow", [])
+        qtbot.waitUntil(lambda: len(sleeps) >= 7, timeout=WAIT_MS)
+        assert sleeps[:7] == [1, 2, 4, 8, 16, 30, 30]
+    finally:
+        service.clear()
+
+
+def test_corrupt_gives_error(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    state = wait_state_after_show(service, rec, qtbot, "corrupt-1", "error")
+    assert state.message.startswith("image could not be decoded")
+
+
+def test_huge_gives_too_large(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    state = wait_state_after_show(service, rec, qtbot, "huge-1", "too_large")
+    assert "image too large (20000x20000 px)" in state.message
+
+
+def test_an_expired_url_is_refreshed_and_the_image_still_shows(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-exp", [])
+    wait_image(qtbot, rec, "ready-exp")
+    assert image_hosts_hits(sim, 403) == 0
+    # The server's clock jumps two hours: the URL the resolver holds looks fresh to us, but the
+    # image host now finds it expired (403). One new URL, and the image shows.
+    sim.config.clock_offset = 7200
+    service.clear()  # empties the image cache, keeps the session's URLs
+    rec.images.clear()
+    service.show("ready-exp", [])
+    wait_image(qtbot, rec, "ready-exp")
+    assert image_hosts_hits(sim, 403) == 1
+    assert rec.last("ready-exp") == READY
+
+
+def test_a_short_url_lifetime_is_refreshed_before_use(sim, sessions, make_service, qtbot):
+    sim.config.url_lifetime = 2
+    session = sessions(sim, reviewer=True)  # /reviews/b: the server picks the lifetime
+    service, rec = make_service(session.provider)
+    service.show("ready-short", [])
+    wait_image(qtbot, rec, "ready-short")
+    assert image_hosts_hits(sim, 403) == 0
+
+
+def test_tight_crop_for_admins_invalidates_the_cache(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-t0", ["ready-t1"])
+    full = wait_image(qtbot, rec, "ready-t0")
+    qtbot.waitUntil(lambda: service.cached("ready-t1") is not None, timeout=WAIT_MS)
+    rec.images.clear()
+    service.set_tight(True)
+    assert service.tight
+    assert service.cached("ready-t1") is None
+    tight = wait_image(qtbot, rec, "ready-t0")
+    assert tight.width() < full.width()  # the card only, without the table around it
+    assert any(path.startswith("/reviews/image/ready-t0.jpg") for _, path, _ in sim.requests_log())
+
+
+def test_auth_failure_is_passed_on_once(sim, sessions, make_service, qtbot):
+    session = sessions(sim, admin_key="not-the-key")
+    service, rec = make_service(session.provider)
+    service.show("ready-a0", ["ready-a1", "ready-a2"])
+    state = wait_state(qtbot, rec, "ready-a0", "error")
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert len(rec.auth) == 1  # three scans failed, one prompt
+    assert "failed" in state.message and "failed" in rec.auth[0]  # (a prefetch may fail first)
+
+
+def test_signed_out_gives_an_error_state(sim, sessions, make_service, qtbot):
+    service, rec = make_service(lambda: None)
+    state = wait_state_after_show(service, rec, qtbot, "ready-x", "error")
+    assert "sign in" in state.message.lower()
+
+
+def test_network_error_then_retry(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    sim.stop()
+    state = wait_state_after_show(service, rec, qtbot, "ready-net", "error")
+    assert state.message
+    sim.start()  # same port
+    service.retry("ready-net")
+    assert rec.last("ready-net").kind == "loading"
+    wait_image(qtbot, rec, "ready-net")
+
+
+def test_clear_forgets_everything(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-z0", ["ready-z1"])
+    qtbot.waitUntil(lambda: service.cached("ready-z1") is not None, timeout=WAIT_MS)
+    service.clear()
+    assert service.cached("ready-z0") is None and service.cached("ready-z1") is None
+    assert service.cache.bytes_used == 0 and not service.pending() and service.current is None
+
+
+def test_render_the_view_with_a_sim_image_and_with_a_state(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(800, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    service.image_ready.connect(lambda _sid, image: view.set_image(image))
+    service.state_changed.connect(lambda _sid, state: view.set_state(state))
+
+    service.show("ready-render", [])
+    wait_image(qtbot, rec, "ready-render")
+    assert view.has_image
+    shot = view.grab()
+    assert shot.save("/tmp/image_view.png")
+
+    view.set_hint("No image: press X for no_action_no_image_available")
+    wait_state_after_show(service, rec, qtbot, "missing-render", "not_found")
+    assert not view.has_image
+    assert view.message_lines()[-1].startswith("No image: press X")
+    assert view.grab().save("/tmp/image_view_state.png")
