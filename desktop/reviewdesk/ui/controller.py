@@ -54,6 +54,9 @@ class ReviewController(QObject):
             services.session.image_resolver,
             prefetch=services.settings.prefetch,
             cache_bytes=services.settings.cache_mb * 1024 * 1024,
+            # Reviewer sessions get a bare 404 for "still uploading" and "missing" alike: keep
+            # looking for about half a minute (1+2+4+8+16 s) before calling it missing.
+            bare_404_checks=5,
             parent=self,
         )
         self.current: str | None = None
@@ -217,7 +220,8 @@ class ReviewController(QObject):
             "no_action_no_image_available",
             "error": f"Press {key('retry_image')} to try again",
             "too_large": "The image is too large to show safely; decide from the card facts or skip it",
-            "uploading": "The image is still uploading; checking again with backoff",
+            "uploading": "Checking again with backoff. If no image ever comes, press "
+            f"{key('no_action_no_image_available')} for no_action_no_image_available",
         }
         view.set_hint(hints.get(state.kind, ""))
 
