@@ -52,6 +52,7 @@ class Services:
             self.startup_warning = str(exc)
             log.error("database corrupt: %s", exc)
             self.store = await AsyncStore.open(self.paths.database)
+        await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
         self.worker = DeliveryWorker(
             self.store, self.session.client, base_delay=base_delay, max_delay=max_delay
         )

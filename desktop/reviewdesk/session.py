@@ -145,13 +145,21 @@ class Session:
         """An admin session mints a new reviewer token when the current one is close to expiry."""
         if not (self.admin_key and self.token and self.base_url):
             return False
-        if self.token.seconds_left() > RENEW_BEFORE:
+        if self.token.seconds_left() > self.renew_margin():
             return False
         minted = await ReviewsClient(self.base_url, self.admin_key, http=self.http).authorize(
             self.reviewer_name or self.token.reviewer
         )
         self._switch(self.base_url, ReviewerToken.parse(minted), self.admin_key, self.reviewer_name)
         return True
+
+    def renew_margin(self) -> float:
+        """How long before expiry an admin session renews: 10 minutes, or a quarter of a short
+        token's lifetime (so a server that hands out 5-minute tokens is not asked every second)."""
+        if self.token is None or self.token.issued_at is None:
+            return RENEW_BEFORE
+        lifetime = self.token.expires_at - self.token.issued_at
+        return min(RENEW_BEFORE, max(lifetime / 4, 5.0))
 
     def sign_out(self) -> None:
         self.token = self.admin_key = None

@@ -154,6 +154,9 @@ class AsyncStore:
     async def release_inflight(self) -> int:
         return await self._run(self.store.release_inflight)
 
+    async def end_holds(self, now: float) -> int:
+        return await self._run(self.store.end_holds, now)
+
     async def reset_backoff(self, now: float) -> int:
         return await self._run(self.store.reset_backoff, now)
 

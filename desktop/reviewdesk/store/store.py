@@ -710,6 +710,17 @@ class Store:
         with self._tx() as c:
             return int(c.execute("UPDATE outbox SET status = 'pending' WHERE status = 'in_flight'").rowcount)
 
+    def end_holds(self, now: float) -> int:
+        """At the window's start-up: the undo window of a previous run is over, so held entries
+        become due now (nobody can undo them any more)."""
+        with self._tx() as c:
+            return int(
+                c.execute(
+                    "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?",
+                    (now, now),
+                ).rowcount
+            )
+
     def reset_backoff(self, now: float) -> int:
         """Make every waiting entry due now (an explicit "sync now"); the undo hold still counts."""
         with self._tx() as c:

@@ -65,6 +65,9 @@ class ReviewController(QObject):
         self._sign_in: SignInDialog | None = None
         self._outbox: OutboxDialog | None = None
         self._warned_expiry = False
+        self._renewing = False
+        self._history_busy = False
+        self._history_again = False
         self._history: list[OutboxEntry] = []
         self._last_delivery: DeliveryStatus | None = None
         self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
@@ -291,6 +294,21 @@ class ReviewController(QObject):
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def refresh_history(self) -> None:
+        """Re-read the history strip; calls that overlap are folded into one more read."""
+        if self._history_busy:
+            self._history_again = True
+            return
+        self._history_busy = True
+        try:
+            while True:
+                self._history_again = False
+                await self._read_history()
+                if not self._history_again:
+                    break
+        finally:
+            self._history_busy = False
+
+    async def _read_history(self) -> None:
         entries = await self.services.recent(HISTORY_SIZE)
         now = time.time()
 
@@ -355,9 +373,7 @@ class ReviewController(QObject):
         session = self.services.session
         level = self.window.status.set_countdown(session.seconds_left())
         if session.is_admin and session.seconds_left() is not None:
-            from reviewdesk.session import RENEW_BEFORE
-
-            if (session.seconds_left() or 0) <= RENEW_BEFORE and not getattr(self, "_renewing", False):
+            if (session.seconds_left() or 0) <= session.renew_margin() and not self._renewing:
                 self._renewing = True
                 self.spawn(self._renew())
             return

@@ -77,28 +77,23 @@ class HistoryRow(QPushButton):
 
     def __init__(self, entry: HistoryEntry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.entry = entry
         self.setObjectName("historyRow")
         # Click focus only: Qt gives a newly active window's focus to its first Tab-focusable widget,
         # and a row holding it would reopen an old scan on a stray Enter or Space.
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        colour, state_text = STATE_STYLES.get(entry.state, (_UNKNOWN_STATE_COLOUR, entry.state))
-
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
 
         self.marker = QLabel("●")
-        _tinted(self.marker, colour)
-        self.scan_label = QLabel(short_scan_id(entry.scan_id))
+        self.scan_label = QLabel()
         self.scan_label.setFont(mono)
-        self.code_label = ElidedLabel(entry.shortcode)
-        self.state_label = QLabel(state_text)
+        self.code_label = ElidedLabel("")
+        self.state_label = QLabel()
         self.state_label.setFont(small)
-        _tinted(self.state_label, colour)
-        self.time_label = QLabel(clock_time(entry.decided_at))
+        self.time_label = QLabel()
         self.time_label.setFont(small)
         self.time_label.setEnabled(False)  # the palette's dimmed text colour
 
@@ -108,13 +103,30 @@ class HistoryRow(QPushButton):
         for widget in (self.marker, self.scan_label, self.code_label, self.state_label, self.time_label):
             widget.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             layout.addWidget(widget, 1 if widget is self.code_label else 0)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.entry = entry
+        self._shown: HistoryEntry | None = None
+        self.set_entry(entry)
 
+    def set_entry(self, entry: HistoryEntry) -> None:
+        """Show another decision in this row (rows are reused: building widgets per decision is
+        slow enough to be felt on every keystroke)."""
+        self.entry = entry
+        if entry == self._shown:
+            return
+        self._shown = entry
+        colour, state_text = STATE_STYLES.get(entry.state, (_UNKNOWN_STATE_COLOUR, entry.state))
+        _tinted(self.marker, colour)
+        self.scan_label.setText(short_scan_id(entry.scan_id))
+        self.code_label.setText(entry.shortcode)
+        self.state_label.setText(state_text)
+        _tinted(self.state_label, colour)
+        self.time_label.setText(clock_time(entry.decided_at))
         when = f"\nDecided at {entry.decided_at}" if entry.decided_at else ""
         self.setToolTip(
             f"Scan {entry.scan_id}\n{entry.shortcode} ({state_text}){when}\nClick to open it again"
         )
         self.setAccessibleName(f"Scan {entry.scan_id}, {entry.shortcode}, {state_text}")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return self._layout.sizeHint()
@@ -175,25 +187,26 @@ class HistoryStrip(QWidget):
     def set_entries(self, entries: Sequence[HistoryEntry]) -> None:
         """Show `entries` (newest first); only the first MAX_ENTRIES are kept."""
         self._entries = list(entries)[:MAX_ENTRIES]
-        had_focus = any(row.hasFocus() for row in self._rows)
-        for row in self._rows:
-            self._rows_box.removeWidget(row)
-            row.hide()
-            row.deleteLater()
-        self._rows = []
-        for entry in self._entries:
-            row = HistoryRow(entry, self)
-            row.clicked.connect(self._on_row_clicked)
-            row.step_requested.connect(self._on_row_step)
-            self._rows_box.addWidget(row)
-            self._rows.append(row)
+        for index, entry in enumerate(self._entries):
+            if index < len(self._rows):
+                self._rows[index].set_entry(entry)
+            else:
+                row = HistoryRow(entry, self)
+                row.clicked.connect(self._on_row_clicked)
+                row.step_requested.connect(self._on_row_step)
+                self._rows_box.addWidget(row)
+                self._rows.append(row)
+        for index, row in enumerate(self._rows):
+            visible = index < len(self._entries)
+            if row.isVisibleTo(self) != visible:
+                if not visible and row.hasFocus():
+                    self.setFocus(Qt.FocusReason.OtherFocusReason)
+                row.setVisible(visible)
         self._empty.setVisible(not self._entries)
-        if had_focus and self._rows:
-            self._rows[0].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_first(self) -> bool:
         """Put the keyboard on the newest row (Up/Down move, Enter opens). False when empty."""
-        if not self._rows:
+        if not self._entries:
             return False
         self._rows[0].setFocus(Qt.FocusReason.ShortcutFocusReason)
         return True
@@ -202,13 +215,14 @@ class HistoryStrip(QWidget):
         return list(self._entries)
 
     def rows(self) -> list[HistoryRow]:
-        return list(self._rows)
+        """The rows in use (spare ones are hidden)."""
+        return self._rows[: len(self._entries)]
 
     def _on_row_step(self, step: int) -> None:
         row = self.sender()
         if isinstance(row, HistoryRow) and row in self._rows:
             target = self._rows.index(row) + step
-            if 0 <= target < len(self._rows):
+            if 0 <= target < len(self._entries):
                 self._rows[target].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_row_clicked(self) -> None:
