@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([430, 620, 390])
         self.splitter.setChildrenCollapsible(False)
+        self.scan_list.setMinimumWidth(380)
+        right.setMinimumWidth(360)
         self.setCentralWidget(self.splitter)
 
         self.status = StatusWidgets(self.statusBar())
