@@ -43,8 +43,10 @@ def qloop(qapp):
     every later wait return at once), only closed.
     """
     import asyncio
+    import gc
 
     import qasync
+    import shiboken6
 
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
@@ -61,15 +63,15 @@ def qloop(qapp):
             qapp.processEvents()
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
-        timer = getattr(loop, "_timer", None)
-        loop.close()
-        if timer is not None:
-            # qasync's timer QObject has no parent: left to Python's GC it may be destroyed on
-            # another thread, leaving Qt a dangling timer (a segfault in a later test). Destroy it
-            # here, on the GUI thread.
-            import shiboken6
-
-            shiboken6.delete(timer)
+        loop.close()  # waits for its executor threads; never loop.stop(): see above
+        # Calls from the executor threads queued before the close still arrive: let them land.
+        qapp.sendPostedEvents()
+        # qasync's timer QObject has no parent: left to the cyclic GC it may be destroyed on
+        # another thread ("Timers cannot be stopped from another thread"), and the GUI thread
+        # then crashes on a timer of a deleted object. Destroy it here, on the GUI thread.
+        shiboken6.delete(loop._timer)
+        del loop
+        gc.collect()
 
 
 def run_on_loop(qtbot, awaitable, timeout: int = 20_000):

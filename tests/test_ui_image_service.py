@@ -18,17 +18,15 @@ would nest Qt loops inside app.exec(), and an asyncSlot returns before its work 
 from __future__ import annotations
 
 import asyncio
-import gc
 import io
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
-import qasync
-import shiboken6
 from PIL import Image
 from PySide6.QtGui import QImage
 
+from conftest import run_on_loop
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.images import ImageResolver
 from reviewdesk.api.reviews import ReviewsClient
@@ -45,40 +43,8 @@ WAIT_MS = 10_000
 # -- the loop ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)  # get_running_loop() / ensure_future find it
-    try:
-        yield loop
-    finally:
-        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-        for task in pending:
-            task.cancel()
-        for _ in range(200):  # let the cancellations run (a few Qt timer rounds)
-            if all(task.done() for task in pending):
-                break
-            qapp.processEvents()
-        asyncio.events._set_running_loop(None)
-        asyncio.set_event_loop(None)
-        loop.close()  # waits for its executor threads; never loop.stop(): see the module doc
-        # Calls the executor threads queued before close still arrive: let them land now.
-        qapp.sendPostedEvents()
-        # The closed loop's timer object may still hold Qt timers (cancelled sleeps, timeouts).
-        # Delete it here, in the GUI thread: left to the cyclic GC it can be destroyed in any
-        # thread ("Timers cannot be stopped from another thread"), and the main thread then
-        # crashes on a timer of a deleted object.
-        shiboken6.delete(loop._timer)
-        del loop
-        gc.collect()
-
-
 def run(qtbot, awaitable: Awaitable[T], timeout: int = WAIT_MS) -> T:
-    """Run a coroutine on the qasync loop from a synchronous test and return its result."""
-    future = asyncio.ensure_future(awaitable)
-    qtbot.waitUntil(future.done, timeout=timeout)
-    return future.result()
+    return run_on_loop(qtbot, awaitable, timeout)
 
 
 # -- the simulator and a session -----------------------------------------------------------------
