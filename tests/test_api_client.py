@@ -277,3 +277,26 @@ async def test_path_like_scan_id_cannot_change_the_request_path(sim) -> None:
         data = await client.image_jpeg("../authorize")
     assert data.startswith(JPEG_SOI)
     assert not api_calls(sim, "/reviews/authorize")
+
+
+async def test_proxy_settings_in_the_environment_are_ignored(sim, monkeypatch) -> None:
+    # A proxy would see the token on a plain-http loopback URL: the client never uses one.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    async with reviewer(sim) as client:
+        await client.send_feedback("ready-1", "approved")
+    assert len(sim.feedback()) == 1
+
+
+def test_admin_keys_with_invisible_characters_are_refused() -> None:
+    from reviewdesk.api.errors import AuthError
+
+    for bad in ("key\u200b", "k\u00e9y", "two words\n"):
+        with pytest.raises(AuthError, match="invisible characters"):
+            AdminKey(bad)
+
+
+def test_base_url_with_credentials_is_refused() -> None:
+    with pytest.raises(e.UsageError, match="user name or password"):
+        ReviewsClient("https://user:pass@api.example.com", AdminKey("k-1234"))

@@ -25,8 +25,11 @@ class AdminKey:
     key: str = field(repr=False)
 
     def __post_init__(self) -> None:
-        if not self.key or not self.key.strip() or any(c in self.key for c in "\r\n"):
-            raise AuthError("the admin key is empty or malformed; paste the key you were given")
+        if not self.key or not self.key.strip() or not (self.key.isascii() and self.key.isprintable()):
+            raise AuthError(
+                "the admin key is empty or has characters a key cannot have (spaces at the ends, "
+                "line breaks or invisible characters from copying); paste the key you were given"
+            )
         register_secret(self.key)
 
     kind = "admin"
@@ -61,7 +64,7 @@ class ReviewerToken:
         token = token.strip()
         if token.lower().startswith("bearer"):
             token = token[6:].lstrip(":").strip()
-        if not token or any(c.isspace() for c in token):
+        if not token or any(c.isspace() for c in token) or not token.isascii():
             raise InvalidTokenError("the reviewer token is empty or has spaces in it; paste it whole")
         try:
             claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})

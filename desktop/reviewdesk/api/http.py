@@ -24,6 +24,9 @@ def make_http_client(
 
     return httpx.AsyncClient(
         verify=True,
+        # Never from the environment: an HTTP_PROXY would see the token on an http://127.0.0.1
+        # base URL, and SSL_CERT_FILE would silently replace the trusted CAs.
+        trust_env=False,
         timeout=timeout,
         follow_redirects=False,
         transport=transport,

@@ -48,8 +48,11 @@ def normalize_base_url(base_url: str) -> str:
     if base.endswith("/reviews"):
         base = base[: -len("/reviews")]
     check_transport_url(base, "base URL")
-    if urlsplit(base).query or urlsplit(base).fragment:
+    parts = urlsplit(base)
+    if parts.query or parts.fragment:
         raise e.UsageError("the base URL must not have a query or fragment")
+    if "@" in parts.netloc:
+        raise e.UsageError("the base URL must not hold a user name or password")
     return base
 
 
@@ -132,7 +135,10 @@ class ReviewsClient:
     ) -> httpx.Response:
         """Send, following same-host redirects only; return any answer (2xx or not)."""
         for _ in range(MAX_REDIRECTS + 1):
-            request = self._http.build_request(method, url, params=params, json=json, headers=headers)
+            try:
+                request = self._http.build_request(method, url, params=params, json=json, headers=headers)
+            except (ValueError, httpx.InvalidURL) as exc:  # e.g. a header value that is not ASCII
+                raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.HTTPError as exc:
@@ -293,7 +299,7 @@ class ReviewsClient:
             return await self._read_capped(response, what)
         await response.aread()
         await response.aclose()
-        if response.status_code == 403:
+        if response.status_code in (401, 403):  # the link, not our credential: get a new link
             raise e.ImageURLRejectedError(
                 f"{what}: the image link was refused (expired or invalid); fetching a new one"
             )
