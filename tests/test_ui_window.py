@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -115,12 +116,21 @@ def test_admin_signs_in_by_minting_a_token_for_a_reviewer(qtbot, desk, sim) -> N
     dialog.reviewer_name.clear()
     qtbot.keyClicks(dialog.reviewer_name, "omar")
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: desk.services.session.signed_in, timeout=WAIT)
+    qtbot.waitUntil(lambda: desk.controller._sign_in is None, timeout=WAIT)
     assert desk.services.session.is_admin and desk.services.session.reviewer == "omar"
     assert "(admin)" in desk.window.status.who.text()
     assert desk.window.tight_action.isEnabled()
     settings_text = desk.services.paths.settings_file.read_text()
     assert sim.config.admin_key not in settings_text and "omar" in settings_text
+    # An admin session sends feedback with the admin headers (the credential it holds).
+    queue(qtbot, desk, ["ready-adm"])
+    activate(qtbot, desk.window)
+    wait_image(qtbot, desk, "ready-adm")
+    press(qtbot, desk.window, "A")
+    qtbot.waitUntil(lambda: len(sim.feedback()) == 1, timeout=WAIT)
+    record = sim.feedback()[0]
+    assert (record.scan_id, record.auth_kind) == ("ready-adm", "admin")
+    assert record.annotation_info["reviewer"] == "omar"
 
 
 def test_import_reports_bad_rows_and_keeps_good_ones(qtbot, desk, sim, tmp_path) -> None:
@@ -289,3 +299,29 @@ def test_uploading_image_is_polled_until_ready(qtbot, desk, sim) -> None:
     qtbot.waitUntil(lambda: view.state is not None and view.state.kind == "uploading", timeout=WAIT)
     wait_image(qtbot, desk, "uploading-q")
     qtbot.waitUntil(lambda: view.has_image and view.state.is_ready, timeout=WAIT)
+
+
+def test_undo_is_not_held_back_by_other_work(qtbot, desk, sim) -> None:
+    desk.services.settings.undo_grace_seconds = 2.0
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ["ready-h1", "ready-h2"])
+    window = desk.window
+    activate(qtbot, window)
+    wait_image(qtbot, desk, "ready-h1")
+    desk.controller.spawn(asyncio.sleep(4))  # e.g. a slow import or sign-in still running
+    press(qtbot, window, "A")
+    qtbot.wait(200)
+    press(qtbot, window, "Ctrl+Z")
+    qtbot.waitUntil(lambda: window.scan_list.model.get("ready-h1").state is ScanState.TO_REVIEW, timeout=WAIT)
+    assert desk.controller.current == "ready-h1"
+    qtbot.wait(2500)  # past the grace window: the undone decision never leaves
+    assert sim.feedback() == []
+
+
+def test_closing_the_expiry_prompt_does_not_bring_it_back(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("kim", lifetime=2))
+    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)
+    desk.controller._sign_in.reject()
+    qtbot.wait(2500)  # two more ticks of the status-bar clock
+    assert desk.controller._sign_in is None
+    assert desk.window.status.countdown.text() == "token expired"

@@ -113,8 +113,11 @@ async def build(
     if getattr(args, "demo", False):
         await start_demo(built)
     elif args.base_url or settings.base_url:
-        await services.session.restore(args.base_url or settings.base_url, settings.reviewer_name)
+        await services.session.restore(
+            args.base_url or settings.base_url, settings.reviewer_name, settings.sign_in_mode
+        )
 
+    await controller.learn_keyring()
     await controller.load()
     for problem in (services.startup_warning, keymap_problem):
         if problem:
@@ -218,6 +221,10 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             return runner.run(main_async(args))
-    except StoreError as exc:
+    except StoreError as exc:  # locked by another ReviewDesk, or unreadable: say so where seen
         print(f"reviewdesk: {exc}", file=sys.stderr)
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "ReviewDesk cannot start", str(exc))
         return 1

@@ -26,8 +26,13 @@ def _keyring():  # type: ignore[no-untyped-def]
         from keyring.backends import fail
     except Exception as exc:  # pragma: no cover - broken installs
         raise KeyringUnavailable(f"the keyring module cannot load ({type(exc).__name__})") from None
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+    try:
+        backend = keyring.get_keyring()
+        # `priority` is computed on each read by some backends (D-Bus on Linux) and may raise.
+        usable = not isinstance(backend, fail.Keyring) and backend.priority > 0
+    except Exception as exc:
+        raise KeyringUnavailable(f"the OS keyring is not usable ({type(exc).__name__})") from None
+    if not usable:
         raise KeyringUnavailable("no OS keyring is available on this machine")
     return keyring
 

@@ -53,8 +53,13 @@ class Services:
             log.error("database corrupt: %s", exc)
             self.store = await AsyncStore.open(self.paths.database)
         await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
+        # Feedback goes with the credential the session holds: admin headers for an admin
+        # session, the Bearer token for a reviewer (shared/reference/README.md).
         self.worker = DeliveryWorker(
-            self.store, self.session.client, base_delay=base_delay, max_delay=max_delay
+            self.store,
+            lambda: self.session.admin_client() or self.session.client(),
+            base_delay=base_delay,
+            max_delay=max_delay,
         )
         self.session.add_listener(self._session_changed)
         self.worker.start()

@@ -115,17 +115,21 @@ class Session:
         stored, message = False, "not remembered: the secret is kept in memory until you quit"
         if request.remember:
             stored, message = await self._remember(base_url, token, admin)
+        else:
+            await self.forget(base_url)
         return SignInResult(token.reviewer, admin is not None, stored, message)
 
-    async def restore(self, base_url: str, reviewer_name: str = "") -> bool:
-        """Sign in again from the keyring, if it holds a usable credential for `base_url`."""
+    async def restore(self, base_url: str, reviewer_name: str = "", mode: str = "token") -> bool:
+        """Sign in again from the keyring, the way the user last signed in (`mode`)."""
         loop = asyncio.get_running_loop()
         try:
             base_url = normalize_base_url(base_url)
-            admin_key = await loop.run_in_executor(None, keychain.load, keychain.ADMIN_KEY, base_url)
-            token = await loop.run_in_executor(None, keychain.load, keychain.REVIEWER_TOKEN, base_url)
+            kind = keychain.ADMIN_KEY if mode == "admin" else keychain.REVIEWER_TOKEN
+            secret = await loop.run_in_executor(None, keychain.load, kind, base_url)
         except (keychain.KeyringUnavailable, UsageError):
             return False
+        admin_key = secret if mode == "admin" else None
+        token = secret if mode != "admin" else None
         try:
             if admin_key and reviewer_name:
                 await self.sign_in(SignInRequest(base_url, admin_key=admin_key, reviewer_name=reviewer_name))
@@ -147,10 +151,11 @@ class Session:
             return False
         if self.token.seconds_left() > self.renew_margin():
             return False
-        minted = await ReviewsClient(self.base_url, self.admin_key, http=self.http).authorize(
-            self.reviewer_name or self.token.reviewer
-        )
-        self._switch(self.base_url, ReviewerToken.parse(minted), self.admin_key, self.reviewer_name)
+        generation, base_url, admin, name = self.generation, self.base_url, self.admin_key, self.reviewer_name
+        minted = await ReviewsClient(base_url, admin, http=self.http).authorize(name or self.token.reviewer)
+        if generation != self.generation:
+            return False  # someone signed in (or out) meanwhile: theirs wins
+        self._switch(base_url, ReviewerToken.parse(minted), admin, name)
         return True
 
     def renew_margin(self) -> float:
@@ -179,14 +184,23 @@ class Session:
     async def _remember(
         self, base_url: str, token: ReviewerToken, admin: AdminKey | None
     ) -> tuple[bool, str]:
+        """Keep the secret of this sign-in in the keyring, and drop the other kind stored for
+        this server (a stale admin key must not make the next start an admin session)."""
         loop = asyncio.get_running_loop()
+        keep, secret = (keychain.ADMIN_KEY, admin.key) if admin else (keychain.REVIEWER_TOKEN, token.token)
+        drop = keychain.REVIEWER_TOKEN if admin else keychain.ADMIN_KEY
         try:
-            if admin:
-                await loop.run_in_executor(None, keychain.store, keychain.ADMIN_KEY, base_url, admin.key)
-            else:
-                await loop.run_in_executor(
-                    None, keychain.store, keychain.REVIEWER_TOKEN, base_url, token.token
-                )
+            await loop.run_in_executor(None, keychain.store, keep, base_url, secret)
+            await loop.run_in_executor(None, keychain.delete, drop, base_url)
         except keychain.KeyringUnavailable as exc:
             return False, f"{exc}: the secret lives in memory for this session only"
         return True, ""
+
+    async def forget(self, base_url: str) -> None:
+        """ "Remember" unticked: nothing of this server stays in the keyring."""
+        loop = asyncio.get_running_loop()
+        for kind in (keychain.ADMIN_KEY, keychain.REVIEWER_TOKEN):
+            try:
+                await loop.run_in_executor(None, keychain.delete, kind, base_url)
+            except keychain.KeyringUnavailable:
+                return

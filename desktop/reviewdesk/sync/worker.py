@@ -21,7 +21,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from reviewdesk.api import errors as e
@@ -144,6 +144,18 @@ class DeliveryWorker:
         if self.running:
             return
         self._task = asyncio.get_running_loop().create_task(self._run(), name="reviewdesk-delivery")
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """Delivery must never stop unnoticed: an error that ends the task is logged and shown."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        log.error("delivery stopped: %s", exc, exc_info=exc)
+        self._last_error = f"delivery stopped: {exc}; restart ReviewDesk"
+        self._status = replace(self._status, state="offline", last_error=self._last_error)
+        for listener in list(self._listeners):
+            listener(self._status)
 
     async def stop(self, grace: float = 2.0) -> None:
         """Stop; sends still running after `grace` seconds are cancelled (they go back to pending)."""

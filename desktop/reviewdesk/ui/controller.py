@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,9 +18,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk import keychain
-from reviewdesk.api.errors import ReviewDeskError
+from reviewdesk.api.errors import AuthError, ReviewDeskError
 from reviewdesk.api.redact import redact
-from reviewdesk.domain.importer import ImportResult
+from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.services import Services
@@ -65,7 +66,12 @@ class ReviewController(QObject):
         self._sign_in: SignInDialog | None = None
         self._outbox: OutboxDialog | None = None
         self._warned_expiry = False
+        self._prompted_expiry = False
         self._renewing = False
+        self._renew_after = 0.0  # no renewal attempt before this (monotonic), after a failure
+        self._records: set[asyncio.Future[Any]] = set()  # decisions on their way to the outbox
+        self._sign_in_task: asyncio.Future[Any] | None = None
+        self.keyring_available: bool | None = None  # learnt once, off the GUI thread
         self._history_busy = False
         self._history_again = False
         self._history: list[OutboxEntry] = []
@@ -108,7 +114,7 @@ class ReviewController(QObject):
         pane.action_triggered.connect(self.run_action)
         w.scan_list.scan_activated.connect(self.show_scan)
         w.scan_list.import_requested.connect(self.import_result)
-        w.scan_list.files_dropped.connect(w.scan_list.import_files)
+        w.scan_list.files_dropped.connect(self.import_files)
         w.history.entry_activated.connect(self.show_scan)
         self.images.image_ready.connect(self._image_ready)
         self.images.state_changed.connect(self._image_state)
@@ -150,13 +156,29 @@ class ReviewController(QObject):
     def import_result(self, result: ImportResult) -> None:
         self.spawn(self._import(result))
 
+    def import_files(self, paths: list[Path]) -> None:
+        """Dropped or named files: parsed off the GUI thread (100,000 rows take a second)."""
+        self.spawn(self._import_files(list(paths)))
+
+    async def _import_files(self, paths: list[Path]) -> None:
+        loop = asyncio.get_running_loop()
+        summaries = []
+        for path in paths:
+            try:
+                result = await loop.run_in_executor(None, parse_file, path)
+            except ImportFailed as exc:
+                result = ImportResult.failed(str(path), str(exc))
+            summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
+            await self._import(result)
+        self.window.scan_list.show_summary("  |  ".join(summaries))
+
     async def _import(self, result: ImportResult) -> None:
         if not result.scans:
             self.window.status.show_message(result.summary(), 15000)
             return
         summary = await self.services.import_scans(result)
-        scans = [await self.services.get_scan(s.scan_id) or s for s in result.scans]
-        self.window.scan_list.add_scans(scans)
+        # The model merges facts into scans it has and keeps their state; new ones are to review.
+        self.window.scan_list.add_scans(result.scans)
         self.window.status.show_message(
             f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
         )
@@ -246,7 +268,9 @@ class ReviewController(QObject):
         else:
             self.show_scan(scan.scan_id)
             self.window.status.show_message("All scans in the queue are reviewed.", 10000)
-        self.spawn(self._record(scan, shortcode, note, seconds))
+        record = self.spawn(self._record(scan, shortcode, note, seconds))
+        self._records.add(record)
+        record.add_done_callback(self._records.discard)
 
     async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
         try:
@@ -288,8 +312,9 @@ class ReviewController(QObject):
         await self.refresh_history()
 
     async def settle_records(self) -> None:
-        """Let decisions already keyed reach the outbox before undo looks at it."""
-        pending = [t for t in self._tasks if not t.done() and t is not asyncio.current_task()]
+        """Let decisions already keyed reach the outbox (only those: a slow sign-in or import
+        must not hold undo back while the undo window runs out)."""
+        pending = [t for t in self._records if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
@@ -367,13 +392,17 @@ class ReviewController(QObject):
         self.window.status.set_who(session.reviewer, session.is_admin)
         self.window.tight_action.setEnabled(session.is_admin)
         self._warned_expiry = False
+        self._prompted_expiry = False
+        self._renew_after = 0.0
         self._tick()
 
     def _tick(self) -> None:
         session = self.services.session
         level = self.window.status.set_countdown(session.seconds_left())
-        if session.is_admin and session.seconds_left() is not None:
-            if (session.seconds_left() or 0) <= session.renew_margin() and not self._renewing:
+        left = session.seconds_left()
+        if session.is_admin and left is not None and left > 0:
+            due = left <= session.renew_margin() and time.monotonic() >= self._renew_after
+            if due and not self._renewing:
                 self._renewing = True
                 self.spawn(self._renew())
             return
@@ -383,7 +412,8 @@ class ReviewController(QObject):
                 "Your reviewer token expires in less than 5 minutes: get a new one (Ctrl+L to sign in).",
                 20000,
             )
-        if level == "bad" and session.signed_in and self._sign_in is None:
+        if level == "bad" and session.signed_in and self._sign_in is None and not self._prompted_expiry:
+            self._prompted_expiry = True  # once per token: closing the prompt means "not now"
             self.prompt_sign_in(
                 "Your reviewer token has expired. Paste a new one to go on; your queue, position and "
                 "decisions are kept."
@@ -393,8 +423,22 @@ class ReviewController(QObject):
         try:
             if await self.services.session.renew_if_due():
                 self.window.status.show_message("Reviewer token renewed.")
+            self._renew_after = 0.0
+        except ReviewDeskError as exc:
+            self._renew_after = time.monotonic() + 30.0  # not every second while the server says no
+            self.window.status.show_message(f"Could not renew the reviewer token: {redact(str(exc))}", 20000)
+            if isinstance(exc, AuthError):
+                self.prompt_sign_in(f"The admin key was refused while renewing the token: {redact(str(exc))}")
         finally:
             self._renewing = False
+
+    async def learn_keyring(self) -> None:
+        """Whether the OS keyring works, asked once in a worker thread (it may talk D-Bus)."""
+        loop = asyncio.get_running_loop()
+        name = await loop.run_in_executor(None, keychain.backend_name)
+        self.keyring_available = name is not None
+        if self._sign_in is not None:
+            self._sign_in.set_keyring_available(self.keyring_available)
 
     def prompt_sign_in(self, reason: str = "") -> SignInDialog:
         if self._sign_in is not None:
@@ -407,10 +451,10 @@ class ReviewController(QObject):
             base_url=self.services.session.base_url or settings.base_url,
             reviewer_name=settings.reviewer_name,
             mode=settings.sign_in_mode,
-            keyring_available=keychain.backend_name() is not None,
+            keyring_available=bool(self.keyring_available),
             reason=reason,
         )
-        dialog.sign_in_requested.connect(lambda request: self.spawn(self._do_sign_in(dialog, request)))
+        dialog.sign_in_requested.connect(lambda request: self._start_sign_in(dialog, request))
         dialog.finished.connect(lambda _=0: self._sign_in_closed(dialog))
         self._sign_in = dialog
         # Not modal: while a new token is fetched the reviewer may go on deciding (decisions
@@ -420,17 +464,29 @@ class ReviewController(QObject):
         dialog.raise_()
         return dialog
 
+    def _start_sign_in(self, dialog: SignInDialog, request: SignInRequest) -> None:
+        self._sign_in_task = self.spawn(self._do_sign_in(dialog, request))
+
     def _sign_in_closed(self, dialog: SignInDialog) -> None:
         dialog.clear_secrets()
         if self._sign_in is dialog:
             self._sign_in = None
+            task, self._sign_in_task = self._sign_in_task, None
+            if task is not None and not task.done():
+                task.cancel()  # closed while signing in: the reviewer changed their mind
         dialog.deleteLater()
 
     async def _do_sign_in(self, dialog: SignInDialog, request: SignInRequest) -> None:
         try:
             result = await self.services.session.sign_in(request)
         except ReviewDeskError as exc:
-            dialog.show_error(redact(str(exc)))
+            if self._sign_in is dialog:
+                dialog.show_error(redact(str(exc)))
+            return
+        except Exception as exc:  # never leave the dialog stuck on "Signing in…"
+            log.error("sign-in failed: %s", redact(repr(exc)))
+            if self._sign_in is dialog:
+                dialog.show_error(f"Sign-in failed unexpectedly ({type(exc).__name__}); see the log.")
             return
         settings = self.services.settings
         settings.base_url = self.services.session.base_url or request.base_url
@@ -438,7 +494,8 @@ class ReviewController(QObject):
         if request.reviewer_name:
             settings.reviewer_name = request.reviewer_name
         settings.save(self.services.paths.settings_file)
-        dialog.accept()
+        if self._sign_in is dialog:
+            dialog.accept()
         note = "" if result.stored_in_keyring else f" ({result.keyring_message})"
         self.window.status.show_message(f"Signed in as {result.reviewer}{note}.", 15000)
         self.after_sign_in()
@@ -508,8 +565,11 @@ class ReviewController(QObject):
         box.open()
 
     def request_quit(self) -> None:
-        worker = self.services.worker
-        queued = worker.status.queued if worker is not None else 0
+        self.spawn(self._request_quit())
+
+    async def _request_quit(self) -> None:
+        await self.settle_records()  # a key pressed just before quitting counts
+        queued = (await self.services.store.counts()).queued if self.services.store is not None else 0
         if not queued:
             self._quit()
             return
@@ -539,6 +599,10 @@ class ReviewController(QObject):
         worker = self.services.worker
         if worker is not None:
             await worker.drain(timeout=60)
+        left = (await self.services.store.counts()).queued if self.services.store is not None else 0
+        if left:
+            print(f"reviewdesk: {left} decision(s) could not be sent now; they go out at the next start")
+            log.warning("quitting with %d decision(s) queued; they are sent at the next start", left)
         self._quit()
 
     def _quit(self) -> None:

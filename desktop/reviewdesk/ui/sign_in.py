@@ -118,6 +118,17 @@ class SignInDialog(QDialog):
         (self.as_admin if mode == "admin" else self.as_reviewer).setChecked(True)
         self._mode_changed()
 
+    def set_keyring_available(self, available: bool) -> None:
+        self.remember.setEnabled(available)
+        self.remember.setChecked(available)
+        self.keyring_note.setText(
+            ""
+            if available
+            else "No OS keyring is available here: the secret is kept in memory until you quit, "
+            "never written to a file."
+        )
+        self.keyring_note.setVisible(not available)
+
     def _mode_changed(self) -> None:
         admin = self.as_admin.isChecked()
         self.pages.setCurrentIndex(1 if admin else 0)
