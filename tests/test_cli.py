@@ -109,7 +109,10 @@ def test_exit_codes_for_auth_and_network(sim, admin_env, reviewer_env) -> None:
     assert bad_key.returncode == 3 and "wrong-key-123" not in bad_key.stderr
     none = run("url", "ready-1", env={"REVIEWDESK_BASE_URL": sim.base_url})
     assert none.returncode == 3 and "REVIEWDESK_TOKEN" in none.stderr
-    expired = run("url", "ready-1", env={**reviewer_env, "REVIEWDESK_TOKEN": sim.mint_token("old", 0.001)})
+    sim.config.clock_offset = -7200  # minted two hours ago: expired an hour ago
+    old_token = sim.mint_token("old")
+    sim.config.clock_offset = 0
+    expired = run("url", "ready-1", env={**reviewer_env, "REVIEWDESK_TOKEN": old_token})
     assert expired.returncode == 3 and "expired" in expired.stderr
     sim.stop()
     down = run("authorize", "--reviewer", "x", env=admin_env)

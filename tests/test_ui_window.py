@@ -325,3 +325,37 @@ def test_closing_the_expiry_prompt_does_not_bring_it_back(qtbot, desk, sim) -> N
     qtbot.wait(2500)  # two more ticks of the status-bar clock
     assert desk.controller._sign_in is None
     assert desk.window.status.countdown.text() == "token expired"
+
+
+def test_a_refused_decision_is_failed_in_the_outbox_view_and_can_be_changed(qtbot, desk, sim) -> None:
+    sim.config.fail_feedback_codes = {"ready-bad": 400}
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ["ready-bad", "ready-ok"])
+    window = desk.window
+    activate(qtbot, window)
+    wait_image(qtbot, desk, "ready-bad")
+    press(qtbot, window, "A")
+    wait_image(qtbot, desk, "ready-ok")
+    press(qtbot, window, "A")
+    model = window.scan_list.model
+    qtbot.waitUntil(lambda: model.get("ready-bad").state is ScanState.FAILED, timeout=WAIT)
+    qtbot.waitUntil(lambda: model.get("ready-ok").state is ScanState.SENT, timeout=WAIT)  # not held back
+    assert "rejected" in (model.get("ready-bad").error or "")
+    assert "failed" in window.status.delivery.text()
+    qtbot.mouseClick(window.status.delivery, Qt.MouseButton.LeftButton)  # the status bar opens the outbox
+    dialog = desk.controller._outbox
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT)
+    assert dialog.table.item(0, 0).text() == "ready-bad" and dialog.table.item(0, 2).text() == "failed"
+    assert "rejected" in dialog.table.item(0, 4).text()
+    # The reviewer opens it and decides again; the server accepts this time.
+    sim.config.fail_feedback_codes = {}
+    dialog.table.cellDoubleClicked.emit(0, 0)
+    qtbot.waitUntil(lambda: desk.controller.current == "ready-bad", timeout=WAIT)
+    activate(qtbot, window)
+    press(qtbot, window, "D, B")
+    qtbot.waitUntil(
+        lambda: latest_by_scan(sim) == {"ready-bad": "denied_bin_mismatch", "ready-ok": "approved"},
+        timeout=WAIT,
+    )
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=WAIT)
+    assert "Every decision has been delivered" in dialog.summary.text()
