@@ -64,6 +64,11 @@ def build_window_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot", metavar="FILE", help="save a PNG of the window once it shows, then exit"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="offscreen: review 5 demo scans against the built-in simulator and check the install",
+    )
     parser.set_defaults(command=None)
     return parser
 
@@ -294,6 +299,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 def cmd_window(args: argparse.Namespace) -> int:
+    if getattr(args, "self_test", False):
+        from reviewdesk.selftest import run_self_test
+
+        return run_self_test(args)
     try:
         from reviewdesk.app import run_app  # the only path from here to Qt
     except ImportError as exc:
