@@ -7,8 +7,8 @@ bash scripts/system-deps.sh --tests
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
-.venv/bin/ruff check desktop tests
-.venv/bin/ruff format --check desktop tests
+.venv/bin/ruff check desktop tests packaging
+.venv/bin/ruff format --check desktop tests packaging
 .venv/bin/mypy
 .venv/bin/lint-imports
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"

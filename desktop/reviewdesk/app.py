@@ -43,6 +43,7 @@ def make_qapp(args: argparse.Namespace) -> Any:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ReviewDesk")
     app.setOrganizationName("ReviewDesk")
+    app.setDesktopFileName("reviewdesk")  # ties the window to resources/reviewdesk.desktop
     app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit (outbox first)
     icon = resource_path("icons/reviewdesk.svg")
     if icon.exists():

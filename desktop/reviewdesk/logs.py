@@ -23,5 +23,7 @@ def setup_file_logging(folder: Path, level: str = "INFO") -> Path:
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # qasync logs each executor call with its arguments at DEBUG: the image bytes being decoded.
+    logging.getLogger("qasync").setLevel(logging.INFO)
     install_log_redaction()
     return path
