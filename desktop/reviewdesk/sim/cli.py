@@ -10,7 +10,6 @@ import threading
 from types import FrameType
 
 from reviewdesk.sim.config import ADMIN_HEADER_MODES, B_VERB_MODES, URL_STYLES, SimConfig
-from reviewdesk.sim.runner import SimServer
 
 DEFAULT_PORT = 8765
 
@@ -84,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"reviewdesk sim: error: {exc}", file=sys.stderr)
         return 2
+    from reviewdesk.sim.runner import SimServer  # uvicorn & co. only when serving
+
     server = SimServer(config, port=args.port)
     try:
         server.start()
