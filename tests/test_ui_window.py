@@ -359,3 +359,26 @@ def test_a_refused_decision_is_failed_in_the_outbox_view_and_can_be_changed(qtbo
     )
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=WAIT)
     assert "Every decision has been delivered" in dialog.summary.text()
+
+
+def test_files_named_on_the_command_line_are_queued(qtbot, qloop, sim, tmp_path) -> None:
+    listing = tmp_path / "todo.txt"
+    listing.write_text("ready-c1\nready-c2\n\nready-c1\n")
+    args = argparse.Namespace(
+        data_dir=str(tmp_path / "data"),
+        base_url=sim.base_url,
+        demo=False,
+        files=[str(listing)],
+        screenshot=None,
+    )
+    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
+    try:
+        model = built.window.scan_list.model
+        qtbot.waitUntil(lambda: [s.scan_id for s in model.scans()] == ["ready-c1", "ready-c2"], timeout=WAIT)
+        stored = run_on_loop(qtbot, built.services.load_queue())[0]
+        assert [s.scan_id for s in stored] == ["ready-c1", "ready-c2"]
+    finally:
+        run_on_loop(qtbot, close(built))
+        built.window.allow_close()
+        built.window.close()
+        built.window.deleteLater()

@@ -125,7 +125,7 @@ async def build(
             window.status.show_message(problem, 30000)
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if files:
-        window.scan_list.import_files(files)
+        controller.import_files(files)  # parsed off the GUI thread
     if not services.session.signed_in:
         controller.prompt_sign_in("")
     return built
