@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ class Built:
     services: Any  # Services
     sim: Any = None  # SimServer of --demo
     keymap_problem: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -154,8 +153,6 @@ async def start_demo(built: Built) -> None:
 
 
 async def close(built: Built) -> None:
-    from reviewdesk.settings import Settings  # noqa: F401  (kept for symmetry with build)
-
     settings = built.services.settings
     settings.window_geometry = bytes(built.window.saveGeometry().toBase64()).decode()
     try:
