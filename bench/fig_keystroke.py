@@ -104,100 +104,10 @@ def install_probe() -> Probe:
     return probe
 
 
-def patch_deferred_status(delay_ms: int = 0) -> None:
-    """Demonstration of a proposed product fix (this process only): ScanListPane._refresh_status
-    coalesced on a single-shot timer, so QProgressBar.setValue's synchronous repaint (which paints
-    every dirty widget of the window) no longer runs inside the keystroke."""
-    from PySide6.QtCore import QTimer
-
-    from reviewdesk.ui.scan_list import ScanListPane
-
-    original = ScanListPane._refresh_status
-
-    def deferred(self: Any, *_: object) -> None:
-        timer = getattr(self, "_bench_status_timer", None)
-        if timer is None:
-            timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(delay_ms)
-            timer.timeout.connect(lambda: original(self))
-            self._bench_status_timer = timer
-        if not timer.isActive():
-            timer.start()
-
-    ScanListPane._refresh_status = deferred  # type: ignore[method-assign]
-
-
-def patch_image_first() -> None:
-    """Demonstration of a proposed product fix (this process only): on a decision, show the next
-    scan first (decision pane, facts bar, image) and paint the image pane at once with
-    `image_view.repaint()`, before anything marks the scan table dirty (a synchronous repaint
-    paints every dirty widget of the window); the table's row update and selection follow, painted
-    in the next ordinary frame. Implies deferred-status (else the row update repaints at once)."""
-    import time as _time
-
-    from reviewdesk.domain.scan import ScanState
-    from reviewdesk.ui.controller import ReviewController
-
-    patch_deferred_status()
-
-    def show_scan(self: Any, scan_id: str, *, paint_now: bool = False, skip: str | None = None) -> None:
-        scan = self.model.get(scan_id)
-        if scan is None:
-            return
-        changed = scan_id != self.current
-        self.current = scan_id
-        if changed:
-            self._shown_at = _time.monotonic()
-        w = self.window
-        w.decision_pane.set_scan(scan)
-        w.facts.show_scan(scan)
-        w.image_view.set_hint("")
-        upcoming = [s for s in self._upcoming(scan_id) if s != skip]
-        self.images.show(scan_id, upcoming)
-        if paint_now:
-            w.image_view.repaint()  # only what is dirty so far: facts, pane, image
-        w.scan_list.select(scan_id)
-        if changed:
-            self.spawn(self.services.set_position(scan_id))
-            self.scan_shown.emit(scan_id)
-
-    def decide(self: Any, shortcode: str, note: str = "") -> None:
-        if self.current is None:
-            return
-        scan = self.model.get(self.current)
-        if scan is None:
-            return
-        seconds = _time.monotonic() - self._shown_at
-        nxt = self.model.next_to_review(scan.scan_id)
-        decided = scan.with_(state=ScanState.DECIDED, shortcode=shortcode, note=note)
-        if nxt and nxt != scan.scan_id:
-            self.show_scan(nxt, paint_now=True, skip=scan.scan_id)
-            self.model.update_scan(decided)  # the table row: painted in the next ordinary frame
-        else:
-            self.model.update_scan(decided)
-            self.show_scan(scan.scan_id)
-            self.window.status.show_message("All scans in the queue are reviewed.", 10000)
-        record = self.spawn(self._record(scan, shortcode, note, seconds))
-        records = getattr(self, "_records", None)  # the product's bookkeeping for undo, as it is
-        if records is not None:
-            records.add(record)
-            record.add_done_callback(records.discard)
-
-    ReviewController.show_scan = show_scan  # type: ignore[method-assign]
-    ReviewController.decide = decide  # type: ignore[method-assign]
-
-
-PATCHES = {"deferred-status": patch_deferred_status, "image-first": patch_image_first}
-
-
 def main() -> int:
     parser = figure_parser(__doc__ or "")
     parser.add_argument("--decisions", type=int, help="paced decisions with prefetch (default 200, quick 60)")
     parser.add_argument("--look-ms", type=int, default=LOOK_MS)
-    parser.add_argument(
-        "--patch", action="append", default=[], choices=sorted(PATCHES), help="apply a bench-local fix"
-    )
     parser.add_argument("--profile", help="write a pyinstrument HTML/text profile of the keystrokes here")
     args = parser.parse_args()
     n_paced = args.decisions or (60 if args.quick else 200)
@@ -207,8 +117,6 @@ def main() -> int:
 
     driver = QtDriver()
     probe = install_probe()
-    for name in args.patch:
-        PATCHES[name]()
 
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest

@@ -76,21 +76,44 @@ def click_row(qtbot, pane: ScanListPane, row: int) -> None:
 # -- queue, counts, progress --------------------------------------------------------------------------
 
 
-def test_counts_and_progress_follow_the_queue(pane: ScanListPane) -> None:
+def test_counts_and_progress_follow_the_queue(qtbot, pane: ScanListPane) -> None:
+    def shows(progress: str) -> None:
+        qtbot.waitUntil(lambda: pane.progress_bar.text() == progress, timeout=2000)
+
     assert pane.progress_bar.text() == "No scans yet"
     scans = [
         Scan(f"s{i}", state=state) for i, state in enumerate([TR] * 83 + [DE] * 20 + [SE] * 15 + [FA] * 2)
     ]
     pane.set_scans(scans)
     assert pane.view.model().rowCount() == 120
+    shows("37 of 120 reviewed")
     assert pane.counts_label.text() == "To review 83 · Decided 20 · Sent 15 · Failed 2"
-    assert pane.progress_bar.text() == "37 of 120 reviewed"
 
     pane.update_scan(scans[0].with_(state=DE, shortcode="approved"))
-    assert pane.progress_bar.text() == "38 of 120 reviewed"
+    shows("38 of 120 reviewed")
     pane.add_scans([Scan("new-1"), Scan("s5", {"bin": "411111"})])
-    assert pane.progress_bar.text() == "38 of 121 reviewed"
+    shows("38 of 121 reviewed")
     assert pane.counts_label.text() == counts_text({TR: 83, DE: 21, SE: 15, FA: 2})
+
+
+def test_a_burst_of_row_updates_refreshes_the_counts_once_outside_the_update(
+    qtbot, pane: ScanListPane
+) -> None:
+    # QProgressBar.setValue repaints synchronously (every dirty widget of the window with it), so
+    # the refresh must not run inside the caller, e.g. a decision keystroke: it follows, once.
+    scans = [Scan(f"s{i}") for i in range(10)]
+    pane.set_scans(scans)
+    qtbot.waitUntil(lambda: pane.progress_bar.text() == "0 of 10 reviewed", timeout=2000)
+    calls = []
+    original = pane.refresh_status_now
+    pane._status_timer.timeout.disconnect()
+    pane._status_timer.timeout.connect(lambda: (calls.append(1), original()))
+    for scan in scans[:6]:
+        pane.update_scan(scan.with_(state=DE, shortcode="approved"))
+    assert pane.progress_bar.text() == "0 of 10 reviewed" and calls == []
+    qtbot.waitUntil(lambda: pane.progress_bar.text() == "6 of 10 reviewed", timeout=2000)
+    qtbot.wait(20)
+    assert calls == [1]
 
 
 def test_search_with_real_key_presses(qtbot, pane: ScanListPane) -> None:
@@ -205,7 +228,7 @@ def test_deciding_a_scan_under_the_to_review_filter_removes_its_row_quietly(
     with qtbot.assertNotEmitted(pane.scan_activated):
         pane.select("s3")
     assert pane.view.currentIndex().data() == "s3"
-    assert pane.progress_bar.text() == "1 of 5 reviewed"
+    qtbot.waitUntil(lambda: pane.progress_bar.text() == "1 of 5 reviewed", timeout=2000)
 
 
 # -- drag and drop ------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def test_full_keyboard_review_of_twenty_scans_with_a_change(qtbot, desk, sim) ->
         "denied_digitally_altered",
     ]
     qtbot.waitUntil(lambda: window.scan_list.model.counts().get(ScanState.SENT, 0) == 20, timeout=WAIT)
-    assert window.scan_list.progress_bar.format() == "20 of 20 reviewed"
+    qtbot.waitUntil(lambda: window.scan_list.progress_bar.format() == "20 of 20 reviewed", timeout=WAIT)
 
 
 def test_decision_keys_do_not_fire_in_the_note_and_ctrl_enter_decides_with_it(qtbot, desk, sim) -> None:
@@ -382,3 +382,43 @@ def test_files_named_on_the_command_line_are_queued(qtbot, qloop, sim, tmp_path)
         built.window.allow_close()
         built.window.close()
         built.window.deleteLater()
+
+
+# -- the keystroke's paint -------------------------------------------------------------------------
+
+
+def test_a_decision_paints_the_next_image_within_the_keystroke_before_the_table(qtbot, desk, sim) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    sign_in(qtbot, desk, sim.mint_token("ines"))
+    queue(qtbot, desk, ["ready-p1", "ready-p2", "ready-p3"])
+    activate(qtbot, desk.window)
+    wait_image(qtbot, desk, "ready-p1")
+    qtbot.waitUntil(lambda: desk.controller.images.cached("ready-p2") is not None, timeout=WAIT)
+    qtbot.wait(50)  # everything painted and settled
+
+    view, table = desk.window.image_view, desk.window.scan_list.view.viewport()
+    paints: list[tuple[str, str | None]] = []
+
+    class Recorder(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(("image" if watched is view else "table", desk.controller.current))
+            return False
+
+    recorder = Recorder()
+    view.installEventFilter(recorder)
+    table.installEventFilter(recorder)
+    try:
+        press(qtbot, desk.window, "A")  # the handler runs synchronously inside keyClick
+        assert desk.controller.current == "ready-p2"
+        # The next scan's image was painted inside the keystroke, and the table was not painted
+        # before it (its row update and selection follow in the next frame).
+        assert paints and paints[0] == ("image", "ready-p2"), paints
+        assert view.has_image
+        qtbot.waitUntil(lambda: ("table", "ready-p2") in paints, timeout=WAIT)
+    finally:
+        view.removeEventFilter(recorder)
+        table.removeEventFilter(recorder)
+    assert desk.window.scan_list.model.get("ready-p1").state is not ScanState.TO_REVIEW
+    assert desk.window.scan_list.current_scan_id() == "ready-p2"

@@ -194,7 +194,9 @@ class ReviewController(QObject):
     def _upcoming(self, scan_id: str) -> list[str]:
         return self.model.upcoming(scan_id, max(self.images.prefetch, 1))
 
-    def show_scan(self, scan_id: str) -> None:
+    def show_scan(self, scan_id: str, *, paint_now: bool = False, skip: str | None = None) -> None:
+        """Make `scan_id` the current scan. `paint_now` paints the image pane within this call,
+        before the table is touched (see `decide`); `skip` is left out of the prefetch."""
         scan = self.model.get(scan_id)
         if scan is None:
             return
@@ -205,9 +207,13 @@ class ReviewController(QObject):
         w = self.window
         w.decision_pane.set_scan(scan)
         w.facts.show_scan(scan)
-        w.scan_list.select(scan_id)
         w.image_view.set_hint("")
-        self.images.show(scan_id, self._upcoming(scan_id))
+        self.images.show(scan_id, [s for s in self._upcoming(scan_id) if s != skip])
+        if paint_now:
+            # A synchronous repaint paints every dirty widget of the window: done before the table
+            # is touched, it paints the pane, the facts and the image, and nothing else.
+            w.image_view.repaint()
+        w.scan_list.select(scan_id)
         if changed:
             self.spawn(self.services.set_position(scan_id))
             self.scan_shown.emit(scan_id)
@@ -261,11 +267,15 @@ class ReviewController(QObject):
             return
         seconds = time.monotonic() - self._shown_at
         # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds.
-        self.model.update_scan(scan.with_(state=ScanState.DECIDED, shortcode=shortcode, note=note))
-        nxt = self.model.next_to_review(scan.scan_id)
+        # The next scan's image is painted first, within this keystroke; the decided row and the
+        # table's selection follow in the next ordinary frame.
+        decided = scan.with_(state=ScanState.DECIDED, shortcode=shortcode, note=note)
+        nxt = self.model.next_to_review(scan.scan_id)  # the decided scan still counts as to review
         if nxt and nxt != scan.scan_id:
-            self.show_scan(nxt)
+            self.show_scan(nxt, paint_now=True, skip=scan.scan_id)
+            self.model.update_scan(decided)
         else:
+            self.model.update_scan(decided)
             self.show_scan(scan.scan_id)
             self.window.status.show_message("All scans in the queue are reviewed.", 10000)
         record = self.spawn(self._record(scan, shortcode, note, seconds))

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     QUrl,
     Signal,
 )
@@ -254,9 +255,15 @@ class ScanListPane(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.view.activated.connect(self._activated)
         self.proxy.modelReset.connect(self._restore_selection)
+        # Coalesced: QProgressBar.setValue repaints at once (and with it every dirty widget of the
+        # window), which must not happen inside a keystroke; a burst of row updates costs one refresh.
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(0)
+        self._status_timer.timeout.connect(self.refresh_status_now)
         for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.modelReset):
             signal.connect(self._refresh_status)
-        self._refresh_status()
+        self.refresh_status_now()
 
     def _setup_view(self) -> None:
         view = self.view
@@ -390,6 +397,11 @@ class ScanListPane(QWidget):
     # -- status ----------------------------------------------------------------------------------------
 
     def _refresh_status(self, *_: object) -> None:
+        if not self._status_timer.isActive():
+            self._status_timer.start()
+
+    def refresh_status_now(self) -> None:
+        """The progress bar and the counts, from the model (normally coalesced by `_refresh_status`)."""
         counts = self.model.counts()
         total = len(self.model)
         reviewed = total - counts[ScanState.TO_REVIEW]
