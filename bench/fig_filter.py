@@ -22,26 +22,12 @@ ROWS = 100_000
 QUERIES = ("a3f0", "_0999", "9c")
 
 
-def patch_flags() -> None:
-    """Demonstration of a proposed product fix (this process only): ScanFilterProxy.flags() answers
-    without mapToSource (every row has the same flags); Qt asks it for every cell it paints."""
-    from PySide6.QtCore import Qt
-
-    from reviewdesk.ui.scan_table import ScanFilterProxy
-
-    flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-    ScanFilterProxy.flags = lambda self, index: flags if index.isValid() else Qt.ItemFlag.NoItemFlags  # type: ignore[method-assign]
-
-
 def main() -> int:
     parser = figure_parser(__doc__ or "")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--rounds", type=int, help="times through the sequence (default 5, quick 2)")
-    parser.add_argument("--patch", action="append", default=[], choices=["flags"], help="a bench-local fix")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
-    if "flags" in args.patch:
-        patch_flags()
     driver = QtDriver()
 
     from PySide6.QtCore import Qt
@@ -114,8 +100,7 @@ def main() -> int:
     detail = "; ".join(f"{k} p95 {ms(percentile(v, 95))}" for k, v in kinds.items() if v)
     emit(
         Row(
-            figure=f"filter or search over {args.rows:,} rows, per keystroke"
-            + (f" [bench-local fix: {', '.join(args.patch)}]" if args.patch else ""),
+            figure=f"filter or search over {args.rows:,} rows, per keystroke",
             value=f"p50 {ms(p50)} / p95 {ms(p95)} / max {ms(worst)}",
             floor=f"p50 {ms(f50)} / p95 {ms(f95)}",
             ratio=fmt_ratio(ratio(p95, f95)),

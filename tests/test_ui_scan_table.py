@@ -242,3 +242,18 @@ def test_proxy_data_and_headers_pass_through(qtbot) -> None:
     assert proxy.data(proxy.index(5, 0)) is None
     assert not proxy.index(0, 0, proxy.index(0, 0)).isValid()
     assert proxy.parent(proxy.index(0, 0)) == QModelIndex()
+
+
+def test_the_proxy_gives_every_cell_the_source_models_flags_without_mapping(qapp) -> None:
+    model = ScanTableModel(queue(TR, DE, SE, FA, TR))
+    proxy = ScanFilterProxy(model)
+    proxy.set_filter(state=TR)
+    mapped = []
+    original = proxy.mapToSource
+    proxy.mapToSource = lambda index: (mapped.append(index), original(index))[1]  # type: ignore[method-assign]
+    for row in range(proxy.rowCount()):
+        for column in range(proxy.columnCount()):
+            source = model.index(proxy._rows[row], column)
+            assert proxy.flags(proxy.index(row, column)) == model.flags(source)
+    assert proxy.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+    assert mapped == []  # flags() is asked for every painted cell: no Python mapToSource per cell

@@ -487,6 +487,13 @@ class ScanFilterProxy(QAbstractProxyModel):
             return None
         return self._source.cell(self._rows[row], index.column(), role)
 
+    _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        # The source's (QAbstractTableModel's) flags for every cell. QAbstractProxyModel's own
+        # flags() calls the Python mapToSource for each painted cell: ~15% of a filter keystroke.
+        return self._FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
