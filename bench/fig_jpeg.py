@@ -1,15 +1,18 @@
 """A 6000x4000 JPEG: time to first paint, and frame time while zooming and panning.
 
 The real main window (MainWindow) offscreen, and an ImageService whose resolver hands over the JPEG
-bytes at once (no network: this figure is about decoding and drawing). First paint = from
-`images.show(id)` (decode in the executor, the cache, `image_ready`, `view.set_image`) until
-ImageView.paintEvent has drawn the image (paintEvent wrapped at class level, this process only).
-Floor: decoding the same bytes alone, `QImage.fromData`, on this thread.
+bytes at once (no network: this figure is about decoding and drawing), wired as ReviewController
+wires it. First paint = from `images.show(id)` (decode in the executor, the cache, `image_ready`,
+`view.set_image`) until ImageView.paintEvent has drawn the image (paintEvent wrapped at class
+level, this process only): for this JPEG that is the preview the service decodes first (1/4 size
+for the pane), so the time until the full-resolution image is painted is reported too, and each
+run waits for it. Floor: decoding the same bytes alone at the preview's size (QImageReader
+setScaledSize) on this thread; the whole decode (`QImage.fromData`) is in the notes.
 
-Frames: zoom in from fit to 400% in wheel steps around a point off centre, pan in 60 px steps (the
-arrow keys' step) right, down, left, up at 100% and at 400%, zoom back out to fit; each step is the
-view call plus a forced `repaint()`. Floor: the same repaint of the same view showing an image
-already the size of the view at 100% (no scaling).
+Frames, once the full image is in: zoom in from fit to 400% in wheel steps around a point off
+centre, pan in 60 px steps (the arrow keys' step) right, down, left, up at 100% and at 400%, zoom
+back out to fit; each step is the view call plus a forced `repaint()`. Floor: the same repaint of
+the same view showing an image already the size of the view at 100% (no scaling).
 """
 
 from __future__ import annotations
@@ -87,13 +90,20 @@ def main() -> int:
     from reviewdesk.ui.image_service import ImageService
     from reviewdesk.ui.main_window import MainWindow
 
-    state: dict[str, Any] = {"painted": None, "loop": None}
+    state: dict[str, Any] = {"painted": None, "full": None, "first_width": 0, "loop": None}
     original = image_view.ImageView.paintEvent
 
     def paint_event(self: Any, event: Any) -> None:
         original(self, event)
-        if self.has_image and state["painted"] is None:
-            state["painted"] = time.perf_counter()
+        image = self.image()
+        if image is None:
+            return
+        now = time.perf_counter()
+        if state["painted"] is None:
+            state["painted"] = now
+            state["first_width"] = image.width()
+        if state["full"] is None and image.width() == WIDTH:
+            state["full"] = now
             if state["loop"] is not None:
                 state["loop"].quit()
 
@@ -107,30 +117,35 @@ def main() -> int:
     service.image_ready.connect(lambda _id, image: view.set_image(image))
 
     first: list[float] = []
+    full: list[float] = []
     floor_decode: list[float] = []
     scaled_decode: list[float] = []
+    factors: set[int] = set()
     for i in range(repeat):
         view.clear()
         driver.drain_events()
         service.clear()
-        state["painted"] = None
+        state.update(painted=None, full=None, first_width=0)
         loop = QEventLoop()
         state["loop"] = loop
         QTimer.singleShot(60_000, loop.quit)
         t0 = time.perf_counter()
         service.show(f"big-{i}")
-        if state["painted"] is None:
-            loop.exec()
+        if state["full"] is None:
+            loop.exec()  # until the full image is painted: the next run starts with nothing under way
         state["loop"] = None
         if state["painted"] is not None:
             first.append(state["painted"] - t0)
+            factors.add(max(1, round(WIDTH / max(1, state["first_width"]))))
+        if state["full"] is not None:
+            full.append(state["full"] - t0)
         f0 = time.perf_counter()
         decoded = QImage.fromData(data)
         floor_decode.append(time.perf_counter() - f0)
         assert decoded.width() == WIDTH
-        scaled_decode.append(decode_scaled(data, 4))
+        scaled_decode.append(decode_scaled(data, max(factors or {1})))
     image = view.image()
-    assert image is not None and image.width() == WIDTH
+    assert image is not None and image.width() == WIDTH  # the frames are timed on the full image
 
     def frame(action: Any) -> float:
         t0 = time.perf_counter()
@@ -164,18 +179,21 @@ def main() -> int:
     driver.close()
 
     fp50, fmax = percentile(first, 50), max(first) if first else float("inf")
-    d50 = percentile(floor_decode, 50)
+    d50, s50 = percentile(floor_decode, 50), percentile(scaled_decode, 50)
+    factor = "/".join(f"1/{f}" for f in sorted(factors)) or "?"
     emit(
         Row(
             figure=f"a {WIDTH}x{HEIGHT} JPEG: time to first paint",
             value=f"median {ms(fp50)} / max {ms(fmax)}",
-            floor=f"decode alone {ms(d50)}",
-            ratio=fmt_ratio(ratio(fp50, d50)),
+            floor=f"decode at {factor} alone {ms(s50)}",
+            ratio=fmt_ratio(ratio(fp50, s50)),
             budget="<= 300 ms",
             verdict=verdict(bool(first) and fmax <= 0.300),
             notes=f"{len(first)} runs; JPEG {len(data) / 1e6:.1f} MB; "
-            f"view {view.width()}x{view.height()} px; "
-            f"decoding at 1/4 size (QImageReader.setScaledSize) takes {ms(percentile(scaled_decode, 50))}",
+            f"view {view.width()}x{view.height()} px; first paint is the {factor} preview; "
+            f"full image painted after median {ms(percentile(full, 50))} ({len(full)} runs); "
+            f"the whole decode alone takes {ms(d50)}",
+            data={"first": first, "full": full, "decode": floor_decode, "scaled_decode": scaled_decode},
         )
     )
     p50, p95, worst = percentile(frames, 50), percentile(frames, 95), max(frames)

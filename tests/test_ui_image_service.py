@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
 from conftest import run_on_loop
@@ -32,7 +34,7 @@ from reviewdesk.api.images import ImageResolver
 from reviewdesk.api.reviews import ReviewsClient
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
-from reviewdesk.ui.image_decode import decode_image_async
+from reviewdesk.ui.image_decode import decode_image_async, full_size, is_preview
 from reviewdesk.ui.image_service import READY, ImageService, ImageState
 from reviewdesk.ui.image_view import ImageView
 
@@ -460,3 +462,261 @@ def test_render_the_view_with_a_sim_image_and_with_a_state(sim, sessions, make_s
     assert not view.has_image
     assert view.message_lines()[-1].startswith("No image: press X")
     assert view.grab().save("/tmp/image_view_state.png")
+
+
+# -- large JPEGs: a preview first, then the full image ---------------------------------------------
+
+BIG_W, BIG_H = 4000, 2400  # 9.6 MP: in the default pane (620x800) the preview is 1/2, 2000x1200
+
+
+def jpeg_bytes(width: int, height: int) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, width // 2, height))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def big() -> bytes:
+    return jpeg_bytes(BIG_W, BIG_H)
+
+
+@pytest.fixture(scope="module")
+def small() -> bytes:
+    return jpeg_bytes(1000, 630)
+
+
+class _Fetched:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class MemoryResolver:
+    """An ImageResolver stand-in: bytes from memory at once; counts the fetches."""
+
+    class client:  # noqa: N801 - mimics ImageResolver.client
+        is_admin = False
+
+    def __init__(self, images: dict[str, bytes]) -> None:
+        self.images = images
+        self.fetches: list[str] = []
+
+    def provider(self) -> MemoryResolver:
+        return self
+
+    def forget(self, scan_id: str | None = None) -> None:
+        pass
+
+    async def fetch(self, scan_id: str) -> _Fetched:
+        self.fetches.append(scan_id)
+        return _Fetched(self.images[scan_id])
+
+
+class FullDecodes:
+    """Wraps the service's full decode (the one after a preview): counts it, can hold it back."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from reviewdesk.ui import image_service
+
+        self.real = image_service.decode_image
+        self.go = threading.Event()
+        self.go.set()
+        self.lock = threading.Lock()
+        self.started = 0
+        self.finished = 0
+        self.running = 0
+        self.max_running = 0
+        monkeypatch.setattr(image_service, "decode_image", self)
+
+    def __call__(self, data: bytes, **kwargs: Any) -> QImage:
+        with self.lock:
+            self.started += 1
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+        try:
+            assert self.go.wait(WAIT_MS / 1000)
+            return self.real(data, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+                self.finished += 1
+
+
+@pytest.fixture
+def full_decodes(monkeypatch) -> Iterator[FullDecodes]:
+    decodes = FullDecodes(monkeypatch)
+    yield decodes
+    decodes.go.set()  # never leave a decode thread waiting (closing the loop waits for them)
+
+
+def images_of(rec: Recorder, scan_id: str) -> list[QImage]:
+    return [image for sid, image in rec.images if sid == scan_id]
+
+
+def test_a_large_jpeg_shows_a_preview_then_the_full_image(make_service, qtbot, big, full_decodes):
+    resolver = MemoryResolver({"big": big})
+    service, rec = make_service(resolver.provider, prefetch=0)
+    service.show("big", [])
+    preview = wait_image(qtbot, rec, "big")
+    assert is_preview(preview)
+    assert preview.size() == QSize(BIG_W // 2, BIG_H // 2)
+    assert full_size(preview) == QSize(BIG_W, BIG_H)
+    qtbot.waitUntil(lambda: len(images_of(rec, "big")) == 2, timeout=WAIT_MS)
+    full = images_of(rec, "big")[1]
+    assert full.size() == QSize(BIG_W, BIG_H) and not is_preview(full)
+    assert rec.kinds("big") == ["loading", "ready"]  # the upgrade is an image, not a new state
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    # The full image replaced the preview, and the JPEG bytes kept for it are gone.
+    assert service.cached("big").size() == QSize(BIG_W, BIG_H)
+    assert service.cache.source("big") is None
+    assert service.cache.bytes_used == full.sizeInBytes()
+    assert resolver.fetches == ["big"] and full_decodes.started == 1
+
+
+def test_a_small_image_takes_the_same_single_decode_as_before(make_service, qtbot, small, full_decodes):
+    resolver = MemoryResolver({"card": small})
+    service, rec = make_service(resolver.provider, prefetch=0)
+    service.show("card", [])
+    image = wait_image(qtbot, rec, "card")
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert image.size() == QSize(1000, 630) and not is_preview(image)
+    assert len(images_of(rec, "card")) == 1 and full_decodes.started == 0
+    assert service.cache.source("card") is None and service.cache.bytes_used == image.sizeInBytes()
+
+
+def test_moving_on_cancels_the_full_decode_and_it_never_replaces_the_newer_scan(
+    make_service, qtbot, big, small, full_decodes
+):
+    resolver = MemoryResolver({"big-a": big, "big-b": big, "card": small})
+    service, rec = make_service(resolver.provider, prefetch=0)
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(620, 800)
+    shown: dict[str, str | None] = {"id": None}
+
+    def on_ready(scan_id: str, image: QImage) -> None:  # as ReviewController._image_ready
+        if scan_id == service.current:
+            shown["id"] = scan_id
+            view.set_image(image)
+
+    service.image_ready.connect(on_ready)
+    full_decodes.go.clear()  # hold the full decodes back
+    service.show("big-a", [])
+    wait_image(qtbot, rec, "big-a")
+    qtbot.waitUntil(lambda: full_decodes.started == 1, timeout=WAIT_MS)  # a's full decode is running
+    service.show("big-b", [])  # the reviewer moves on before it finishes
+    qtbot.waitUntil(lambda: len(images_of(rec, "big-b")) == 1, timeout=WAIT_MS)
+    assert shown["id"] == "big-b" and is_preview(view.image())
+    assert service.pending() == {"big-b"}  # a's upgrade is cancelled; b's waits for its turn
+    full_decodes.go.set()
+    qtbot.waitUntil(lambda: len(images_of(rec, "big-b")) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: full_decodes.finished == 2 and not service.pending(), timeout=WAIT_MS)
+    assert len(images_of(rec, "big-a")) == 1  # only its preview: the late full image was dropped
+    assert rec.images[-1][0] == "big-b" and shown["id"] == "big-b"
+    assert view.image().size() == QSize(BIG_W, BIG_H) and not is_preview(view.image())
+    assert full_decodes.max_running == 1  # one full decode at a time: memory stays bounded
+    # a keeps its preview (and the bytes): showing it again paints at once and needs no download
+    assert is_preview(service.cached("big-a")) and service.cache.source("big-a") == big
+    service.show("big-a", [])
+    assert rec.images[-1][0] == "big-a" and is_preview(rec.images[-1][1])
+    qtbot.waitUntil(lambda: len(images_of(rec, "big-a")) == 3, timeout=WAIT_MS)
+    assert not is_preview(images_of(rec, "big-a")[-1])
+    assert resolver.fetches.count("big-a") == 1
+
+    # A newer scan that is small: the pending full decode of a large one never lands on it.
+    full_decodes.go.clear()
+    service.show("big-b", [])  # cached full: shown at once, nothing to decode
+    assert not service.pending()
+    service.retry("big-b")  # fetched again: preview, then a held full decode
+    qtbot.waitUntil(lambda: full_decodes.started == 4, timeout=WAIT_MS)
+    service.show("card", [])
+    wait_image(qtbot, rec, "card")
+    full_decodes.go.set()
+    qtbot.waitUntil(lambda: full_decodes.finished == 4 and not service.pending(), timeout=WAIT_MS)
+    assert rec.images[-1][0] == "card" and shown["id"] == "card"
+    assert view.image().size() == QSize(1000, 630)
+
+
+def test_prefetch_decodes_previews_only_and_moving_on_paints_one_at_once(
+    make_service, qtbot, big, full_decodes
+):
+    queue = [f"big-{i}" for i in range(4)]
+    resolver = MemoryResolver(dict.fromkeys(queue, big))
+    service, rec = make_service(resolver.provider, prefetch=2)
+    service.show(queue[0], queue[1:])
+    qtbot.waitUntil(lambda: all(service.cached(s) is not None for s in queue[:3]), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert not is_preview(service.cached(queue[0]))
+    for scan_id in queue[1:3]:  # prefetched: a preview, and the JPEG bytes to finish it
+        assert is_preview(service.cached(scan_id)) and service.cache.source(scan_id) == big
+    assert full_decodes.started == 1  # the scan shown only
+    service.show(queue[1], queue[2:])
+    assert rec.images[-1][0] == queue[1] and is_preview(rec.images[-1][1])  # before show() returned
+    qtbot.waitUntil(lambda: len(images_of(rec, queue[1])) == 2, timeout=WAIT_MS)
+    assert not is_preview(images_of(rec, queue[1])[1])
+    assert resolver.fetches.count(queue[1]) == 1  # the full image came from the kept bytes
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert full_decodes.started == 2
+
+
+def test_the_cache_bound_holds_with_previews_and_full_images(make_service, qtbot, big):
+    queue = [f"big-{i}" for i in range(6)]
+    resolver = MemoryResolver(dict.fromkeys(queue, big))
+    full_bytes = BIG_W * BIG_H * 4
+    budget = full_bytes + 2 * (full_bytes // 4 + len(big)) + 1024  # the full one and two previews
+    service, rec = make_service(resolver.provider, prefetch=2, cache_bytes=budget)
+    seen: list[int] = []
+
+    def check(_sid: str, _image: QImage) -> None:
+        cache = service.cache
+        seen.append(cache.bytes_used)
+        assert cache.bytes_used <= cache.max_bytes
+        assert cache.bytes_used == sum(
+            cache.peek(k).sizeInBytes() + len(cache.source(k) or b"") for k in cache
+        )
+
+    service.image_ready.connect(check)
+    for i, scan_id in enumerate(queue):
+        service.show(scan_id, queue[i + 1 :])
+        qtbot.waitUntil(lambda s=scan_id: len(images_of(rec, s)) == 2, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+        check(scan_id, QImage())
+        assert service.cached(scan_id).size() == QSize(BIG_W, BIG_H)
+    assert max(seen) <= budget and len(seen) >= 2 * len(queue)
+
+
+def test_a_full_image_over_the_cache_budget_is_shown_and_the_preview_stays_cached(make_service, qtbot, big):
+    resolver = MemoryResolver({"big": big})
+    service, rec = make_service(resolver.provider, prefetch=0, cache_bytes=20 * 2**20)
+    service.show("big", [])
+    qtbot.waitUntil(lambda: len(images_of(rec, "big")) == 2, timeout=WAIT_MS)
+    assert images_of(rec, "big")[1].size() == QSize(BIG_W, BIG_H)
+    assert is_preview(service.cached("big")) and service.cache.bytes_used <= 20 * 2**20
+
+
+def test_clear_drops_a_full_decode_under_way(make_service, qtbot, big, full_decodes):
+    resolver = MemoryResolver({"big": big})
+    service, rec = make_service(resolver.provider, prefetch=0)
+    full_decodes.go.clear()
+    service.show("big", [])
+    wait_image(qtbot, rec, "big")
+    qtbot.waitUntil(lambda: full_decodes.started == 1, timeout=WAIT_MS)
+    service.clear()  # sign-out
+    assert not service.pending() and service.cache.bytes_used == 0
+    full_decodes.go.set()
+    qtbot.waitUntil(lambda: full_decodes.finished == 1, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert len(images_of(rec, "big")) == 1 and service.cached("big") is None
+
+
+def test_the_view_size_chooses_the_preview(make_service, qtbot, big):
+    resolver = MemoryResolver({"big": big, "big-2": big})
+    service, rec = make_service(resolver.provider, prefetch=0, view_size=QSize(300, 300))
+    assert service.view_size == QSize(300, 300)
+    service.show("big", [])
+    assert wait_image(qtbot, rec, "big").size() == QSize(BIG_W // 4, BIG_H // 4)
+    service.set_view_size(QSize(2000, 2000))  # a view this big gets the whole image at once
+    service.show("big-2", [])
+    image = wait_image(qtbot, rec, "big-2")
+    assert image.size() == QSize(BIG_W, BIG_H) and not is_preview(image)

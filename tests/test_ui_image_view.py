@@ -1,14 +1,15 @@
-"""The image pane: fit, zoom, rotation, pan (real key presses), state messages drawn."""
+"""The image pane: fit, zoom, rotation, pan (real key presses), state messages drawn, previews."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from reviewdesk.ui.image_decode import FULL_SIZE_KEY, is_preview
 from reviewdesk.ui.image_service import ImageState
 from reviewdesk.ui.image_view import BACKGROUND, PAN_STEP, ImageView
 
@@ -233,3 +234,88 @@ def test_an_image_repaints_at_once_and_ready_state_keeps_it(view):
     assert shot.pixelColor(100, 100) == QColor(0, 120, 255)
     view.clear()
     assert not view.has_image and view.state is None
+
+
+# -- a preview, then the full image ----------------------------------------------------------------
+
+QUADRANTS = (QColor(220, 40, 40), QColor(40, 200, 60), QColor(40, 80, 220), QColor(230, 210, 40))
+
+
+def quadrants(width: int, height: int) -> QImage:
+    """Four colours, one a quadrant, so where the image lies in the pane shows in a grab."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    for i, color in enumerate(QUADRANTS):
+        x, y = (i % 2) * width // 2, (i // 2) * height // 2
+        painter.fillRect(x, y, width - width // 2, height - height // 2, color)
+    painter.end()
+    return image
+
+
+def preview_of(full: QImage, scale: int) -> QImage:
+    """What image_decode makes of a large JPEG for a first look: fewer pixels, the full size noted."""
+    preview = full.scaled(full.width() // scale, full.height() // scale)
+    preview.setText(FULL_SIZE_KEY, f"{full.width()}x{full.height()}")
+    assert is_preview(preview)
+    return preview
+
+
+def differing(a: QImage, b: QImage, step: int = 3, tolerance: int = 60) -> float:
+    """The share of sampled pixels whose colours differ by more than `tolerance` (sum of channels)."""
+    assert a.size() == b.size()
+    total = bad = 0
+    for y in range(0, a.height(), step):
+        for x in range(0, a.width(), step):
+            ca, cb = a.pixelColor(x, y), b.pixelColor(x, y)
+            total += 1
+            diff = abs(ca.red() - cb.red()) + abs(ca.green() - cb.green()) + abs(ca.blue() - cb.blue())
+            bad += diff > tolerance
+    return bad / total
+
+
+def test_a_preview_is_laid_out_at_the_full_images_size(view):
+    full = quadrants(1600, 1200)
+    view.set_image(preview_of(full, 4))  # 400x300 pixels, standing for 1600x1200
+    assert view.image_size() == QSize(1600, 1200)
+    assert view.zoom == pytest.approx(0.25)  # fitted as the full image: 400 / 1600
+    assert view.overlay_text() == "Fit 25%"
+    preview_shot = view.grab().toImage()
+    view.set_image(full)
+    assert view.zoom == pytest.approx(0.25) and view.fit_mode
+    assert differing(preview_shot, view.grab().toImage()) < 0.01  # the same picture
+
+
+def test_the_full_image_replaces_the_preview_keeping_zoom_pan_and_rotation(view):
+    full = quadrants(1600, 1200)
+    view.set_image(preview_of(full, 4))
+    view.set_zoom(0.3, QPointF(250, 120))  # zoomed at a point off centre
+    view.rotate(90)  # 360 x 480 in the 400 x 300 pane: pans vertically
+    assert view.pan(0, -50)
+    zoom, offset, rotation, text = view.zoom, view.offset, view.rotation, view.overlay_text()
+    assert offset.y() != 0
+    preview_shot = view.grab().toImage()
+    changes: list[str] = []
+    view.view_changed.connect(lambda: changes.append("view"))
+    view.zoom_changed.connect(lambda z: changes.append(f"zoom {z}"))
+    view.set_image(full)
+    assert (view.zoom, view.offset, view.rotation) == (zoom, offset, rotation)
+    assert view.overlay_text() == text and not view.fit_mode and changes == []
+    assert view.image_size() == QSize(1600, 1200) and view.can_pan() == (False, True)
+    full_shot = view.grab().toImage()
+    assert differing(preview_shot, full_shot) < 0.01  # no jump: the quadrants stay where they were
+    # and the picture is not trivially uniform: all four colours are in the pane
+    seen = {full_shot.pixelColor(x, y).rgb() for x in range(0, 400, 10) for y in range(0, 300, 10)}
+    assert all(color.rgb() in seen for color in QUADRANTS)
+
+
+def test_a_preview_with_rounded_up_size_covers_exactly_the_full_image(view):
+    # libjpeg rounds up: 1601 / 4 -> 401. The preview is stretched to 1601, not to 1604.
+    preview = QImage(401, 301, QImage.Format.Format_RGB32)
+    preview.fill(QColor(0, 120, 255))
+    preview.setText(FULL_SIZE_KEY, "1601x1203")
+    view.set_image(preview)
+    assert view.image_size() == QSize(1601, 1203)
+    view.set_zoom(1.0)
+    assert view.pan(-10_000, 0) and view.offset.x() == pytest.approx(-(1601 - 400) / 2)
+    shot = view.grab().toImage()
+    assert shot.pixelColor(shot.width() - 1, 150) == QColor(0, 120, 255)  # reaches the right edge

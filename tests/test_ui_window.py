@@ -422,3 +422,20 @@ def test_a_decision_paints_the_next_image_within_the_keystroke_before_the_table(
         table.removeEventFilter(recorder)
     assert desk.window.scan_list.model.get("ready-p1").state is not ScanState.TO_REVIEW
     assert desk.window.scan_list.current_scan_id() == "ready-p2"
+
+
+def test_the_image_service_sizes_previews_for_the_pane_as_it_is_resized(qtbot, desk) -> None:
+    activate(qtbot, desk.window)
+    view = desk.window.image_view
+    ratio = view.devicePixelRatioF()
+    qtbot.waitUntil(
+        lambda: desk.controller.images.view_size.width() == round(view.width() * ratio), timeout=WAIT
+    )
+    desk.window.resize(desk.window.width() + 300, desk.window.height() + 120)
+    qtbot.waitUntil(
+        lambda: (
+            (desk.controller.images.view_size.width(), desk.controller.images.view_size.height())
+            == (round(view.width() * ratio), round(view.height() * ratio))
+        ),
+        timeout=WAIT,
+    )

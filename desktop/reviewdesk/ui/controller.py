@@ -119,6 +119,7 @@ class ReviewController(QObject):
         self.images.image_ready.connect(self._image_ready)
         self.images.state_changed.connect(self._image_state)
         self.images.auth_failed.connect(lambda msg: self.prompt_sign_in(msg))
+        w.image_view.resized.connect(self.images.set_view_size)  # previews of large JPEGs fit the pane
         w.import_action.triggered.connect(w.scan_list.open_import_dialog)
         w.paste_action.triggered.connect(w.scan_list.open_paste_dialog)
         w.sign_in_action.triggered.connect(lambda: self.prompt_sign_in(""))

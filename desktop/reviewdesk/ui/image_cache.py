@@ -1,4 +1,9 @@
-"""An in-memory LRU of decoded images, bounded in bytes. Nothing is ever written to disk."""
+"""An in-memory LRU of decoded images, bounded in bytes. Nothing is ever written to disk.
+
+An entry may also keep the encoded bytes its image was decoded from (`put(..., source=...)`): a
+preview of a large JPEG keeps them until the full decode replaces it, and they count against the
+budget like pixels do.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +21,18 @@ def image_bytes(image: QImage) -> int:
 
 
 class ImageCache:
-    """Least-recently-used `QImage`s keyed by scan id, at most `max_bytes` of pixels in all.
+    """Least-recently-used `QImage`s keyed by scan id, at most `max_bytes` in all.
 
-    `get` and `put` are O(1) (an OrderedDict, most recent last). An image larger than the whole
-    budget is not kept at all. Not thread-safe: use it from the GUI thread only.
+    What counts is each image's pixel buffer plus the encoded bytes kept with it (`source`, for a
+    preview). `get` and `put` are O(1) (an OrderedDict, most recent last). An entry larger than the
+    whole budget is not kept at all. Not thread-safe: use it from the GUI thread only.
     """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         if max_bytes < 0:
             raise ValueError("max_bytes must be >= 0")
         self._max_bytes = int(max_bytes)
-        self._items: OrderedDict[str, tuple[QImage, int]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[QImage, int, bytes | None]] = OrderedDict()
         self._bytes = 0
         self.evictions = 0
 
@@ -75,14 +81,23 @@ class ImageCache:
         item = self._items.get(key)
         return None if item is None else item[0]
 
-    def put(self, key: str, image: QImage) -> bool:
-        """Store `image` as most recently used. False (and not stored) if it alone exceeds the budget."""
-        size = image_bytes(image)
+    def source(self, key: str) -> bytes | None:
+        """The encoded bytes kept with the image of `key` (a preview's), without touching the order."""
+        item = self._items.get(key)
+        return None if item is None else item[2]
+
+    def put(self, key: str, image: QImage, *, source: bytes | None = None) -> bool:
+        """Store `image` (and `source`, its encoded bytes, if given) as most recently used.
+
+        Replaces what `key` held. False (and nothing stored under `key`) if the entry alone exceeds
+        the budget.
+        """
+        size = image_bytes(image) + (len(source) if source is not None else 0)
         self.discard(key)
         if image.isNull() or size > self._max_bytes:
             return False
         self._evict(size)
-        self._items[key] = (image, size)
+        self._items[key] = (image, size, source)
         self._bytes += size
         return True
 
@@ -99,6 +114,6 @@ class ImageCache:
 
     def _evict(self, incoming: int) -> None:
         while self._items and self._bytes + incoming > self._max_bytes:
-            _, (_, size) = self._items.popitem(last=False)
+            _, (_, size, _) = self._items.popitem(last=False)
             self._bytes -= size
             self.evictions += 1

@@ -9,6 +9,15 @@ UPLOADING is polled with backoff (1 s, 2 s, 4 s, ... at most 30 s) for as long a
 shown. A reviewer session is often not told the status (`/reviews/b` may leave it out): a bare
 404 from the image host is then looked at again BARE_404_CHECKS times, shown as "uploading"
 meanwhile, before the pane says "not found" (not remembered: showing it again looks again).
+
+A large JPEG (see image_decode.preview_scale) is decoded as a reduced *preview* first, sized for
+the view (`view_size`): the preview is cached with the JPEG bytes and emitted, then, for the scan
+shown only, the full image is decoded in the background and emitted again (`image_ready` a second
+time; the state stays READY) and replaces the preview in the cache. Prefetches stop at the preview:
+moving to the scan paints it at once and starts the full decode from the kept bytes, no download.
+One full decode runs at a time (a decode thread cannot be stopped: a cancelled one keeps its turn
+until it ends, and its result is dropped), and moving to another scan cancels the one under way,
+so memory stays at the cache's budget plus at most one full image being decoded.
 """
 
 from __future__ import annotations
@@ -22,17 +31,19 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
 from reviewdesk.api import errors as e
 from reviewdesk.api.images import ImageResolver
-from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache
+from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache, image_bytes
 from reviewdesk.ui.image_decode import (
     DEFAULT_MAX_PIXELS,
     ImageDecodeError,
     ImagePixelsTooLargeError,
+    decode_image,
     decode_image_async,
+    is_preview,
 )
 
 log = logging.getLogger("reviewdesk.ui.image")
@@ -49,6 +60,9 @@ POLL_MAX = 30.0
 BARE_404_CHECKS = 2
 #: How many final outcomes (no image, too large, undecodable) are remembered.
 REMEMBERED_OUTCOMES = 512
+#: The view previews are sized for until told otherwise (`set_view_size`): the image pane of
+#: MainWindow at its default size (1440x880, splitter 430/620/390), in pixels.
+DEFAULT_VIEW_SIZE = (620, 800)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +106,9 @@ class ImageService(QObject):
     again for every attempt, so a new sign-in is picked up without telling the service.
     """
 
-    #: (scan id, decoded image) of the scan shown; followed by state_changed(scan id, READY).
+    #: (scan id, decoded image) of the scan shown; followed by state_changed(scan id, READY). For a
+    #: large JPEG it comes twice: a preview (image_decode.is_preview; same geometry, fewer pixels),
+    #: then the full image alone (the state is READY already).
     image_ready = Signal(str, QImage)
     #: (scan id, ImageState) of the scan shown.
     state_changed = Signal(str, object)
@@ -112,6 +128,7 @@ class ImageService(QObject):
         poll_max: float = POLL_MAX,
         bare_404_checks: int = BARE_404_CHECKS,
         decode_executor: Executor | None = None,
+        view_size: QSize | None = None,
     ) -> None:
         super().__init__(parent)
         self._provider = resolver_provider
@@ -123,14 +140,17 @@ class ImageService(QObject):
         self._poll_max = poll_max
         self._bare_404_checks = max(0, int(bare_404_checks))
         self._executor = decode_executor
+        self._view_size = QSize(*DEFAULT_VIEW_SIZE) if view_size is None else QSize(view_size)
         self._tight = False
         self._generation = 0
         self._current: str | None = None
         self._upcoming: tuple[str, ...] = ()
         self._jobs: dict[str, _Job] = {}
+        self._upgrades: dict[str, _Job] = {}  # full decodes after a preview (the scan shown only)
         self._states: dict[str, ImageState] = {}  # last state of scans with a job under way
         self._outcomes: OrderedDict[str, ImageState] = OrderedDict()  # final, image-less outcomes
         self._slots: asyncio.Semaphore | None = None
+        self._full_slot: asyncio.Semaphore | None = None  # one full decode (after a preview) at a time
         self._auth_failed_for: object | None = None
 
     # -- queries -------------------------------------------------------------------------------
@@ -148,17 +168,23 @@ class ImageService(QObject):
         return self._prefetch
 
     @property
+    def view_size(self) -> QSize:
+        """The view previews are sized for (see image_decode.preview_scale)."""
+        return QSize(self._view_size)
+
+    @property
     def cache(self) -> ImageCache:
         """The cache itself (read it; change it only through the service)."""
         return self._cache
 
     def cached(self, scan_id: str) -> QImage | None:
-        """The decoded image of `scan_id` if it is in memory (the LRU order is not touched)."""
+        """The decoded image of `scan_id` if it is in memory (the LRU order is not touched): the full
+        image, or a preview (image_decode.is_preview) until the full one replaces it."""
         return self._cache.peek(scan_id)
 
     def pending(self) -> set[str]:
-        """Scan ids with a fetch under way or queued."""
-        return set(self._jobs)
+        """Scan ids with a fetch, or the full decode after a preview, under way or queued."""
+        return set(self._jobs) | set(self._upgrades)
 
     def state_of(self, scan_id: str) -> ImageState | None:
         """The last known state of `scan_id`: READY if cached, else under way or remembered."""
@@ -176,9 +202,18 @@ class ImageService(QObject):
         """
         self._current = scan_id
         self._upcoming = tuple(upcoming)
+        for other in list(self._upgrades):
+            if other != scan_id:  # moved on: its full image is not wanted any more
+                self._cancel_upgrade(other)
         image = self._cache.get(scan_id)
         if image is not None:
             self._emit_ready(scan_id, image)
+            if is_preview(image):
+                source = self._cache.source(scan_id)
+                if source is not None:
+                    self._start_upgrade(scan_id, source)
+                elif scan_id not in self._jobs:  # the bytes did not fit in the cache: fetch again
+                    self._start(scan_id, background=False)
         else:
             job = self._jobs.get(scan_id)
             remembered = self._outcomes.get(scan_id)
@@ -201,6 +236,7 @@ class ImageService(QObject):
         if scan_id is None:
             return
         self._cancel(scan_id)
+        self._cancel_upgrade(scan_id)
         self._cache.discard(scan_id)
         self._outcomes.pop(scan_id, None)
         self._auth_failed_for = None
@@ -228,11 +264,17 @@ class ImageService(QObject):
         self._prefetch = max(0, int(n))
         self._schedule_prefetch()
 
+    def set_view_size(self, size: QSize) -> None:
+        """The size of the view (device pixels), for the previews of decodes started from now on."""
+        self._view_size = QSize(size)
+
     def clear(self) -> None:
         """Forget everything (sign-out): cancel all fetches, empty the cache."""
         self._generation += 1
         for scan_id in list(self._jobs):
             self._cancel(scan_id)
+        for scan_id in list(self._upgrades):
+            self._cancel_upgrade(scan_id)
         self._cache.clear()
         self._states.clear()
         self._outcomes.clear()
@@ -288,6 +330,29 @@ class ImageService(QObject):
             # _run handles every error; this is a bug, but it must not pass silently.
             exc = task.exception()
             log.error("image %s: the loader failed: %s", job.scan_id, type(exc).__name__)
+
+    def _start_upgrade(self, scan_id: str, data: bytes) -> None:
+        """Decode the full image of the scan shown, whose preview is in the cache (or just emitted)."""
+        if scan_id in self._upgrades:
+            return
+        job = _Job(scan_id, self._generation, background=False)
+        self._upgrades[scan_id] = job
+        job.task = asyncio.ensure_future(self._upgrade(job, data))
+        job.task.add_done_callback(functools.partial(self._upgrade_done, job))
+
+    def _cancel_upgrade(self, scan_id: str) -> None:
+        job = self._upgrades.pop(scan_id, None)
+        if job is not None and job.task is not None:
+            log.debug("image %s: full decode no longer wanted, cancelled", scan_id)
+            job.task.cancel()
+
+    def _upgrade_done(self, job: _Job, _task: object = None) -> None:
+        if self._upgrades.get(job.scan_id) is job:
+            del self._upgrades[job.scan_id]
+        task = job.task
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("image %s: the full decode failed: %s", job.scan_id, type(exc).__name__)
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._slots is None:
@@ -372,7 +437,9 @@ class ImageService(QObject):
             self._update(job, ImageState("error", f"The image could not be loaded ({type(exc).__name__})"))
             return None
         try:
-            image = await decode_image_async(data, max_pixels=self._max_pixels, executor=self._executor)
+            image = await decode_image_async(
+                data, max_pixels=self._max_pixels, executor=self._executor, preview_for=self._view_size
+            )
         except ImagePixelsTooLargeError as exc:
             self._update(job, ImageState("too_large", str(exc)), final=True)
             return None
@@ -381,11 +448,56 @@ class ImageService(QObject):
             return None
         if job.generation != self._generation or self._jobs.get(scan_id) is not job:
             return None  # superseded while decoding
-        self._cache.put(scan_id, image)
-        log.debug("image %s: ready (%dx%d)", scan_id, image.width(), image.height())
+        preview = is_preview(image)
+        # A preview keeps the JPEG bytes for the full decode; if both do not fit, the preview alone.
+        if not (preview and self._cache.put(scan_id, image, source=data)):
+            self._cache.put(scan_id, image)
+        kind = "preview" if preview else "ready"
+        log.debug("image %s: %s (%dx%d)", scan_id, kind, image.width(), image.height())
         if scan_id == self._current:
             self._emit_ready(scan_id, image)
+            if preview:
+                self._start_upgrade(scan_id, data)
         return None
+
+    async def _upgrade(self, job: _Job, data: bytes) -> None:
+        """The full image after a preview, for the scan shown: cached in its place, and emitted."""
+        scan_id = job.scan_id
+        try:
+            image = await self._decode_full(data)
+        except ImageDecodeError as exc:  # the preview decoded, so this is unlikely: keep the preview
+            log.warning("image %s: the full image could not be decoded: %s", scan_id, exc.reason)
+            preview = self._cache.peek(scan_id)
+            if self._upgrades.get(scan_id) is job and preview is not None and is_preview(preview):
+                self._cache.put(scan_id, preview)  # without the bytes: no second try
+            return
+        if job.generation != self._generation or self._upgrades.get(scan_id) is not job:
+            return  # cancelled (moved on, retry, clear) while decoding: drop it
+        if scan_id != self._current:  # pragma: no cover - moving on cancels the upgrade
+            return
+        if image_bytes(image) <= self._cache.max_bytes:
+            self._cache.put(scan_id, image)  # replaces the preview and its bytes
+        # else the preview stays cached (the next show decodes again) and the full one is shown
+        log.debug("image %s: full image ready (%dx%d)", scan_id, image.width(), image.height())
+        self.image_ready.emit(scan_id, image)
+
+    async def _decode_full(self, data: bytes) -> QImage:
+        """decode_image(data) in the executor, one at a time. A decode thread cannot be stopped: when
+        the awaiting task is cancelled the decode runs on, and keeps the turn until it ends."""
+        if self._full_slot is None:
+            self._full_slot = asyncio.Semaphore(1)
+        slot = self._full_slot
+        await slot.acquire()
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                self._executor, functools.partial(decode_image, data, max_pixels=self._max_pixels)
+            )
+        except BaseException:
+            slot.release()
+            raise
+        future.add_done_callback(functools.partial(_release_after_decode, slot))
+        return await asyncio.shield(future)
 
     async def _download(self, resolver: ImageResolver, scan_id: str) -> bytes:
         client = resolver.client
@@ -418,3 +530,9 @@ class ImageService(QObject):
     def _emit_ready(self, scan_id: str, image: QImage) -> None:
         self.image_ready.emit(scan_id, image)
         self.state_changed.emit(scan_id, READY)
+
+
+def _release_after_decode(slot: asyncio.Semaphore, future: asyncio.Future[QImage]) -> None:
+    slot.release()
+    if not future.cancelled():
+        future.exception()  # retrieved: an abandoned decode's error must not be logged as lost

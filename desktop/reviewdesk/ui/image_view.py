@@ -3,6 +3,9 @@
 A custom-painted widget: the image is kept as the decoded `QImage` (already in a fast format, see
 image_decode) and drawn with one transform per paint, so a cached image shows within a frame.
 Zoom and rotation stay when a new image comes, except in fit mode, where the new image is fitted.
+Geometry (zoom, pan, fit) is in pixels of the *whole* image: a preview (a large JPEG decoded at a
+fraction of its size, see image_decode) is drawn stretched to the whole image's size, so when the
+full decode replaces it nothing moves, whatever the zoom, pan and rotation.
 While a non-ready state is shown no image is drawn, so the pane never shows the previous scan's
 image under the next scan's id.
 """
@@ -26,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from reviewdesk.ui.image_decode import full_size
 from reviewdesk.ui.image_service import ImageState
 
 BACKGROUND = QColor(38, 40, 43)
@@ -65,10 +69,13 @@ class ImageView(QWidget):
     zoom_changed = Signal(float)
     #: Zoom, rotation, fit mode or pan changed.
     view_changed = Signal()
+    #: The widget's new size in device pixels (what a preview of a large image is sized for).
+    resized = Signal(QSize)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
+        self._size = QSize()  # the whole image's size (a preview's full size), in image pixels
         self._state: ImageState | None = None
         self._hint = ""
         self._zoom = 1.0
@@ -88,11 +95,16 @@ class ImageView(QWidget):
     # -- content -------------------------------------------------------------------------------
 
     def set_image(self, image: QImage) -> None:
-        """Show `image`. In fit mode it is fitted; otherwise zoom, rotation and pan stay."""
+        """Show `image`. In fit mode it is fitted; otherwise zoom, rotation and pan stay.
+
+        A preview is laid out at its full size (image_decode.full_size), so the full image that
+        follows takes exactly its place.
+        """
         if image.isNull():
             self.set_state(ImageState("error", "The image is empty"))
             return
         self._image = image
+        self._size = full_size(image)
         self._state = ImageState("ready")
         if self._fit:
             self._zoom = self._fit_zoom()
@@ -130,6 +142,10 @@ class ImageView(QWidget):
 
     def image(self) -> QImage | None:
         return self._image
+
+    def image_size(self) -> QSize:
+        """The size of the image shown, in its own pixels (a preview's full size); empty if none."""
+        return QSize(self._size) if self._image is not None else QSize()
 
     @property
     def has_image(self) -> bool:
@@ -274,7 +290,7 @@ class ImageView(QWidget):
     def _rotated_size(self) -> tuple[float, float]:
         if self._image is None:
             return 0.0, 0.0
-        w, h = float(self._image.width()), float(self._image.height())
+        w, h = float(self._size.width()), float(self._size.height())
         return (h, w) if self._rotation in (90, 270) else (w, h)
 
     def _fit_zoom(self) -> float:
@@ -308,6 +324,8 @@ class ImageView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        ratio = self.devicePixelRatioF()
+        self.resized.emit(QSize(round(self.width() * ratio), round(self.height() * ratio)))
         if self._fit and self._image is not None:
             old = self._zoom
             self._zoom = self._fit_zoom()
@@ -397,12 +415,16 @@ class ImageView(QWidget):
 
     def _paint_image(self, painter: QPainter) -> None:
         assert self._image is not None
+        image = self._image
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._zoom < SMOOTH_UP_TO)
         painter.save()
         painter.translate(self._centre() + self._offset)
         painter.rotate(self._rotation)
-        painter.scale(self._zoom, self._zoom)
-        painter.translate(-self._image.width() / 2.0, -self._image.height() / 2.0)
+        # A preview is stretched to the whole image's size (1.0 for the full image).
+        sx = self._size.width() / image.width() if image.width() else 1.0
+        sy = self._size.height() / image.height() if image.height() else 1.0
+        painter.scale(self._zoom * sx, self._zoom * sy)
+        painter.translate(-image.width() / 2.0, -image.height() / 2.0)
         painter.drawImage(QPointF(0.0, 0.0), self._image)
         painter.restore()
 
