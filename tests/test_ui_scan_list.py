@@ -259,7 +259,7 @@ def send_drop(pane: ScanListPane, mime: QMimeData) -> tuple[bool, bool, bool]:
 
 def test_dropping_files_emits_their_paths(qtbot, pane: ScanListPane, tmp_path: Path) -> None:
     csv_file, json_file, png = tmp_path / "queue.csv", tmp_path / "more.JSON", tmp_path / "photo.png"
-    with qtbot.waitSignal(pane.files_dropped) as dropped:
+    with qtbot.waitSignal(pane.files_chosen) as dropped:
         accepted = send_drop(pane, mime_with([csv_file, png, json_file]))
     assert accepted == (True, True, True)
     assert dropped.args == [[csv_file, json_file]]  # only the kinds the importer reads
@@ -271,7 +271,7 @@ def test_dropping_files_emits_their_paths(qtbot, pane: ScanListPane, tmp_path: P
     ids=["text", "unsupported file", "empty"],
 )
 def test_other_drops_are_refused(qtbot, pane: ScanListPane, tmp_path: Path, mime) -> None:
-    with qtbot.assertNotEmitted(pane.files_dropped):
+    with qtbot.assertNotEmitted(pane.files_chosen):
         assert send_drop(pane, mime(tmp_path)) == (False, False, False)
 
 
@@ -289,17 +289,9 @@ def test_import_button_opens_a_non_modal_file_dialog(qtbot, pane: ScanListPane, 
     assert dialog.fileMode() is QFileDialog.FileMode.ExistingFiles
     dialog.setDirectory(str(tmp_path))
     dialog.selectFile(str(path))
-    with qtbot.waitSignal(pane.import_requested) as requested:
+    with qtbot.waitSignal(pane.files_chosen) as chosen:
         dialog.accept()
-    result = requested.args[0]
-    assert isinstance(result, ImportResult) and result.source == str(path)
-    assert [s.scan_id for s in result.scans] == ["q1", "q2"]
-    assert [p.line for p in result.problems] == [3, 4]
-    assert pane.summary_label.isVisible()
-    assert pane.summary_label.full_text() == (
-        "Imported 2 scans, 1 duplicate merged, 2 bad rows: "
-        "line 3: the BIN is not 6 to 8 digits (2 characters); it was left out; line 4: the scan id is empty"
-    )
+    assert chosen.args == [[path]]  # the window parses them, off the GUI thread
     assert pane.model.rowCount() == 0  # the window decides what to add
 
 
@@ -320,20 +312,6 @@ def test_paste_dialog_is_non_modal_and_emits_the_parsed_ids(qtbot, pane: ScanLis
     assert not dialog.isVisible()
     assert dialog.text_edit.toPlainText() == ""
     assert pane.summary_label.full_text() == "Imported 3 scans, 1 duplicate merged"
-
-
-def test_files_that_cannot_be_imported_still_answer(qtbot, pane: ScanListPane, tmp_path: Path) -> None:
-    good, bad = tmp_path / "ids.txt", tmp_path / "scans.pdf"
-    good.write_text("t1\nt2\n", encoding="utf-8")
-    bad.write_bytes(b"%PDF")
-    with qtbot.waitSignals([pane.import_requested, pane.import_requested]):
-        results = pane.import_files([good, bad])
-    assert [len(r.scans) for r in results] == [2, 0]
-    assert results[1].problems[0].line == 0
-    assert pane.summary_label.full_text() == (
-        "ids.txt: Imported 2 scans  |  scans.pdf: Nothing imported from scans.pdf: "
-        "scans.pdf: only .csv, .json and .txt files can be imported, not .pdf files"
-    )
 
 
 def test_pane_renders_fifty_demo_rows(qtbot, pane: ScanListPane, tmp_path: Path) -> None:

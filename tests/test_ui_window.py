@@ -137,7 +137,7 @@ def test_import_reports_bad_rows_and_keeps_good_ones(qtbot, desk, sim, tmp_path)
     sign_in(qtbot, desk, sim.mint_token("ines"))
     csv = tmp_path / "queue.csv"
     csv.write_text("scanId,bin,last4\nready-a,411111,1234\n,411111,0000\nready-b,41,9999\nready-a,,\n")
-    desk.window.scan_list.import_files([csv])
+    desk.controller.import_files([csv])  # what a drop, File > Import and `reviewdesk FILE` do
     model = desk.window.scan_list.model
     qtbot.waitUntil(
         lambda: model.get("ready-a") is not None and model.get("ready-b") is not None, timeout=WAIT
@@ -147,6 +147,20 @@ def test_import_reports_bad_rows_and_keeps_good_ones(qtbot, desk, sim, tmp_path)
     assert model.get("ready-a").facts.get("bin") == "411111"
     stored = run_on_loop(qtbot, desk.services.load_queue())[0]
     assert {s.scan_id for s in stored} == {"ready-a", "ready-b"}
+
+
+def test_files_that_cannot_be_imported_still_answer(qtbot, desk, tmp_path) -> None:
+    good, bad = tmp_path / "ids.txt", tmp_path / "scans.pdf"
+    good.write_text("t1\nt2\n", encoding="utf-8")
+    bad.write_bytes(b"%PDF")
+    desk.controller.import_files([good, bad])
+    label = desk.window.scan_list.summary_label
+    qtbot.waitUntil(lambda: label.full_text() != "", timeout=WAIT)
+    assert label.full_text() == (
+        "ids.txt: Imported 2 scans  |  scans.pdf: Nothing imported from scans.pdf: "
+        "scans.pdf: only .csv, .json and .txt files can be imported, not .pdf files"
+    )
+    assert [desk.window.scan_list.model.get(i) is not None for i in ("t1", "t2")] == [True, True]
 
 
 # -- the review itself -------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ class _Rows:
         prefix: Callable[[int], str] = _no_prefix,
     ) -> None:
         self.lines, self.ids, self.prefix = lines, ids, prefix
-        self.facts = facts if facts is not None else [{} for _ in ids]
+        self.facts = facts  # None: no row has facts (a column of scan ids only)
         self.problems = problems if problems is not None else []
 
     def problem(self, i: int, message: str) -> None:
@@ -185,6 +185,8 @@ class _Rows:
 
     def check_fact_dicts(self, skip: set[int]) -> None:
         """Report and drop malformed facts from the per-row dicts."""
+        if self.facts is None:
+            return
         for key in _FACT_CHECKS:
             values = [f.get(key, "") for f in self.facts]
             for i in self.bad_fact_rows(key, values, skip):
@@ -192,6 +194,16 @@ class _Rows:
 
     def result(self, source: str, skip: set[int]) -> ImportResult:
         """The rows outside `skip` as scans, in first-seen order, repeated ids merged (`merge_facts`)."""
+        if self.facts is None:  # ids only: no fact dicts to build or merge
+            kept = self.ids if not skip else [v for i, v in enumerate(self.ids) if i not in skip]
+            unique = dict.fromkeys(kept)
+            self.problems.sort(key=lambda p: p.line)
+            return ImportResult(
+                scans=list(map(Scan, unique)),  # type: ignore[arg-type]  # validated above
+                problems=self.problems,
+                source=source,
+                duplicates=len(kept) - len(unique),
+            )
         ids, facts = self.ids, self.facts
         if skip:
             keep = [i for i in range(len(ids)) if i not in skip]

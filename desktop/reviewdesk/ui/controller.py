@@ -23,6 +23,7 @@ from reviewdesk.api.redact import redact
 from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.gcpause import paused_gc
 from reviewdesk.services import Services
 from reviewdesk.session import SignInRequest
 from reviewdesk.store.store import OutboxEntry, OutboxStatus
@@ -114,7 +115,7 @@ class ReviewController(QObject):
         pane.action_triggered.connect(self.run_action)
         w.scan_list.scan_activated.connect(self.show_scan)
         w.scan_list.import_requested.connect(self.import_result)
-        w.scan_list.files_dropped.connect(self.import_files)
+        w.scan_list.files_chosen.connect(self.import_files)
         w.history.entry_activated.connect(self.show_scan)
         self.images.image_ready.connect(self._image_ready)
         self.images.state_changed.connect(self._image_state)
@@ -164,22 +165,24 @@ class ReviewController(QObject):
     async def _import_files(self, paths: list[Path]) -> None:
         loop = asyncio.get_running_loop()
         summaries = []
-        for path in paths:
-            try:
-                result = await loop.run_in_executor(None, parse_file, path)
-            except ImportFailed as exc:
-                result = ImportResult.failed(str(path), str(exc))
-            summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
-            await self._import(result)
+        with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
+            for path in paths:
+                try:
+                    result = await loop.run_in_executor(None, parse_file, path)
+                except ImportFailed as exc:
+                    result = ImportResult.failed(str(path), str(exc))
+                summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
+                await self._import(result)
         self.window.scan_list.show_summary("  |  ".join(summaries))
 
     async def _import(self, result: ImportResult) -> None:
         if not result.scans:
             self.window.status.show_message(result.summary(), 15000)
             return
-        summary = await self.services.import_scans(result)
-        # The model merges facts into scans it has and keeps their state; new ones are to review.
-        self.window.scan_list.add_scans(result.scans)
+        with paused_gc():
+            summary = await self.services.import_scans(result)
+            # The model merges facts into scans it has and keeps their state; new ones are to review.
+            self.window.scan_list.add_scans(result.scans)
         self.window.status.show_message(
             f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
         )

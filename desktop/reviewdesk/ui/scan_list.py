@@ -1,9 +1,10 @@
 """The queue pane of the review window: the scan table, its filters, progress, and importing.
 
 `ScanListPane` shows a `ScanTableModel` through a `ScanFilterProxy`. It tells the window which scan
-the reviewer picked (`scan_activated`), which files were dropped on it (`files_dropped`), and what an
-import read (`import_requested`, after parsing with `reviewdesk.domain.importer`); the window owns the
-queue and calls `set_scans` / `add_scans` / `update_scan` / `select` back.
+the reviewer picked (`scan_activated`), which files were dropped on it or chosen in its Import dialog
+(`files_chosen`: the window parses them off the GUI thread), and what pasted ids read
+(`import_requested`, after parsing with `reviewdesk.domain.importer`); the window owns the queue and
+calls `set_scans` / `add_scans` / `update_scan` / `select` back.
 
 Dialogs are never run with exec(): the app runs asyncio on the Qt loop (qasync), and a nested event
 loop would stall it. The file dialog is opened with open() and answers through filesSelected; the
@@ -12,7 +13,7 @@ paste dialog is a plain non-modal window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -52,7 +53,6 @@ from reviewdesk.domain.importer import (
     SUPPORTED_SUFFIXES,
     ImportFailed,
     ImportResult,
-    parse_file,
     parse_pasted,
 )
 from reviewdesk.domain.scan import Scan, ScanState
@@ -188,7 +188,7 @@ class ScanListPane(QWidget):
     """The queue: search, state filter, table, progress, and the Import… / Paste ids… buttons."""
 
     scan_activated = Signal(str)  # the reviewer picked this scan (click, Enter, arrow keys)
-    files_dropped = Signal(list)  # list[pathlib.Path] of .csv / .json / .txt files dropped on the pane
+    files_chosen = Signal(list)  # list[pathlib.Path]: files dropped on the pane or chosen in Import…
     import_requested = Signal(object)  # an ImportResult from the Import… or Paste ids… button
 
     def __init__(self, parent: QWidget | None = None, model: ScanTableModel | None = None) -> None:
@@ -417,13 +417,14 @@ class ScanListPane(QWidget):
     # -- importing -------------------------------------------------------------------------------------
 
     def open_import_dialog(self) -> QFileDialog:
-        """Open (or raise) the file dialog; chosen files are parsed and emitted as import_requested."""
+        """Open (or raise) the file dialog; chosen files are emitted as files_chosen (the controller
+        parses them off the GUI thread)."""
         if self._file_dialog is None:
             dialog = QFileDialog(self, "Import scans")
             dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
             dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
             dialog.setNameFilters(FILE_NAME_FILTERS)
-            dialog.filesSelected.connect(lambda files: self.import_files([Path(f) for f in files]))
+            dialog.filesSelected.connect(lambda files: self.files_chosen.emit([Path(f) for f in files]))
             self._file_dialog = dialog
         if self._file_dialog.isVisible():
             self._file_dialog.raise_()
@@ -442,24 +443,6 @@ class ScanListPane(QWidget):
         self._paste_dialog.activateWindow()
         self._paste_dialog.text_edit.setFocus()
         return self._paste_dialog
-
-    def import_files(self, paths: Sequence[Path]) -> list[ImportResult]:
-        """Parse each file (in the GUI thread) and emit import_requested once per file, a file that
-        cannot be read included (as a result whose one problem, on line 0, says why)."""
-        results = []
-        for path in paths:
-            try:
-                result = parse_file(path)
-            except ImportFailed as exc:
-                result = ImportResult.failed(str(path), str(exc))
-            results.append(result)
-        several = len(results) > 1
-        self.show_summary(
-            "  |  ".join((f"{Path(r.source).name}: " if several else "") + r.summary() for r in results)
-        )
-        for result in results:
-            self.import_requested.emit(result)
-        return results
 
     def import_text(self, text: str) -> ImportResult:
         """Parse pasted text and emit import_requested."""
@@ -491,4 +474,4 @@ class ScanListPane(QWidget):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.files_dropped.emit(paths)
+        self.files_chosen.emit(paths)
