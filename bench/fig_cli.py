@@ -1,9 +1,6 @@
 """CLI command start: `reviewdesk --data-dir X queue` (empty outbox) against `python -c "import httpx"`,
 whole processes, alternating, medians. The budget also asks that no Qt is imported: checked once
 with `python -X importtime`.
-
-A second row runs bench/entry_cli_lazy.py, the same command with two proposed lazy-import fixes
-emulated in that process (see its docstring): what the fixes would buy.
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ import time
 from pathlib import Path
 
 from _common import (
-    BENCH,
     PYTHON,
     Row,
     emit,
@@ -60,15 +56,13 @@ def main() -> int:
     data = folder / "cli-data"
     script = Path(sys.executable).with_name("reviewdesk")
     cli = [str(script), "--data-dir", str(data), "queue"]
-    lazy = [PYTHON, str(BENCH / "entry_cli_lazy.py"), "--data-dir", str(data), "queue"]
     floor_cmd = [PYTHON, "-c", "import httpx"]
-    for command in (floor_cmd, cli, lazy):  # warm-up (page cache, .pyc, the data dir)
+    for command in (floor_cmd, cli):  # warm-up (page cache, .pyc, the data dir)
         run(command)
-    times: dict[str, list[float]] = {"cli": [], "lazy": [], "floor": []}
+    times: dict[str, list[float]] = {"cli": [], "floor": []}
     for _ in range(repeat):
         times["floor"].append(run(floor_cmd))
         times["cli"].append(run(cli))
-        times["lazy"].append(run(lazy))
     modules = imported_modules(cli)
     qt = sorted({m.split(".")[0] for m in modules if m.startswith(("PySide6", "shiboken6", "qasync"))})
     heavy = [
@@ -95,19 +89,6 @@ def main() -> int:
                 f"also imported: {', '.join(heavy) or 'none of the sim'}"
             ),
             data={k: [x * 1000 for x in v] for k, v in times.items()},
-        )
-    )
-    lazy_value = median(times["lazy"])
-    emit(
-        Row(
-            figure="CLI command start, proposed lazy imports (bench-local emulation)",
-            value=f"median {ms(lazy_value)}",
-            floor=f"`import httpx` {ms(floor)}",
-            ratio=fmt_ratio(ratio(lazy_value, floor)),
-            budget="<= 1.5x",
-            verdict="reported",
-            notes="bench/entry_cli_lazy.py: no importlib.metadata in reviewdesk/__init__, "
-            "the sim imported lazily",
         )
     )
     return 0

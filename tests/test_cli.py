@@ -137,6 +137,19 @@ def test_command_line_never_imports_qt() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_command_imports_neither_the_simulator_nor_pyjwt_nor_httpxs_own_command_line() -> None:
+    # What a CLI command and the window's start-up need; each of these cost 50-140 ms of every start.
+    code = (
+        "import sys, reviewdesk.cli as c; c.build_parser(); "
+        "import reviewdesk.services, reviewdesk.api.auth, reviewdesk.sync.commands, httpx; "
+        "assert callable(httpx.main) and httpx.AsyncClient; "
+        "bad=[m for m in ('rich', 'pygments', 'jwt', 'cryptography', 'uvicorn', 'starlette', 'PIL', "
+        "'importlib.metadata') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_sim_command_prints_what_a_client_needs(tmp_path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "reviewdesk", "sim", "--port", "0", "--admin-key", "k-777"],

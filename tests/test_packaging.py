@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -72,8 +73,11 @@ def test_self_test_fails_when_a_check_fails(monkeypatch, capsys) -> None:
 def test_the_version_has_one_source() -> None:
     import reviewdesk
 
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    assert version("reviewdesk") == declared == reviewdesk.__version__
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "desktop/reviewdesk/__init__.py"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", reviewdesk.__version__)
+    assert version("reviewdesk") == reviewdesk.__version__  # the installed metadata agrees
     spec = (PACKAGING / "reviewdesk.spec").read_text()
     assert 'copy_metadata("reviewdesk")' in spec  # the frozen __version__ comes from the same metadata
 

@@ -453,3 +453,22 @@ def test_the_image_service_sizes_previews_for_the_pane_as_it_is_resized(qtbot, d
         ),
         timeout=WAIT,
     )
+
+
+def test_the_sign_in_dialog_learns_the_keyring_after_it_opened(qtbot, desk) -> None:
+    # The keyring is asked in a worker thread at start-up and nothing waits for it: a dialog opened
+    # before the answer assumes a keyring, then says so when there is none (the tests' null keyring).
+    from reviewdesk.ui.sign_in import SignInDialog
+
+    dialog = desk.controller._sign_in or desk.controller.prompt_sign_in()
+    qtbot.waitUntil(lambda: desk.controller.keyring_available is False, timeout=WAIT)
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    assert "kept in memory" in dialog.keyring_note.text() and not dialog.keyring_note.isHidden()
+
+    unknown = SignInDialog(desk.window, keyring_available=True)
+    qtbot.addWidget(unknown)
+    unknown.remember.setChecked(False)  # the reviewer's choice, made before the answer came
+    unknown.set_keyring_available(True)
+    assert unknown.remember.isEnabled() and not unknown.remember.isChecked()
+    unknown.set_keyring_available(False)
+    assert not unknown.remember.isEnabled() and not unknown.remember.isChecked()

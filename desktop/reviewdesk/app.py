@@ -77,6 +77,12 @@ async def build(
     args: argparse.Namespace, *, paths: Any = None, delivery: dict[str, float] | None = None
 ) -> Built:
     """Services, window and controller, signed in when it can be; the loop must be running."""
+    from reviewdesk import keychain
+
+    # Whether the OS keyring works: asked in a worker thread first thing (importing keyring takes
+    # ~100 ms), learnt whenever it answers; nothing below waits for it.
+    keyring_probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
+
     from reviewdesk.domain.keymap import Keymap, KeymapError
     from reviewdesk.logs import setup_file_logging
     from reviewdesk.paths import resolve_paths
@@ -117,7 +123,7 @@ async def build(
             args.base_url or settings.base_url, settings.reviewer_name, settings.sign_in_mode
         )
 
-    await controller.learn_keyring()
+    controller.spawn(controller.learn_keyring(keyring_probe))
     await controller.load()
     for problem in (services.startup_warning, keymap_problem):
         if problem:
@@ -191,6 +197,15 @@ async def take_screenshot(built: Built, path: Path) -> int:
     return 0
 
 
+async def started() -> None:
+    """Until the event loop has gone round once after the window was shown (its first frame)."""
+    from PySide6.QtCore import QTimer
+
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    QTimer.singleShot(0, lambda: done.done() or done.set_result(None))
+    await done
+
+
 async def main_async(args: argparse.Namespace) -> int:
     built = await build(args)
     window = built.window
@@ -204,6 +219,10 @@ async def main_async(args: argparse.Namespace) -> int:
             built.controller._sign_in.reject()
         code = await take_screenshot(built, Path(args.screenshot))
         finished.done() or finished.set_result(code)
+    elif getattr(args, "exit_after_start", False):
+        await started()
+        print("ready", flush=True)
+        finished.done() or finished.set_result(0)
     code = await finished
     await close(built)
     return code

@@ -65,6 +65,12 @@ def build_window_parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="FILE", help="save a PNG of the window once it shows, then exit"
     )
     parser.add_argument(
+        "--exit-after-start",
+        action="store_true",
+        help="start as usual, print `ready` once the window is up with its queue, then quit "
+        "(to time start-up, e.g. of the frozen bundle)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="offscreen: review 5 demo scans against the built-in simulator and check the install",

@@ -6,6 +6,7 @@ delivery worker.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ class Services:
     def __init__(self, paths: Paths, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
         self.paths = paths
         self.settings = settings
-        self.http = http or make_http_client()
-        self.session = Session(self.http)
+        self._http = http
+        self.session = Session(http)
         self.store: AsyncStore | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
@@ -46,12 +47,18 @@ class Services:
     async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0) -> None:
         """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery."""
         self.paths.ensure()
+        if self._http is None:
+            # The TLS context parses the CA bundle (~40 ms): in a worker thread, while the store opens.
+            http = asyncio.get_running_loop().run_in_executor(None, make_http_client)
         try:
             self.store = await AsyncStore.open(self.paths.database)
         except StoreCorruptError as exc:
             self.startup_warning = str(exc)
             log.error("database corrupt: %s", exc)
             self.store = await AsyncStore.open(self.paths.database)
+        finally:
+            if self._http is None:
+                self._http = self.session.http = await http
         await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
         # Feedback goes with the credential the session holds: admin headers for an admin
         # session, the Bearer token for a reviewer (shared/reference/README.md).
@@ -68,12 +75,17 @@ class Services:
         if self.worker is not None and self.session.signed_in:
             self.worker.resume()
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self.session.http
+
     async def close(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
         if self.store is not None:
             await self.store.close()
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     def _store(self) -> AsyncStore:
         if self.store is None:

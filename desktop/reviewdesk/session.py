@@ -44,8 +44,8 @@ class SignInResult:
 
 
 class Session:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+    def __init__(self, http: httpx.AsyncClient | None = None) -> None:
+        self._http = http
         self.base_url: str | None = None
         self.token: ReviewerToken | None = None
         self.admin_key: AdminKey | None = None
@@ -55,6 +55,18 @@ class Session:
         self.resolver: ImageResolver | None = None
         self._listeners: list[Callable[[], None]] = []
         self.generation = 0  # bumped at every change of credential
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared HTTP client (Services.open makes it off the GUI thread: its TLS context
+        parses the CA bundle)."""
+        if self._http is None:
+            raise RuntimeError("the session has no HTTP client yet (Services.open makes it)")
+        return self._http
+
+    @http.setter
+    def http(self, client: httpx.AsyncClient) -> None:
+        self._http = client
 
     # -- observers ---------------------------------------------------------------------------
 

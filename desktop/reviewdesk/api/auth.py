@@ -6,8 +6,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
-
 from reviewdesk.api.errors import AuthError, TokenExpiredError
 from reviewdesk.api.redact import register_secret
 
@@ -66,6 +64,8 @@ class ReviewerToken:
             token = token[6:].lstrip(":").strip()
         if not token or any(c.isspace() for c in token) or not token.isascii():
             raise InvalidTokenError("the reviewer token is empty or has spaces in it; paste it whole")
+        import jwt  # here, not at the top: PyJWT imports `cryptography` (~50 ms of every start-up)
+
         try:
             claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
         except jwt.PyJWTError:

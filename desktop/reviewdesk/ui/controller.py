@@ -446,10 +446,12 @@ class ReviewController(QObject):
         finally:
             self._renewing = False
 
-    async def learn_keyring(self) -> None:
-        """Whether the OS keyring works, asked once in a worker thread (it may talk D-Bus)."""
-        loop = asyncio.get_running_loop()
-        name = await loop.run_in_executor(None, keychain.backend_name)
+    async def learn_keyring(self, probe: asyncio.Future[str | None] | None = None) -> None:
+        """Whether the OS keyring works, asked once in a worker thread (it may talk D-Bus; importing
+        keyring alone takes ~100 ms): `probe` is that question already asked, e.g. at start-up."""
+        if probe is None:
+            probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
+        name = await probe
         self.keyring_available = name is not None
         if self._sign_in is not None:
             self._sign_in.set_keyring_available(self.keyring_available)
@@ -465,7 +467,7 @@ class ReviewController(QObject):
             base_url=self.services.session.base_url or settings.base_url,
             reviewer_name=settings.reviewer_name,
             mode=settings.sign_in_mode,
-            keyring_available=bool(self.keyring_available),
+            keyring_available=self.keyring_available is not False,  # unknown yet: assumed, then told
             reason=reason,
         )
         dialog.sign_in_requested.connect(lambda request: self._start_sign_in(dialog, request))

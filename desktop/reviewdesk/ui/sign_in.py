@@ -119,6 +119,8 @@ class SignInDialog(QDialog):
         self._mode_changed()
 
     def set_keyring_available(self, available: bool) -> None:
+        if available and self.remember.isEnabled():
+            return  # as assumed while it was not known yet: the reviewer's choice stays
         self.remember.setEnabled(available)
         self.remember.setChecked(available)
         self.keyring_note.setText(
