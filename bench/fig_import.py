@@ -54,8 +54,7 @@ def import_in_window(
 
     built = driver.run(build(window_args(data)), timeout=60)
     controller, window = built.controller, built.window
-    if controller._sign_in is not None:
-        controller._sign_in.reject()
+    controller.dismiss_sign_in()
     window.show()
     driver.spin(100)
     model = window.scan_list.model

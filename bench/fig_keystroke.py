@@ -138,8 +138,7 @@ def main() -> int:
         view = window.image_view
         controller.image_shown.connect(probe.image_shown)
         driver.run(services.session.sign_in(SignInRequest(sim.base_url, token=sim.token, remember=False)))
-        if controller._sign_in is not None:
-            controller._sign_in.reject()
+        controller.dismiss_sign_in()
         total = n_paced + n_unpaced + n_off + 3 * WARMUP + 10
         ids = [f"ready-bench-{i:05d}" for i in range(total)]
         controller.import_result(ImportResult(scans=[Scan(i, {}) for i in ids], problems=[], source="bench"))

@@ -215,8 +215,7 @@ async def main_async(args: argparse.Namespace) -> int:
     built.controller.quit_ready.connect(lambda: finished.done() or finished.set_result(0))
     window.show()
     if args.screenshot:
-        if built.controller._sign_in is not None:  # a screenshot never waits on a person
-            built.controller._sign_in.reject()
+        built.controller.dismiss_sign_in()  # a screenshot never waits on a person
         code = await take_screenshot(built, Path(args.screenshot))
         finished.done() or finished.set_result(code)
     elif getattr(args, "exit_after_start", False):

@@ -480,6 +480,11 @@ class ReviewController(QObject):
         dialog.raise_()
         return dialog
 
+    def dismiss_sign_in(self) -> None:
+        """Close the sign-in prompt if it is open, as if the reviewer had cancelled it."""
+        if self._sign_in is not None:
+            self._sign_in.reject()
+
     def _start_sign_in(self, dialog: SignInDialog, request: SignInRequest) -> None:
         self._sign_in_task = self.spawn(self._do_sign_in(dialog, request))
 
