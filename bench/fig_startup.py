@@ -11,6 +11,7 @@ first start of the day.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from _common import (
     BENCH,
     PYTHON,
+    ROOT,
     Row,
     emit,
     figure_parser,
@@ -44,6 +46,32 @@ def prepare(data: Path) -> None:
             Scan(f"ready-start-{i:05d}", {"bin": "411111", "last4": f"{i % 10000:04d}", "amount": "12.50"})
             for i in range(QUEUED)
         )
+
+
+def write_qt_classes_entry(path: Path) -> int:
+    """A second, reported floor: the bare window, after importing every Qt class, function and enum
+    namespace that reviewdesk imports (PySide6 builds each Python type and its enums on first
+    import), and qasync. What any window made of the same parts pays before its own code runs.
+    Returns how many names it imports."""
+    names: dict[str, set[str]] = {}
+    for source in (ROOT / "desktop" / "reviewdesk").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PySide6."):
+                names.setdefault(str(node.module), set()).update(a.name for a in node.names)
+    lines = [f"from {module} import {', '.join(sorted(n))}" for module, n in sorted(names.items())]
+    tail = [
+        "import qasync",
+        "from PySide6.QtCore import QTimer",
+        "from PySide6.QtWidgets import QApplication, QMainWindow",
+        "app = QApplication(sys.argv[:1])",
+        "window = QMainWindow()",
+        "window.resize(1440, 880)",
+        "window.show()",
+        "QTimer.singleShot(0, lambda: (print('READY', flush=True), os._exit(0)))",
+        "app.exec()",
+    ]
+    path.write_text("\n".join(["import os, sys", *lines, *tail]) + "\n", encoding="utf-8")
+    return sum(len(n) for n in names.values())
 
 
 def to_line(command: list[str], needle: str, timeout: float = 120.0) -> float:
@@ -75,14 +103,17 @@ def main() -> int:
     data = folder / "start-data"
     prepare(data)
     flags = ["--data-dir", str(data), "--exit-after-start"]
+    qt_entry = folder / "entry_qt_classes.py"
+    qt_names = write_qt_classes_entry(qt_entry)
     commands = {
         "bare": [PYTHON, str(BENCH / "entry_bare.py")],
+        "qt": [PYTHON, str(qt_entry)],
         "app": [str(Path(PYTHON).with_name("reviewdesk")), *flags],
     }
     bundle = args.bundle
     if bundle is not None and bundle.exists():
         commands["bundle"] = [str(bundle), *flags]
-    needle = {"bare": "READY", "app": "ready", "bundle": "ready"}
+    needle = {"bare": "READY", "qt": "READY", "app": "ready", "bundle": "ready"}
     for name, command in commands.items():  # warm the page cache before timing
         to_line(command, needle[name])
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -111,6 +142,19 @@ def main() -> int:
                 },
             )
         )
+    q = median(times["qt"])
+    emit(
+        Row(
+            figure="start-up floor: the bare window after importing the Qt parts reviewdesk uses",
+            value=f"median {ms(q)}",
+            floor=f"bare QMainWindow {ms(b)}",
+            ratio=fmt_ratio(ratio(q, b)),
+            budget="reported",
+            verdict="reported",
+            notes=f"{qt_names} PySide6 names from reviewdesk's imports, and qasync; the app is "
+            f"{fmt_ratio(ratio(median(times['app']), q))} of this",
+        )
+    )
     if "bundle" not in times:
         why = "no --bundle given" if bundle is None else f"{bundle} does not exist"
         emit(
