@@ -39,15 +39,17 @@ class ChaosMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 0  # stays 0 when the connection is dropped
+        path: str = scope["path"]
+        logged = False
 
         async def logged_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
+            nonlocal logged
+            if message["type"] == "http.response.start" and not logged:
+                # Logged before the response leaves: a client that has its answer finds it in the log.
+                logged = True
+                self.state.log_request(scope["method"], path, message["status"])
             await send(message)
 
-        path: str = scope["path"]
         try:
             if path.startswith(SIM_PREFIX):
                 await self.app(scope, receive, logged_send)
@@ -62,7 +64,8 @@ class ChaosMiddleware:
             else:
                 await self.app(scope, receive, logged_send)
         finally:
-            self.state.log_request(scope["method"], path, status)
+            if not logged:  # the connection was dropped, or the app failed before answering
+                self.state.log_request(scope["method"], path, 0)
 
 
 def _unavailable(path: str) -> Response:
