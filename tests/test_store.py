@@ -457,6 +457,49 @@ def test_pending_counts_recent_and_next_wakeup(store: Store) -> None:
     assert store.next_wakeup() == T0 + 4
 
 
+def test_mark_delivered_many_is_one_group_and_the_newest_decides_the_scan(store: Store) -> None:
+    a1 = store.record_decision("a", "approved", info(), note="first", now=T0)
+    b = store.record_decision("b", "denied_other", info(), note="nb", now=T0)
+    claimed = store.claim_due(T0, 10)
+    assert [e.id for e in claimed] == [a1.id, b.id]
+    a2 = store.record_decision("a", "no_action_other", info(), note="second", now=T0)  # after a1
+    store.mark_delivered_many([a1.id, b.id, a1.id, 10**9], now=T0 + 1)  # a repeat, a missing id
+    assert state(store, "b") == (ScanState.SENT, "denied_other")
+    assert state(store, "a") == (ScanState.DECIDED, "no_action_other")  # a2 is newer and waiting
+    got = {e.id: e for e in store.entries_for_scan("a") + store.entries_for_scan("b")}
+    assert got[a1.id].status is OutboxStatus.DELIVERED and got[a1.id].delivered_at == T0 + 1
+    assert got[b.id].status is OutboxStatus.DELIVERED and got[a2.id].status is OutboxStatus.PENDING
+    (entry,) = store.claim_due(T0, 10)
+    store.mark_delivered_many([entry.id])
+    assert state(store, "a") == (ScanState.SENT, "no_action_other")
+    store.mark_delivered_many([])  # nothing to do
+
+
+def test_requeue_many_releases_claims_only(store: Store) -> None:
+    a = store.record_decision("a", "approved", info(), now=T0)
+    b = store.record_decision("b", "approved", info(), now=T0)
+    c = store.record_decision("c", "approved", info(), now=T0)
+    store.claim_due(T0, 10)
+    store.mark_retry(a.id, "down", T0 + 50)
+    store.mark_delivered(c.id)
+    assert store.requeue_many([a.id, b.id, c.id]) == 1  # only b was still in flight
+    statuses = {e.id: (e.status, e.attempts) for e in store.pending_entries()}
+    assert statuses == {a.id: (OutboxStatus.PENDING, 1), b.id: (OutboxStatus.PENDING, 0)}
+    assert [e.id for e in store.claim_due(T0, 10)] == [b.id]
+
+
+def test_next_wakeup_with_now_answers_at_once_when_something_is_due(store: Store) -> None:
+    store.record_decision("a", "approved", info(), hold_seconds=30, now=T0)
+    store.record_decision("b", "approved", info(), now=T0 + 5)
+    assert store.next_wakeup() == T0 + 5
+    assert store.next_wakeup(T0 + 10) == T0 + 5  # due by then: some due time <= now
+    assert store.next_wakeup(T0 + 1) == T0 + 5  # nothing due yet: the earliest, as without `now`
+    store.claim_due(T0 + 10, 10)
+    assert store.next_wakeup(T0 + 10) == T0 + 30
+    counts = store.counts(delivered=False)
+    assert (counts.pending, counts.in_flight, counts.delivered) == (1, 1, 0)
+
+
 # -- AsyncStore ------------------------------------------------------------------------------
 
 

@@ -211,3 +211,51 @@ async def test_a_late_auth_error_from_before_a_resume_does_not_pause_again(astor
     await wait_for(lambda: w.status.queued == 0)
     assert sorted(s for s, _, _ in client.sent) == ["a", "b", "c"]
     await w.stop()
+
+
+async def test_claimed_but_unsent_decisions_go_back_on_a_pause_and_on_stop(astore: AsyncStore) -> None:
+    gate = asyncio.Event()
+
+    class Gated(FakeClient):
+        async def send_feedback(self, scan_id: str, shortcode: str, annotation_info: dict[str, Any]) -> dict:
+            if scan_id == "s00":
+                raise e.ForbiddenError("403")
+            await gate.wait()
+            return await super().send_feedback(scan_id, shortcode, annotation_info)
+
+    for i in range(30):
+        await astore.record_decision(f"s{i:02d}", "approved", info())
+    client = Gated("k")
+    w = worker_for(astore, lambda: client, concurrency=2, claim_batch=8, pause_poll=0.02)
+    w.start()
+    await wait_for(lambda: w.status.state == "paused")
+    # one send is waiting on the wire; the rest of the claimed batch went back to pending
+    await wait_for(lambda: w.status.in_flight == 1)
+    entries = await astore.pending_entries()
+    assert sum(x.status is OutboxStatus.IN_FLIGHT for x in entries) == 1
+    assert all(x.attempts == 0 for x in entries)
+    await w.stop(grace=0.05)
+    assert (await astore.counts()).in_flight == 0
+    gate.set()
+
+
+async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: AsyncStore) -> None:
+    client = FakeClient("k")
+    keys = [
+        (await astore.record_decision(f"s{i:03d}", "approved", info())).idempotency_key for i in range(100)
+    ]
+    w = worker_for(astore, lambda: client, concurrency=3, claim_batch=16)
+    w.start()
+    # a newer decision for a scan whose first one may be claimed or in flight goes after it
+    later = [
+        (await astore.record_decision(f"s{i:03d}", "denied_other", info())).idempotency_key for i in range(5)
+    ]
+    await wait_for(lambda: w.status.queued == 0 and len(client.sent) >= 100)
+    await w.stop()
+    sent = [k for _, _, k in client.sent]
+    assert set(keys[5:]) <= set(sent) and set(later) <= set(sent)
+    for i in range(5):  # the first decision was either superseded while waiting, or sent before
+        mine = [k for s, _, k in client.sent if s == f"s{i:03d}"]
+        assert mine[-1] == later[i] and mine in ([later[i]], [keys[i], later[i]])
+    assert (await astore.counts()).in_flight == 0
+    assert {s.state for s in await astore.scans()} == {ScanState.SENT}

@@ -7,6 +7,7 @@ used by the thread that made it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +19,16 @@ from reviewdesk.store.store import ImportSummary, OutboxCounts, OutboxEntry, Sto
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
+    if future.cancelled():
+        return
+    ok, value = outcome
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
 
 
 class AsyncStore:
@@ -51,8 +62,26 @@ class AsyncStore:
             from reviewdesk.store.errors import StoreError
 
             raise StoreError("the store is closed")
+        # Like `loop.run_in_executor`, with one callback on the loop per call instead of three:
+        # the delivery worker makes several calls per second per decision, and on the Qt loop
+        # every callback is a timer event on the GUI thread.
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        future: asyncio.Future[T] = loop.create_future()
+
+        def call() -> None:  # on the store thread
+            try:
+                outcome: tuple[bool, Any] = (True, fn(*args, **kwargs))
+            except BaseException as exc:  # handed over to the awaiting coroutine
+                outcome = (False, exc)
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+                loop.call_soon_threadsafe(_settle, future, outcome)
+
+        job = self._executor.submit(call)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            job.cancel()  # not started yet: it never runs
+            raise
 
     async def close(self) -> None:
         if self._closed:
@@ -130,6 +159,9 @@ class AsyncStore:
     async def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
         await self._run(self.store.mark_delivered, entry_id, now=now)
 
+    async def mark_delivered_many(self, entry_ids: Iterable[int], *, now: float | None = None) -> None:
+        await self._run(self.store.mark_delivered_many, list(entry_ids), now=now)
+
     async def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> None:
         await self._run(self.store.mark_retry, entry_id, error, next_attempt_at)
 
@@ -150,6 +182,9 @@ class AsyncStore:
     ) -> OutboxEntry:
         info = dict(annotation_info) if annotation_info is not None else None
         return await self._run(self.store.resend, entry_id, shortcode, info, note=note, now=now)
+
+    async def requeue_many(self, entry_ids: Iterable[int]) -> int:
+        return await self._run(self.store.requeue_many, list(entry_ids))
 
     async def release_inflight(self) -> int:
         return await self._run(self.store.release_inflight)
@@ -175,5 +210,13 @@ class AsyncStore:
     async def recent_decisions(self, n: int = 10) -> list[OutboxEntry]:
         return await self._run(self.store.recent_decisions, n)
 
-    async def next_wakeup(self) -> float | None:
-        return await self._run(self.store.next_wakeup)
+    async def next_wakeup(self, now: float | None = None) -> float | None:
+        return await self._run(self.store.next_wakeup, now)
+
+    async def delivery_state(self, now: float | None = None) -> tuple[OutboxCounts, float | None]:
+        """`counts()` and, if anything is pending, `next_wakeup(now)`, in one trip to the store thread."""
+        return await self._run(self._delivery_state, now)
+
+    def _delivery_state(self, now: float | None) -> tuple[OutboxCounts, float | None]:
+        counts = self.store.counts(delivered=False)
+        return counts, self.store.next_wakeup(now) if counts.pending else None

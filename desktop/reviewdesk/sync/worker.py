@@ -2,6 +2,16 @@
 
 * Oldest first, up to `concurrency` requests at a time, never two of one scan at once (the store's
   `claim_due` sees to that), so per scan decisions arrive in the order they were made.
+* The store work is batched, because on a busy machine it costs more than the request itself:
+  decisions are claimed up to `claim_batch` per transaction into a local queue (claimed entries are
+  `in_flight` in the store, so a newer decision for the same scan waits behind them); deliveries
+  are marked in group commits (one transaction, one fsync, for every answer that came while the
+  previous group was being written). A request slot is held until its delivery is written, so at
+  most `concurrency` decisions are ever sent but not yet marked: what a crash can send again (the
+  idempotency key allows it). Claimed entries not yet sent go back to pending on a pause, when the
+  breaker trips, on `stop()`, at the end of `drain()`, and (after a crash) at the next start. A
+  decision changed while its older one is claimed but not sent goes out after it (both are sent,
+  in order), as for one on the wire.
 * Network errors, timeouts, 429, 5xx and malformed answers are retried with exponential backoff
   and full jitter (`Retry-After` is a floor). After `breaker_threshold` such failures in a row
   the whole worker holds off too, so a dead server is probed, not hammered.
@@ -15,6 +25,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -37,6 +48,8 @@ State = Literal["online", "offline", "paused", "idle"]
 
 #: A server's Retry-After is honoured up to this many seconds.
 MAX_RETRY_AFTER = 3600.0
+#: Decisions claimed per store transaction, at most.
+CLAIM_BATCH = 32
 NO_CLIENT_REASON = "not signed in; sign in again to send the queued decisions"
 
 
@@ -82,9 +95,12 @@ class DeliveryWorker:
         breaker_threshold: int = 3,
         pause_poll: float = 1.0,
         status_interval: float = 0.05,
+        claim_batch: int = CLAIM_BATCH,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if claim_batch < 1:
+            raise ValueError("claim_batch must be at least 1")
         self.store = store
         self.client_provider = client_provider
         self.concurrency = concurrency
@@ -95,9 +111,13 @@ class DeliveryWorker:
         self.breaker_threshold = breaker_threshold
         self.pause_poll = pause_poll
         self.status_interval = status_interval
+        self.claim_batch = claim_batch
 
         self._task: asyncio.Task[None] | None = None
-        self._sending: dict[int, asyncio.Task[None]] = {}
+        self._queue: collections.deque[OutboxEntry] = collections.deque()  # claimed, not started
+        self._sending: dict[int, asyncio.Task[None]] = {}  # entry -> its send task (one per slot)
+        self._to_mark: list[tuple[int, asyncio.Future[None]]] = []  # delivered, for the next group
+        self._marker: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._released = False
@@ -163,6 +183,8 @@ class DeliveryWorker:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._release_queue()
         await self._finish_sends(grace)
         with contextlib.suppress(Exception):
             await self.store.release_inflight()  # a claim cut short by the cancel
@@ -203,7 +225,11 @@ class DeliveryWorker:
                 wait = await self._pump(start if once else None)
                 if self.paused and not self._sending:  # let the sends under way come back first
                     break
-                if not self._sending and (once or (await self.store.counts()).queued == 0):
+                if (
+                    not self._sending
+                    and not self._queue
+                    and (once or (await self.store.counts()).queued == 0)
+                ):
                     break
                 if deadline is not None:
                     left = deadline - loop.time()
@@ -214,6 +240,8 @@ class DeliveryWorker:
                     await asyncio.wait_for(self._wake.wait(), wait)
         finally:
             self._draining = False
+            with contextlib.suppress(Exception):
+                await self._release_queue()
             await self._finish_sends(0.0)
         await self._settle()
         return (await self.store.counts()).queued == 0
@@ -269,30 +297,113 @@ class DeliveryWorker:
         return client
 
     async def _pump(self, claim_at: float | None) -> float | None:
-        """Start what can be started; return how long to sleep at most (None: until a kick)."""
-        client = self._client()
-        if client is None:
+        """Claim and start what can be started; return how long to sleep at most (None: until a
+        kick or the end of a send)."""
+        if self._client() is None:
+            await self._release_queue()
             return self.pause_poll
         now = self.clock()
         if now < self._gate_until:
+            await self._release_queue()
             return self._gate_until - now
-        free = self.concurrency - len(self._sending)
-        if free <= 0:
+        if len(self._queue) <= self.concurrency:  # running low: claim the next batch
+            limit = self.claim_batch - len(self._queue)
+            entries = await self.store.claim_due(now if claim_at is None else claim_at, limit)
+            if entries:
+                self._queue.extend(entries)
+                self._refresh_soon()
+            elif not self._queue and not self._sending:
+                # Nothing due now and nothing under way: sleep until the next one is due. (While
+                # sends are under way, the end of each one wakes the pump to claim again.)
+                wake = await self.store.next_wakeup()
+                return None if wake is None else max(0.0, wake - self.clock())
+        self._start_sends()
+        return None
+
+    def _start_sends(self) -> None:
+        """Give the free request slots to the next claimed decisions (unless paused or held off).
+
+        A send task keeps its slot: once its decision is settled it goes on with the next one in
+        the queue, so there is no task to make per decision."""
+        if not self._queue or len(self._sending) >= self.concurrency:
+            return
+        client = self._client()
+        if client is None or self.clock() < self._gate_until:
+            return
+        loop = asyncio.get_running_loop()
+        while self._queue and len(self._sending) < self.concurrency:
+            entry = self._queue.popleft()
+            self._sending[entry.id] = loop.create_task(self._send(client, entry))
+
+    def _next_entry(self) -> tuple[ReviewsClient, OutboxEntry] | None:
+        """For a send task done with its decision: the next one, if it may go now."""
+        if not self._queue:
             return None
-        entries = await self.store.claim_due(now if claim_at is None else claim_at, free)
-        for entry in entries:
-            task = asyncio.get_running_loop().create_task(self._send(client, entry))
-            self._sending[entry.id] = task
-        if entries:
-            self._refresh_soon()
-        if len(self._sending) >= self.concurrency:
+        client = self._client()
+        if client is None or self.clock() < self._gate_until:
             return None
-        wake = await self.store.next_wakeup()
-        if wake is None:
-            return None
-        return max(0.0, wake - self.clock())
+        return client, self._queue.popleft()
+
+    async def _release_queue(self) -> None:
+        """Claimed decisions not sent yet go back to pending (one transaction)."""
+        if not self._queue:
+            return
+        ids = [entry.id for entry in self._queue]
+        self._queue.clear()
+        await self.store.requeue_many(ids)
+        self._refresh_soon()
+
+    async def _mark_delivered(self, entry_id: int) -> None:
+        """Group commit: wait until this delivery is written along with every other one that
+        came in meanwhile (one transaction and one fsync per group)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_mark.append((entry_id, future))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.get_running_loop().create_task(self._write_marks())
+        await future
+
+    async def _write_marks(self) -> None:
+        while self._to_mark:
+            group, self._to_mark = self._to_mark, []
+            try:
+                await self.store.mark_delivered_many([entry_id for entry_id, _ in group])
+            except asyncio.CancelledError:
+                for _, future in group + self._to_mark:
+                    future.cancel()
+                self._to_mark = []
+                raise
+            except Exception as exc:
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in group:
+                    if not future.done():
+                        future.set_result(None)
 
     async def _send(self, client: ReviewsClient, entry: OutboxEntry) -> None:
+        """Send `entry`, then the next queued ones while all goes well (one request at a time)."""
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            while True:
+                delivered = await self._send_one(client, entry)
+                self._sending.pop(entry.id, None)
+                self._refresh_soon()
+                following = self._next_entry() if delivered else None
+                if following is None:
+                    break
+                client, entry = following
+                self._sending[entry.id] = task
+                if len(self._queue) <= self.concurrency:
+                    self._wake.set()  # the queue runs low: the pump claims the next batch
+        finally:
+            self._sending.pop(entry.id, None)
+            self._wake.set()
+            self._refresh_soon()
+
+    async def _send_one(self, client: ReviewsClient, entry: OutboxEntry) -> bool:
+        """Send one decision and record the outcome; True when it was delivered."""
         store = self.store
         epoch = self._epoch
         try:
@@ -315,10 +426,13 @@ class DeliveryWorker:
                 log.exception("delivery: unexpected error sending the decision for scan %s", entry.scan_id)
                 await self._retry_later(entry, f"unexpected error: {type(exc).__name__}: {exc}", None)
             else:
-                await store.mark_delivered(entry.id)
                 self._failures_in_a_row = 0
                 self._gate_until = 0.0
                 self._last_error = None
+                # The slot is held until the delivery is committed: at most `concurrency`
+                # decisions are ever sent but not yet marked (what a crash can send twice).
+                await self._mark_delivered(entry.id)
+                return True
         except asyncio.CancelledError:
             # Stopped mid-send: back to pending (it may have reached the server: allowed).
             with contextlib.suppress(Exception):
@@ -326,10 +440,7 @@ class DeliveryWorker:
             raise
         except Exception:
             log.exception("delivery: cannot record the outcome for scan %s", entry.scan_id)
-        finally:
-            self._sending.pop(entry.id, None)
-            self._wake.set()
-            self._refresh_soon()
+        return False
 
     async def _retry_later(self, entry: OutboxEntry, error: str, retry_after: float | None) -> None:
         delay = self._backoff(entry.attempts, retry_after)
@@ -358,7 +469,7 @@ class DeliveryWorker:
         self._refresh_soon()
 
     async def _finish_sends(self, grace: float) -> None:
-        tasks = list(self._sending.values())
+        ids, tasks = list(self._sending), list(self._sending.values())
         if not tasks:
             return
         if grace > 0:
@@ -367,6 +478,9 @@ class DeliveryWorker:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._sending.clear()
+        # A send cancelled before it began put nothing back; entries no longer in flight are untouched.
+        with contextlib.suppress(Exception):
+            await self.store.requeue_many(ids)
 
     async def _wait_until_empty(self, deadline: float | None) -> bool:
         loop = asyncio.get_running_loop()
@@ -415,8 +529,9 @@ class DeliveryWorker:
                 await asyncio.sleep(self.status_interval)
 
     async def _refresh(self) -> None:
-        counts = await self.store.counts()
-        wake = await self.store.next_wakeup() if counts.pending else None
+        # `next_wakeup(now)` answers at once while something is due (a time <= now), instead of
+        # scanning the whole backlog: a due time only matters when it is in the future.
+        counts, wake = await self.store.delivery_state(self.clock())
         state: State
         if self.paused:
             state = "paused"
