@@ -156,9 +156,6 @@ class AsyncStore:
     async def claim_due(self, now: float, limit: int) -> list[OutboxEntry]:
         return await self._run(self.store.claim_due, now, limit)
 
-    async def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
-        await self._run(self.store.mark_delivered, entry_id, now=now)
-
     async def mark_delivered_many(self, entry_ids: Iterable[int], *, now: float | None = None) -> None:
         await self._run(self.store.mark_delivered_many, list(entry_ids), now=now)
 

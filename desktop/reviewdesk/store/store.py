@@ -151,11 +151,13 @@ _STATES = {s.value: s for s in ScanState}
 _DECODER = json.JSONDecoder()
 
 
-def _scan(row: Sequence[Any]) -> Scan:
-    facts = row[1]
-    return Scan(
-        row[0], {} if facts == "{}" else _DECODER.decode(facts), _STATES[row[2]], row[3], row[4], row[5]
-    )
+def _facts(text: str) -> dict[str, str]:
+    return {} if text == "{}" else _DECODER.decode(text)
+
+
+def _scan(row: Sequence[Any], facts: dict[str, str] | None = None) -> Scan:
+    """A `_SCAN_COLUMNS` row as a Scan; `facts` when they are decoded already (see `_decode_all`)."""
+    return Scan(row[0], _facts(row[1]) if facts is None else facts, _STATES[row[2]], row[3], row[4], row[5])
 
 
 def _decode_all(texts: list[str]) -> list[dict[str, str]]:
@@ -166,7 +168,7 @@ def _decode_all(texts: list[str]) -> list[dict[str, str]]:
     except ValueError:
         decoded = None
     if decoded is None or len(decoded) != len(texts) or not all(type(d) is dict for d in decoded):
-        return [{} if t == "{}" else _DECODER.decode(t) for t in texts]
+        return [_facts(t) for t in texts]
     return decoded
 
 
@@ -450,8 +452,7 @@ class Store:
     def scans(self) -> list[Scan]:
         rows = self._db.execute(f"SELECT {_SCAN_COLUMNS} FROM scans ORDER BY seq").fetchall()
         facts = _decode_all([r[1] for r in rows])
-        states = _STATES
-        return [Scan(r[0], f, states[r[2]], r[3], r[4], r[5]) for r, f in zip(rows, facts, strict=True)]
+        return [_scan(r, f) for r, f in zip(rows, facts, strict=True)]
 
     def get_scan(self, scan_id: str) -> Scan | None:
         row = self._db.execute(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
@@ -680,19 +681,9 @@ class Store:
             raise
 
     def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        with self._tx() as c:
-            entry = self._require(c, entry_id)
-            c.execute(
-                "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL WHERE id = ?",
-                (now, entry_id),
-            )
-            if self._is_newest(c, entry):
-                c.execute(
-                    "UPDATE scans SET state = 'sent', shortcode = ?, note = ?, error = NULL "
-                    "WHERE scan_id = ?",
-                    (entry.shortcode, entry.note, entry.scan_id),
-                )
+        """One entry delivered: `mark_delivered_many` of one, but an unknown id is an error."""
+        self._require(self._db, entry_id)
+        self.mark_delivered_many([entry_id], now=now)
 
     def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> None:
         """Back to pending after a failed attempt that may succeed later (counts as an attempt)."""
