@@ -12,7 +12,26 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 for _name in ("REVIEWDESK_BASE_URL", "REVIEWDESK_DATA_DIR", "REVIEWDESK_ADMIN_KEY", "REVIEWDESK_TOKEN"):
     os.environ.pop(_name, None)
 
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`reviewdesk ARGS` as a real process: this environment without any REVIEWDESK_* variable,
+    plus `env`."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWDESK_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "reviewdesk", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli as run
 from outbox_support import database_bytes
 from reviewdesk import cli
 from reviewdesk.api.auth import ReviewerToken
@@ -21,18 +22,6 @@ from reviewdesk.sync import commands
 def test_the_command_line_wires_the_outbox_commands() -> None:
     assert cli.COMMANDS["decide"] is commands.cmd_decide
     assert cli.COMMANDS["queue"] is commands.cmd_queue and cli.COMMANDS["sync"] is commands.cmd_sync
-
-
-def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWDESK_")}
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "reviewdesk", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture
