@@ -69,6 +69,7 @@ def test_defaults_cover_every_shortcode_and_action():
         "previous_scan",
         "focus_note",
         "focus_search",
+        "focus_history",
         "sign_in",
     }
 

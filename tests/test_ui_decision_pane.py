@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from reviewdesk.domain.keymap import ACTIONS, Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import all_shortcodes
-from reviewdesk.ui.decision_pane import CHOOSE_FIRST_HINT, PANE_ACTIONS, DecisionPane, short_description
+from reviewdesk.ui.decision_pane import CHOOSE_FIRST_HINT, DecisionPane, short_description
 
 CODES = [s.code for s in all_shortcodes()]
+PANE_ACTIONS = {"focus_note", "cheat_sheet"}  # the pane carries these out itself
 PORTABLE = QKeySequence.SequenceFormat.PortableText
 
 
@@ -400,7 +401,6 @@ def test_custom_keymap_relabels_and_rebinds(qtbot, setup):
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert rec.decisions == [("approved", "")]
     assert rec.actions == ["undo"]
-    assert len([c for c in window.children() if type(c).__name__ == "QShortcut" and c.isEnabled()]) == 30
     # set_keymap on an installed pane rebinds too.
     pane.set_keymap(Keymap.defaults())
     qtbot.keyClick(window, Qt.Key.Key_A)

@@ -243,13 +243,18 @@ def test_token_expiring_mid_review_loses_nothing(qtbot, desk, sim) -> None:
     wait_image(qtbot, desk, "ready-e1")
     press(qtbot, window, "A")
     qtbot.waitUntil(lambda: len(sim.feedback()) == 1, timeout=WAIT)
-    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)  # expiry prompts
-    assert "expired" in desk.controller._sign_in.reason.text()
-    activate(qtbot, window)
+    # Expiry is a banner naming the sign-in key; nothing opens by itself and takes the keys.
+    qtbot.waitUntil(lambda: "expired" in window.notices.text("session"), timeout=WAIT)
+    assert "Ctrl+L" in window.notices.text("session")
+    assert desk.controller._sign_in is None
+    wait_image(qtbot, desk, "ready-e2")
     press(qtbot, window, "A")  # decided while signed out of date: queued, not lost
     qtbot.waitUntil(lambda: window.scan_list.model.get("ready-e2").state is ScanState.DECIDED, timeout=WAIT)
     assert desk.controller.current == "ready-e3"
+    press(qtbot, window, "Ctrl+L")  # the reviewer's own choice: now the dialog opens
+    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)
     sign_in(qtbot, desk, sim.mint_token("kim"))
+    assert window.notices.text("session") == ""
     qtbot.waitUntil(
         lambda: latest_by_scan(sim) == {"ready-e1": "approved", "ready-e2": "approved"}, timeout=WAIT
     )
@@ -332,13 +337,17 @@ def test_undo_is_not_held_back_by_other_work(qtbot, desk, sim) -> None:
     assert sim.feedback() == []
 
 
-def test_closing_the_expiry_prompt_does_not_bring_it_back(qtbot, desk, sim) -> None:
+def test_token_expiry_is_a_banner_and_never_a_dialog(qtbot, desk, sim) -> None:
     sign_in(qtbot, desk, sim.mint_token("kim", lifetime=2))
-    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)
-    desk.controller._sign_in.reject()
-    qtbot.wait(2500)  # two more ticks of the status-bar clock
+    window = desk.window
+    qtbot.waitUntil(lambda: window.status.countdown.text() == "token expired", timeout=WAIT)
+    qtbot.waitUntil(lambda: "expired" in window.notices.text("session"), timeout=WAIT)
     assert desk.controller._sign_in is None
-    assert desk.window.status.countdown.text() == "token expired"
+    # The banner's button is the mouse's way to the dialog; the key named in it is the keyboard's.
+    notice = window.notices._notices["session"]
+    assert notice.action.focusPolicy() == Qt.FocusPolicy.NoFocus
+    qtbot.mouseClick(notice.action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.controller._sign_in is not None, timeout=WAIT)
 
 
 def test_a_refused_decision_is_failed_in_the_outbox_view_and_can_be_changed(qtbot, desk, sim) -> None:

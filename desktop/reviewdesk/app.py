@@ -29,6 +29,7 @@ class Built:
     services: Any  # Services
     sim: Any = None  # SimServer of --demo
     keymap_problem: str = ""
+    keymap_box: Any = None  # the dialog naming bindings that were left out, if any
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -83,7 +84,7 @@ async def build(
     # ~100 ms), learnt whenever it answers; nothing below waits for it.
     keyring_probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
 
-    from reviewdesk.domain.keymap import Keymap, KeymapError
+    from reviewdesk.domain.keymap import Keymap
     from reviewdesk.logs import setup_file_logging
     from reviewdesk.paths import resolve_paths
     from reviewdesk.services import Services
@@ -101,20 +102,15 @@ async def build(
     if args.base_url:
         settings.base_url = args.base_url  # what the user said now wins over what was remembered
     setup_file_logging(paths.logs, settings.log_level)
-    keymap_problem = ""
-    try:
-        keymap = Keymap.load(paths.keymap_file if paths.keymap_file.exists() else None)
-    except KeymapError as exc:
-        keymap, keymap_problem = Keymap.defaults(), str(exc)
+    # A bad binding disables only itself; the rest of the reviewer's keys stay (see Keymap.load_lenient).
+    keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file)
+    keymap_problem = "\n".join(keymap_notes)
     services = Services(paths, settings)
     await services.open(**(delivery or {}))
     window = MainWindow(keymap)
     controller = ReviewController(window, services, keymap)
     built = Built(app, window, controller, services, keymap_problem=keymap_problem)
-    if settings.window_geometry:
-        from PySide6.QtCore import QByteArray
-
-        window.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+    window.restore_layout(settings.window_geometry, settings.window_state)
 
     if getattr(args, "demo", False):
         await start_demo(built)
@@ -125,15 +121,49 @@ async def build(
 
     controller.spawn(controller.learn_keyring(keyring_probe))
     await controller.load()
-    for problem in (services.startup_warning, keymap_problem):
-        if problem:
-            window.status.show_message(problem, 30000)
+    if services.startup_warning:
+        window.status.show_message(services.startup_warning, 30000)
+    if keymap_problem:
+        show_keymap_problem(built, keymap_notes)
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if files:
         controller.import_files(files)  # parsed off the GUI thread
     if not services.session.signed_in:
         controller.prompt_sign_in("")
     return built
+
+
+def show_keymap_problem(built: Built, notes: list[str]) -> None:
+    """Name each binding that was dropped, in a dialog that does not take the keyboard, and a banner
+    that offers the key editor."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    window = built.window
+    count = len(notes)
+    window.notices.show_notice(
+        "keymap",
+        f"{count} of your key bindings could not be used and were left out; the other keys work.",
+        level="warn",
+        action="Edit keys…",
+        callback=built.controller.edit_keymap,
+    )
+    box = QMessageBox(window)
+    box.setObjectName("keymapProblemBox")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Some keys were not used")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(
+        "These key bindings from your keymap file could not be used. Each is left out on its own "
+        "(its action keeps the default key); every other key works:\n\n" + "\n\n".join(notes)
+    )
+    box.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)  # opened by itself: no key goes to it
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.finished.connect(lambda _=0: window.focus_review())
+    built.keymap_box = box
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, box.show)  # after the window it belongs to is on screen
 
 
 async def start_demo(built: Built) -> None:
@@ -160,7 +190,9 @@ async def start_demo(built: Built) -> None:
 
 async def close(built: Built) -> None:
     settings = built.services.settings
-    settings.window_geometry = bytes(built.window.saveGeometry().toBase64()).decode()
+    layout = built.window.layout_state()
+    settings.window_geometry = layout["window_geometry"]
+    settings.window_state = layout["window_state"]
     try:
         settings.save(built.services.paths.settings_file)
     except OSError as exc:

@@ -281,7 +281,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("next_scan", "Next scan", repeatable=True),
     Action("previous_scan", "Previous scan", repeatable=True),
     Action("focus_note", "Write a note (Ctrl+Enter decides with it, Esc goes back to the keys)"),
-    Action("focus_search", "Search scans"),
+    Action("focus_search", "Search scans (Esc goes back to the keys)"),
+    Action("focus_history", "Go to the recent decisions (Up/Down, Enter opens one, Esc goes back)"),
     Action("sign_in", "Sign in"),
 )
 ACTIONS_BY_NAME = {a.name: a for a in ACTIONS}
@@ -384,7 +385,12 @@ def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:
 
 def _collisions(bindings: Iterable[_Binding]) -> list[str]:
     """Two bindings for one key press, and keys that would cut a two-key sequence short."""
-    problems: list[str] = []
+    return [message for message, _ in _collision_groups(bindings)]
+
+
+def _collision_groups(bindings: Iterable[_Binding]) -> list[tuple[str, list[_Binding]]]:
+    """Each clash as (message, the bindings involved)."""
+    found: list[tuple[str, list[_Binding]]] = []
     by_press: dict[tuple[Stroke, ...], list[_Binding]] = {}
     for b in bindings:
         by_press.setdefault(canonical_keys(b.keys), []).append(b)
@@ -399,7 +405,7 @@ def _collisions(bindings: Iterable[_Binding]) -> list[str]:
                 what = (
                     f"{', '.join(quoted[:-1])} and {quoted[-1]} are the same key press, bound more than once"
                 )
-            problems.append(f"{what}: {names}; each key may do only one thing")
+            found.append((f"{what}: {names}; each key may do only one thing", list(group)))
     for press, group in by_press.items():
         longer = [
             b
@@ -412,11 +418,14 @@ def _collisions(bindings: Iterable[_Binding]) -> list[str]:
             they = "it" if len(longer) == 1 else "they"
             for b in group:
                 own = f"{b.section}.{b.name}" + ("" if b.from_user else ", default")
-                problems.append(
-                    f'"{b.keys}" ({own}) is also the first key of {cut}: '
-                    f'pressing "{b.keys}" would act at once, so {they} could never be typed'
+                found.append(
+                    (
+                        f'"{b.keys}" ({own}) is also the first key of {cut}: '
+                        f'pressing "{b.keys}" would act at once, so {they} could never be typed',
+                        [b, *longer],
+                    )
                 )
-    return problems
+    return found
 
 
 @cache
@@ -466,6 +475,58 @@ class Keymap:
         if problems:
             raise KeymapError(path, problems)
         return cls.from_data(data, source=path)
+
+    @classmethod
+    def load_lenient(cls, user_file: Path | str | None) -> tuple[Keymap, list[str]]:
+        """Like `load`, but a bad binding disables only itself: it is dropped (its name keeps the
+        default key) and the rest of the reviewer's keys stay. Returns the keymap and one line per
+        binding dropped and why; a file that cannot be read at all gives the defaults and why."""
+        if user_file is None or not Path(user_file).exists():
+            return cls.defaults(), []
+        path = Path(user_file)
+        data, problems = _read_json(path)
+        if problems:
+            return cls.defaults(), [f"{path}: {p}; the default keys are used" for p in problems]
+        overrides, problems = _entries(data, from_user=True)
+        notes = [f"{p}; that line is ignored" for p in problems]
+        defaults = {b.name: b for b in _default_entries()}
+        merged = dict(defaults)
+        merged.update({b.name: b for b in overrides})
+        while True:
+            groups = _collision_groups(merged.values())
+            if not groups:
+                break
+            message, involved = groups[0]
+            dropped = [b for b in involved if b.from_user] or involved[:1]
+            for b in dropped:
+                merged[b.name] = defaults[b.name]
+            names = ", ".join(f"{b.section}.{b.name}" for b in dropped)
+            notes.append(f"{message}; {names} keeps its default key")
+        return cls(merged.values(), source=path), [f"{path}: {n}" for n in notes]
+
+    def with_binding(self, name: str, keys: str) -> Keymap:
+        """A copy with `name` bound to `keys` (KeymapError if that clashes; KeyTextError if no key)."""
+        normal = normalise_keys(keys)
+        bindings = dict(self._bindings)
+        old = bindings[name]
+        bindings[name] = _Binding(old.section, name, normal, True)
+        problems = _collisions(bindings.values())
+        if problems:
+            raise KeymapError(None, problems)
+        return Keymap(bindings.values(), source=self.source)
+
+    def user_data(self) -> dict[str, dict[str, str]]:
+        """Only what differs from the defaults, shaped like a keymap file."""
+        defaults = {b.name: b.keys for b in _default_entries()}
+        out: dict[str, dict[str, str]] = {section: {} for section in SECTIONS}
+        for b in self._bindings.values():
+            if b.keys != defaults.get(b.name):
+                out[b.section][b.name] = b.keys
+        return out
+
+    def save(self, path: Path | str) -> None:
+        """Write this keymap's changes to `path` (atomically), for `load` to read back."""
+        _write_json(Path(path), {"_comment": _FILE_COMMENT, **self.user_data()})
 
     @classmethod
     def from_data(cls, data: Any, *, source: Path | None = None) -> Keymap:
@@ -538,23 +599,26 @@ class Keymap:
         path = Path(path)
         if path.exists() and not overwrite:
             return False
-        data: dict[str, Any] = {
-            "_comment": [
-                "Your ReviewDesk keys. ReviewDesk reads this file when it starts.",
-                'Write keys as "A", "Shift+/", "Ctrl+Z", or two keys one after the other as "D, B".',
-                "Every shortcode and action needs its own key; a key on its own may not also start a",
-                'two-key sequence ("D" and "D, B" cannot both be used). Remove a line to keep its default.',
-            ],
-            **Keymap.defaults().to_data(),
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".keymap-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, ensure_ascii=False)
-                fh.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_json(path, {"_comment": _FILE_COMMENT, **Keymap.defaults().to_data()})
         return True
+
+
+_FILE_COMMENT = [
+    "Your ReviewDesk keys (File > Edit keys... changes them in the window).",
+    'Write keys as "A", "Shift+/", "Ctrl+Z", or two keys one after the other as "D, B".',
+    "Every shortcode and action needs its own key; a key on its own may not also start a",
+    'two-key sequence ("D" and "D, B" cannot both be used). Remove a line to keep its default.',
+]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".keymap-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

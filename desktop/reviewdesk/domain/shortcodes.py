@@ -57,3 +57,10 @@ def get(code: str) -> Shortcode:
 
 def in_group(group: Group) -> tuple[Shortcode, ...]:
     return tuple(s for s in all_shortcodes() if s.group is group)
+
+
+def needs_image(code: str) -> bool:
+    """Whether the decision is a judgement of the card in the image (approve, deny): made on a scan
+    whose image was never shown, it asks for a second press. No-action reasons do not."""
+    known = by_code().get(code)
+    return known is not None and known.group is not Group.NO_ACTION

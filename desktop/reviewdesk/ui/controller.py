@@ -21,8 +21,9 @@ from reviewdesk import keychain
 from reviewdesk.api.errors import AuthError, ReviewDeskError
 from reviewdesk.api.redact import redact
 from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
-from reviewdesk.domain.keymap import Keymap
+from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.domain.shortcodes import needs_image
 from reviewdesk.gcpause import paused_gc
 from reviewdesk.services import Services
 from reviewdesk.session import SignInRequest
@@ -30,6 +31,7 @@ from reviewdesk.store.store import OutboxEntry, OutboxStatus
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.history_strip import HistoryEntry
 from reviewdesk.ui.image_service import ImageService, ImageState
+from reviewdesk.ui.keymap_editor import KeymapEditor
 from reviewdesk.ui.main_window import MainWindow
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 from reviewdesk.ui.sign_in import SignInDialog
@@ -65,6 +67,7 @@ class ReviewController(QObject):
         self._shown_at = time.monotonic()
         self._tasks: set[asyncio.Future[Any]] = set()
         self._sign_in: SignInDialog | None = None
+        self._keymap_editor: KeymapEditor | None = None
         self._outbox: OutboxDialog | None = None
         self._warned_expiry = False
         self._prompted_expiry = False
@@ -78,6 +81,8 @@ class ReviewController(QObject):
         self._history: list[OutboxEntry] = []
         self._last_delivery: DeliveryStatus | None = None
         self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
+        self._seen: set[str] = set()  # scans whose image was painted for the reviewer
+        self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
         self._wire()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -110,7 +115,11 @@ class ReviewController(QObject):
     def _wire(self) -> None:
         w = self.window
         pane = w.decision_pane
-        pane.install_shortcuts(w, self.keymap)
+        self.router = pane.install_shortcuts(w, self.keymap)
+        self.router.escape_pressed.connect(self.escape)
+        self.router.chord_changed.connect(lambda _first: self._clear_confirm())
+        w.find_action.triggered.connect(w.scan_list.focus_search)
+        w.scan_list.search_left.connect(w.focus_review)
         pane.decision_requested.connect(self.decide)
         pane.action_triggered.connect(self.run_action)
         w.scan_list.scan_activated.connect(self.show_scan)
@@ -119,7 +128,7 @@ class ReviewController(QObject):
         w.history.entry_activated.connect(self.show_scan)
         self.images.image_ready.connect(self._image_ready)
         self.images.state_changed.connect(self._image_state)
-        self.images.auth_failed.connect(lambda msg: self.prompt_sign_in(msg))
+        self.images.auth_failed.connect(self._session_refused)
         w.image_view.resized.connect(self.images.set_view_size)  # previews of large JPEGs fit the pane
         w.import_action.triggered.connect(w.scan_list.open_import_dialog)
         w.paste_action.triggered.connect(w.scan_list.open_paste_dialog)
@@ -208,7 +217,9 @@ class ReviewController(QObject):
         self.current = scan_id
         if changed:
             self._shown_at = time.monotonic()
+            self._clear_confirm()
         w = self.window
+        w.show_scan_title(scan_id, self.model.counts().get(ScanState.TO_REVIEW))
         w.decision_pane.set_scan(scan)
         w.facts.show_scan(scan)
         w.image_view.set_hint("")
@@ -242,6 +253,7 @@ class ReviewController(QObject):
         if scan_id != self.current:
             return
         self.window.image_view.set_image(image)
+        self._seen.add(scan_id)
         self.image_shown.emit(scan_id)
 
     def _image_state(self, scan_id: str, state: ImageState) -> None:
@@ -269,6 +281,8 @@ class ReviewController(QObject):
         scan = self.model.get(self.current)
         if scan is None:
             return
+        if not self._confirmed(scan.scan_id, shortcode):
+            return
         seconds = time.monotonic() - self._shown_at
         # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds.
         # The next scan's image is painted first, within this keystroke; the decided row and the
@@ -285,6 +299,41 @@ class ReviewController(QObject):
         record = self.spawn(self._record(scan, shortcode, note, seconds))
         self._records.add(record)
         record.add_done_callback(self._records.discard)
+
+    def _confirmed(self, scan_id: str, shortcode: str) -> bool:
+        """Approving or denying a card nobody saw takes a second press of the same key; `X` (no image)
+        and the other no-action reasons stay one key."""
+        if scan_id in self._seen or not needs_image(shortcode):
+            self._clear_confirm()
+            return True
+        if self._confirm == (scan_id, shortcode):
+            self._clear_confirm()
+            return True
+        self._confirm = (scan_id, shortcode)
+        keys = self.keymap.key_for(shortcode)
+        shown = display_keys(keys) if keys else shortcode
+        verb = "approve" if shortcode == "approved" else "deny"
+        self.window.notices.show_notice(
+            "confirm",
+            f"The image of this scan was not shown. Press {shown} again to {verb} it anyway, "
+            "or Esc to go on looking.",
+            level="warn",
+        )
+        return False
+
+    def _clear_confirm(self) -> None:
+        if self._confirm is not None:
+            self._confirm = None
+            self.window.notices.clear("confirm")
+
+    def escape(self) -> None:
+        """Esc with nothing else to cancel: drop a pending confirmation and go back to reviewing."""
+        self._clear_confirm()
+        self.window.focus_review()
+
+    def focus_history(self) -> None:
+        if not self.window.history.focus_first():
+            self.window.status.show_message("No decisions yet.")
 
     async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
         try:
@@ -382,6 +431,7 @@ class ReviewController(QObject):
             "cheat_sheet": self.window.decision_pane.toggle_cheat_sheet,
             "focus_note": self.window.decision_pane.focus_note,
             "focus_search": self.window.scan_list.focus_search,
+            "focus_history": self.focus_history,
             "sign_in": lambda: self.prompt_sign_in(""),
             "retry_image": lambda: self.current and self.images.retry(self.current),
             "tight_crop": lambda: self.window.tight_action.toggle(),
@@ -401,8 +451,28 @@ class ReviewController(QObject):
 
     # -- session -----------------------------------------------------------------------------
 
+    def _session_notice(self, text: str, *, level: str) -> None:
+        """A banner naming the sign-in key; never a dialog that opens by itself and takes the keys."""
+        keys = self.keymap.key_for("sign_in")
+        shown = display_keys(keys) if keys else "File → Sign in"
+        self.window.notices.show_notice(
+            "session",
+            f"{text} Press {shown} to sign in again.",
+            level=level,
+            action=f"Sign in ({shown})",
+            callback=lambda: self.prompt_sign_in(""),
+        )
+
+    def _session_refused(self, message: str) -> None:
+        self.window.status.set_refused(True)
+        self._session_notice(redact(message), level="bad")
+
     def _session_changed(self) -> None:
         session = self.services.session
+        self.window.status.set_refused(False)
+        left = session.seconds_left()
+        if session.signed_in and (left is None or left > 0):
+            self.window.notices.clear("session")
         self.window.status.set_who(session.reviewer, session.is_admin)
         self.window.tight_action.setEnabled(session.is_admin)
         self._warned_expiry = False
@@ -422,15 +492,16 @@ class ReviewController(QObject):
             return
         if level == "warn" and not self._warned_expiry:
             self._warned_expiry = True
-            self.window.status.show_message(
-                "Your reviewer token expires in less than 5 minutes: get a new one (Ctrl+L to sign in).",
-                20000,
+            self._session_notice(
+                "Your reviewer token expires in less than 5 minutes: get a new one from your admin.",
+                level="warn",
             )
-        if level == "bad" and session.signed_in and self._sign_in is None and not self._prompted_expiry:
-            self._prompted_expiry = True  # once per token: closing the prompt means "not now"
-            self.prompt_sign_in(
-                "Your reviewer token has expired. Paste a new one to go on; your queue, position and "
-                "decisions are kept."
+        if level == "bad" and session.signed_in and not self._prompted_expiry:
+            self._prompted_expiry = True  # once per token
+            self._session_notice(
+                "Your reviewer token has expired. Decisions you make now wait in the outbox; nothing "
+                "is lost.",
+                level="bad",
             )
 
     async def _renew(self) -> None:
@@ -442,7 +513,9 @@ class ReviewController(QObject):
             self._renew_after = time.monotonic() + 30.0  # not every second while the server says no
             self.window.status.show_message(f"Could not renew the reviewer token: {redact(str(exc))}", 20000)
             if isinstance(exc, AuthError):
-                self.prompt_sign_in(f"The admin key was refused while renewing the token: {redact(str(exc))}")
+                self._session_notice(
+                    f"The admin key was refused while renewing the token: {redact(str(exc))}", level="bad"
+                )
         finally:
             self._renewing = False
 
@@ -490,6 +563,7 @@ class ReviewController(QObject):
 
     def _sign_in_closed(self, dialog: SignInDialog) -> None:
         dialog.clear_secrets()
+        self.window.focus_review()  # the keys go back to deciding, not to wherever Qt puts them
         if self._sign_in is dialog:
             self._sign_in = None
             task, self._sign_in_task = self._sign_in_task, None
@@ -534,9 +608,9 @@ class ReviewController(QObject):
         previous, self._last_delivery = self._last_delivery, status
         newly_paused = status.state == "paused" and (previous is None or previous.state != "paused")
         if newly_paused and self.services.session.signed_in:
-            self.prompt_sign_in(
-                "The server refused the reviewer token while sending decisions. Sign in again; "
-                "nothing is lost, delivery resumes by itself."
+            self._session_refused(
+                "The server refused the reviewer token while sending decisions. Nothing is lost; "
+                "delivery resumes by itself after you sign in."
             )
         if previous is None or (previous.queued, previous.failed) != (status.queued, status.failed):
             self.spawn(self._sync_rows())
@@ -566,16 +640,24 @@ class ReviewController(QObject):
 
     # -- misc --------------------------------------------------------------------------------
 
-    def edit_keymap(self) -> None:
-        path = self.services.paths.keymap_file
-        Keymap.save_defaults(path)
-        box = QMessageBox(self.window)
-        box.setWindowTitle("Keys")
-        box.setText(
-            f"Your keys are in\n{path}\n\nEdit that file (JSON) and restart ReviewDesk. It is checked for "
-            "collisions when it loads; if it has a problem, the defaults are used and the problem is shown."
-        )
-        box.open()
+    def edit_keymap(self) -> KeymapEditor:
+        """The in-app key editor (press the new key; clashes shown live; saved keys apply at once)."""
+        if self._keymap_editor is not None and self._keymap_editor.isVisible():
+            self._keymap_editor.raise_()
+            self._keymap_editor.activateWindow()
+            return self._keymap_editor
+        editor = KeymapEditor(self.keymap, self.services.paths.keymap_file, self.window)
+        editor.keymap_saved.connect(self.apply_keymap)
+        editor.finished.connect(lambda _=0: self.window.focus_review())
+        self._keymap_editor = editor
+        editor.show()
+        return editor
+
+    def apply_keymap(self, keymap: Keymap) -> None:
+        self.keymap = keymap
+        self.window.decision_pane.set_keymap(keymap)
+        self.window.notices.clear("keymap")
+        self.window.status.show_message("New keys saved and in use.", 8000)
 
     def about(self) -> None:
         from reviewdesk import __version__

@@ -1,8 +1,9 @@
 """The decision pane: 16 shortcode buttons in three groups, a key legend, and a note.
 
-Keys are window-wide QShortcuts (`install_shortcuts`): one press decides, a held key does not repeat
-the decision, and none of them fire while the note (or the decision combo beside it) has focus:
-there, keys type text, Ctrl+Enter decides with the note and Esc returns to the keys.
+Keys come from the window's `KeyRouter` (`install_shortcuts`): one press decides wherever focus is,
+a held key does not repeat the decision, and none of them act while the note (or the decision combo
+beside it) has focus: there, keys type text, Ctrl+Enter decides with the note and Esc returns to the
+keys. The first key of a two-key sequence lights up the decisions it can finish.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPalette, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -24,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import ACTIONS_BY_NAME, Keymap, display_keys
+from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes, by_code, in_group
-from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences, make_shortcut
+from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences
 from reviewdesk.ui.history_strip import ElidedLabel, short_scan_id
+from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
 
 # Group colours (r, g, b): tints are drawn with alpha so they suit light and dark palettes.
 GROUP_RGB: dict[Group, tuple[int, int, int]] = {
@@ -37,11 +39,7 @@ GROUP_RGB: dict[Group, tuple[int, int, int]] = {
     Group.NO_ACTION: (110, 110, 110),
 }
 
-# Actions the pane carries out itself; every other action goes out through `action_triggered`.
-PANE_ACTIONS = frozenset({"focus_note", "cheat_sheet"})
-
-CHOOSE_FIRST_HINT = "Choose a decision first"
-_BINDING_PROPERTY = "reviewdeskBinding"
+CHOOSE_FIRST_HINT = "Choose the decision in the box below, or press Esc and then the decision's key"
 _NON_TEXT_MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
@@ -71,6 +69,8 @@ def _stylesheet() -> str:
             f"QPushButton#decision{sel}:pressed {{ background: {_rgba(rgb, 0.26)}; }}",
             f'QPushButton#decision{sel}[current="true"] {{ background: {_rgba(rgb, 0.22)};'
             f" border: 2px solid rgb{rgb}; }}",
+            f'QPushButton#decision{sel}[pending="true"] {{ background: {_rgba(rgb, 0.30)};'
+            f" border: 2px dashed rgb{rgb}; }}",
         ]
     return "\n".join(rules)
 
@@ -125,10 +125,13 @@ class DecisionButton(QPushButton):
         self.setObjectName("decision")
         self.setProperty("group", shortcode.group.value)
         self.setProperty("current", False)
+        self.setProperty("pending", False)
         # Never takes keyboard focus: Space/Enter on a focused button must not decide by accident.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -138,7 +141,11 @@ class DecisionButton(QPushButton):
         self.keycap.setFont(mono)
         self.keycap.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.description = ElidedLabel(short_description(shortcode))
+        # Wrapped, never cut: "Card branding/network is different from the …" hid the reason.
+        self.description = QLabel(short_description(shortcode))
+        self.description.setWordWrap(True)
+        self.description.setTextFormat(Qt.TextFormat.PlainText)
+        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
         self.code = ElidedLabel(shortcode.code)
@@ -187,11 +194,29 @@ class DecisionButton(QPushButton):
     def is_current(self) -> bool:
         return bool(self.property("current"))
 
+    def set_pending(self, pending: bool) -> None:
+        """Lit while the first key of this button's two-key sequence waits for its second key."""
+        if self.property("pending") == pending:
+            return
+        self.setProperty("pending", pending)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.update()
+
+    def is_pending(self) -> bool:
+        return bool(self.property("pending"))
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return self._layout.sizeHint()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return self._layout.minimumSize()
+        return QSize(self.keycap.minimumSizeHint().width() + 60, self._layout.minimumSize().height())
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return self._layout.totalHeightForWidth(width)
 
 
 class DecisionPane(QWidget):
@@ -215,7 +240,9 @@ class DecisionPane(QWidget):
         self._scan: Scan | None = None
         self._scan_generation = 0  # bumped whenever another scan is shown
         self._host: QWidget | None = None
-        self._shortcuts: dict[str, QShortcut] = {}
+        self._router: KeyRouter | None = None
+        #: Where the keyboard goes back to after the note (the window sets its image view).
+        self.review_surface: QWidget | None = None
         self._decision_first_keys: set[int] = set()
         self._cheat_sheet: CheatSheet | None = None
         self._buttons: dict[str, DecisionButton] = {}
@@ -230,6 +257,19 @@ class DecisionPane(QWidget):
         self._scan_label = QLabel()
         self._scan_label.setObjectName("scanLabel")
         self._scan_label.setTextFormat(Qt.TextFormat.RichText)
+        self._scan_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        # The first key of a two-key sequence is waiting for its second (see KeyRouter).
+        self._chord = QLabel()
+        self._chord.setObjectName("chordPending")
+        self._chord.setTextFormat(Qt.TextFormat.PlainText)
+        self._chord.setWordWrap(True)
+        self._chord.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._chord.setStyleSheet(
+            "#chordPending { border: 2px solid palette(highlight); border-radius: 4px; padding: 3px 6px;"
+            " font-weight: bold; }"
+        )
+        self._chord.hide()
 
         groups = QVBoxLayout()
         groups.setSpacing(6)
@@ -287,8 +327,11 @@ class DecisionPane(QWidget):
         self._hint.setStyleSheet(f"color: rgb{GROUP_RGB[Group.DENY]}; font-weight: bold;")
         self._hint.hide()
 
-        self._note_help = QLabel("<b>Ctrl+Enter</b> decides with it · <b>Esc</b> back to keys")
+        self._note_help = QLabel()
+        self._note_help.setObjectName("noteHelp")
         self._note_help.setTextFormat(Qt.TextFormat.RichText)
+        self._note_help.setWordWrap(True)
+        self._note_help.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         small = QFont(self._note_help.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
         self._note_help.setFont(small)
@@ -302,13 +345,10 @@ class DecisionPane(QWidget):
         combo_row.addWidget(with_label)
         combo_row.addWidget(self._combo, 1)
 
-        note_title = QHBoxLayout()
-        note_title.addWidget(self._note_label)
-        note_title.addStretch(1)
-        note_title.addWidget(self._note_help)
         note_box = QVBoxLayout()
         note_box.setSpacing(3)
-        note_box.addLayout(note_title)
+        note_box.addWidget(self._note_label)
+        note_box.addWidget(self._note_help)
         note_box.addWidget(self._note)
         note_box.addLayout(combo_row)
         note_box.addWidget(self._hint)
@@ -317,11 +357,14 @@ class DecisionPane(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
         layout.addWidget(self._scan_label)
+        layout.addWidget(self._chord)
         layout.addLayout(groups)
         layout.addWidget(self._legend)
         layout.addLayout(note_box)
         layout.addStretch(1)
 
+        self._note.textChanged.connect(self._update_note_help)
+        self._combo.setProperty(TYPING_PROPERTY, True)  # part of the note: keys there are the note's
         for widget in (self._note, self._combo):
             # Click focus only: when the window is activated Qt focuses the first Tab-focusable
             # widget, and were that the note, the reviewer's keys would type instead of deciding.
@@ -341,10 +384,9 @@ class DecisionPane(QWidget):
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Use `keymap`: buttons, legend, cheat sheet, and the shortcuts if already installed."""
-        if self._host is not None:
-            self.install_shortcuts(self._host, keymap)
-        else:
-            self._apply_keymap(keymap)
+        self._apply_keymap(keymap)
+        if self._router is not None:
+            self._router.set_keymap(keymap)
 
     def _apply_keymap(self, keymap: Keymap) -> None:
         self._keymap = keymap
@@ -365,6 +407,7 @@ class DecisionPane(QWidget):
         self._note_label.setText(
             f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
         )
+        self._update_note_help()
         if self._cheat_sheet is not None:
             self._cheat_sheet.set_keymap(keymap)
 
@@ -390,40 +433,26 @@ class DecisionPane(QWidget):
         ]
         return " · ".join(f"{k}&nbsp;{label.replace(' ', '&nbsp;')}" for k, label in items)
 
-    def install_shortcuts(self, window: QWidget, keymap: Keymap | None = None) -> None:
-        """One window-wide QShortcut per shortcode and per action on `window` (replacing earlier ones).
+    def install_shortcuts(self, window: QWidget, keymap: Keymap | None = None) -> KeyRouter:
+        """Answer to the keymap's keys pressed anywhere in `window` (replacing an earlier router).
 
         Decisions never auto-repeat; of the actions only zoom and next/previous do.
         """
         self._apply_keymap(keymap or self._keymap)
-        for shortcut in self._shortcuts.values():
-            shortcut.setEnabled(False)
-            shortcut.setKeys([])
-            shortcut.deleteLater()
-        self._shortcuts = {}
+        if self._router is not None:
+            self._router.set_enabled(False)
+            self._router.deleteLater()
         self._host = window
-        for code in self._buttons:
-            self._add_shortcut(window, code, autorepeat=False)
-        for name, action in ACTIONS_BY_NAME.items():
-            self._add_shortcut(window, name, autorepeat=action.repeatable)
-        self._update_enabled()
+        router = self._router = KeyRouter(window, self._keymap)
+        router.triggered.connect(self._on_key)
+        router.chord_changed.connect(self._show_chord)
+        router.chord_rejected.connect(self._chord_rejected)
+        return router
 
-    def _add_shortcut(self, window: QWidget, name: str, *, autorepeat: bool) -> None:
-        shortcut = make_shortcut(window, self._keymap.sequences_for(name), autorepeat=autorepeat)
-        shortcut.setObjectName(f"shortcut_{name}")
-        shortcut.setProperty(_BINDING_PROPERTY, name)
-        shortcut.activated.connect(self._on_shortcut)
-        shortcut.activatedAmbiguously.connect(self._on_shortcut)
-        self._shortcuts[name] = shortcut
+    def router(self) -> KeyRouter | None:
+        return self._router
 
-    def shortcut(self, name: str) -> QShortcut:
-        return self._shortcuts[name]
-
-    def _on_shortcut(self) -> None:
-        shortcut = self.sender()
-        name = shortcut.property(_BINDING_PROPERTY) if shortcut is not None else None
-        if not isinstance(name, str):
-            return
+    def _on_key(self, name: str) -> None:
         if name in self._buttons:
             self._decide(name)
         elif name == "focus_note":
@@ -432,6 +461,22 @@ class DecisionPane(QWidget):
             self.toggle_cheat_sheet()
         else:
             self.action_triggered.emit(name)
+
+    def _show_chord(self, first: str) -> None:
+        """Light up the decisions the pending first key can finish, and say what is awaited."""
+        seconds = self._router.second_keys() if (first and self._router is not None) else {}
+        for code, button in self._buttons.items():
+            button.set_pending(code in seconds.values())
+        if first:
+            keys = " ".join(sorted(display_keys(k) for k in seconds))
+            self._chord.setText(f"{first} … then {keys}   ·   Esc cancels")
+            self._chord.show()
+        else:
+            self._chord.hide()
+
+    def _chord_rejected(self, what: str) -> None:
+        self._chord.setText(f"{what} is not a key: nothing was done")
+        self._chord.show()
 
     # -- the scan -----------------------------------------------------------------------------------
 
@@ -478,9 +523,6 @@ class DecisionPane(QWidget):
             button.setEnabled(enabled)
         for widget in (self._note, self._combo):
             widget.setEnabled(enabled)
-        for name, shortcut in self._shortcuts.items():
-            if name in self._buttons:
-                shortcut.setEnabled(enabled)
 
     # -- deciding -----------------------------------------------------------------------------------
 
@@ -541,16 +583,37 @@ class DecisionPane(QWidget):
             self._note.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def leave_note(self) -> None:
-        """Give the keyboard back to the window, where keys decide again."""
-        target = self._host or self.window()
+        """Give the keyboard back to the review surface, where keys decide again."""
+        target = self.review_surface or self._host or self.window()
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
         for widget in (self._note, self._combo):
             if widget.hasFocus():
                 widget.clearFocus()
+        self._update_note_help()
+
+    def _update_note_help(self) -> None:
+        """Say how the note goes out: what the reviewer can do next is always on the screen."""
+        note_key = html.escape(display_keys(self._keymap.key_for("focus_note")))
+        writing = self._note.hasFocus() or self._combo.hasFocus()
+        if writing:
+            text = (
+                "<b>Esc</b>, then a decision key: decides with this note · or choose the decision "
+                "below and press <b>Ctrl+Enter</b>"
+            )
+        elif self._note.toPlainText().strip():
+            text = (
+                "<b>Note ready</b>: it goes with the next decision key you press "
+                f"(<b>{note_key}</b> to edit it)"
+            )
+        else:
+            text = f"<b>{note_key}</b> writes a note; it goes with the next decision"
+        self._note_help.setText(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self._note or watched is self._combo:
             kind = event.type()
+            if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+                QTimer.singleShot(0, self, self._update_note_help)
             if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
                 if self._keeps_key(watched, event):
                     # Accepting the override makes Qt deliver a plain KeyPress here instead of

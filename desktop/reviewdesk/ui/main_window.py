@@ -5,11 +5,14 @@ Layout and menus only; what happens on a key or a click is the controller's busi
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -20,17 +23,39 @@ from reviewdesk.domain.scan import CARD_FACTS, Scan
 from reviewdesk.ui.decision_pane import DecisionPane
 from reviewdesk.ui.history_strip import HistoryStrip
 from reviewdesk.ui.image_view import ImageView
+from reviewdesk.ui.notice_bar import NoticeBar
 from reviewdesk.ui.scan_list import ScanListPane
 from reviewdesk.ui.status_bar import StatusWidgets
 
+#: Outside text shown in the facts line is cut to this many characters (the tooltip has it all).
+FACT_SHOWN_CHARS = 48
+SCAN_ID_SHOWN_CHARS = 40
+#: The window must fit these screens (scale 1): 1280x720 and 1366x768 (see docs/ and the tests).
+DEFAULT_SIZE = (1240, 680)
+DEFAULT_SPLIT = (250, 640, 350)
+
+
+def _cut(text: str, limit: int, *, middle: bool = False) -> str:
+    if len(text) <= limit:
+        return text
+    if middle:
+        half = (limit - 1) // 2
+        return text[:half] + "…" + text[-(limit - 1 - half) :]
+    return text[: limit - 1] + "…"
+
 
 class FactsBar(QLabel):
-    """The card facts of the scan shown, to compare with the image."""
+    """The card facts of the scan shown, to compare with the image.
+
+    Wrapped and cut, never wider than the pane: the window's width must not depend on the scan.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("factsBar")
         self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setStyleSheet(
             "#factsBar { padding: 6px 10px; background: palette(base); border-bottom: 1px solid palette(mid);"
@@ -42,16 +67,21 @@ class FactsBar(QLabel):
         if scan is None:
             self.setText("<span style='color:gray'>No scan selected</span>")
             return
-        parts = [f"<b>{_esc(scan.scan_id)}</b>"]
+        parts = [f"<b>{_esc(_cut(scan.scan_id, SCAN_ID_SHOWN_CHARS, middle=True))}</b>"]
+        full = [scan.scan_id]
         for key, header in CARD_FACTS:
             value = scan.facts.get(key)
             if value:
                 if key == "amount" and scan.facts.get("currency"):
                     value = f"{value} {scan.facts['currency']}"
-                parts.append(f"<span style='color:gray'>{header}</span> <b>{_esc(value)}</b>")
+                full.append(f"{header}: {value}")
+                parts.append(
+                    f"<span style='color:gray'>{header}</span> <b>{_esc(_cut(value, FACT_SHOWN_CHARS))}</b>"
+                )
         if len(parts) == 1:
             parts.append("<span style='color:gray'>no card facts known</span>")
-        self.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.setText(" · ".join(parts))
+        self.setToolTip(_esc("\n".join(_cut(f, 400) for f in full)))
 
 
 def _esc(text: str) -> str:
@@ -64,42 +94,60 @@ class MainWindow(QMainWindow):
     def __init__(self, keymap: Keymap, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("ReviewDesk")
-        self.resize(1440, 880)
+        self.resize(*DEFAULT_SIZE)
         self._closing_allowed = False
+        self._shown_once = False
 
         self.scan_list = ScanListPane()
+        self.notices = NoticeBar()
         self.facts = FactsBar()
         self.image_view = ImageView()
+        # The review surface: where the keyboard is whenever the reviewer is not typing on purpose.
+        self.image_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.notices)
         centre_layout.addWidget(self.facts)
         centre_layout.addWidget(self.image_view, 1)
 
         self.decision_pane = DecisionPane(keymap)
+        self.decision_pane.review_surface = self.image_view
         self.history = HistoryStrip()
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.decision_pane, 1)
+        right_layout.setContentsMargins(0, 0, 4, 0)
+        right_layout.addWidget(self.decision_pane)
         right_layout.addWidget(self.history)
+        right_layout.addStretch(1)
+        # Scrolls rather than grows: 16 wrapped decisions, the note and the history do not fit 720 px
+        # of height at every font size, and the window must.
+        self.right_scroll = QScrollArea()
+        self.right_scroll.setObjectName("decisionScroll")
+        self.right_scroll.setWidget(right)
+        self.right_scroll.setWidgetResizable(True)
+        self.right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.right_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.scan_list)
         self.splitter.addWidget(centre)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.right_scroll)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([430, 620, 390])
+        self.splitter.setSizes(list(DEFAULT_SPLIT))
         self.splitter.setChildrenCollapsible(False)
-        self.scan_list.setMinimumWidth(380)
-        right.setMinimumWidth(360)
+        self.scan_list.setMinimumWidth(200)
+        self.right_scroll.setMinimumWidth(300)
         self.setCentralWidget(self.splitter)
 
         self.status = StatusWidgets(self.statusBar())
         self._build_menus()
+        self.setFocusProxy(self.image_view)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -112,6 +160,9 @@ class MainWindow(QMainWindow):
         self.keymap_action = self._action(file_menu, "Edit &keys…")
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
+        edit_menu = bar.addMenu("&Edit")
+        # "/" as well as the keymap's search key: the key most review tools use.
+        self.find_action = self._action(edit_menu, "&Find scan…", "/")
         view_menu = bar.addMenu("&View")
         self.prefetch_action = self._action(view_menu, "&Prefetch next images")
         self.prefetch_action.setCheckable(True)
@@ -128,6 +179,67 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         menu.addAction(action)
         return action
+
+    # -- focus, size and layout ----------------------------------------------------------------------
+
+    def focus_review(self) -> None:
+        """Put the keyboard back on the review surface, where every key decides."""
+        if self.isActiveWindow() is False and self.isVisible():
+            self.activateWindow()
+        self.image_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_scan_title(self, scan_id: str | None, to_review: int | None = None) -> None:
+        if not scan_id:
+            self.setWindowTitle("ReviewDesk")
+            return
+        left = f" · {to_review} to review" if to_review is not None else ""
+        self.setWindowTitle(f"ReviewDesk · {_cut(scan_id, SCAN_ID_SHOWN_CHARS, middle=True)}{left}")
+
+    def layout_state(self) -> dict[str, str]:
+        """Geometry and splitter sizes as text for the settings file."""
+        return {
+            "window_geometry": bytes(self.saveGeometry().toBase64().data()).decode(),
+            "window_state": bytes(self.splitter.saveState().toBase64().data()).decode(),
+        }
+
+    def restore_layout(self, geometry: str, splitter: str) -> None:
+        """Put the window back as it was left, but never larger than the screen it is on now."""
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        if splitter:
+            self.splitter.restoreState(QByteArray.fromBase64(splitter.encode()))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        if QGuiApplication.platformName() == "offscreen":
+            return  # a pretend 800x600 screen: tests and screenshots keep the size they ask for
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(frame.width() - self.width(), 0)
+        extra_h = max(frame.height() - self.height(), 0)
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(self.x(), area.left()), area.right() - width - extra_w + 1)
+        y = min(max(self.y(), area.top()), area.bottom() - height - extra_h + 1)
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.fit_to_screen()
+            self.image_view.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.status.restyle()
 
     def allow_close(self) -> None:
         self._closing_allowed = True

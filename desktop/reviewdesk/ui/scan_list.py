@@ -190,6 +190,7 @@ class ScanListPane(QWidget):
     scan_activated = Signal(str)  # the reviewer picked this scan (click, Enter, arrow keys)
     files_chosen = Signal(list)  # list[pathlib.Path]: files dropped on the pane or chosen in Import…
     import_requested = Signal(object)  # an ImportResult from the Import… or Paste ids… button
+    search_left = Signal()  # Esc or Enter in the search box: the keyboard goes back to reviewing
 
     def __init__(self, parent: QWidget | None = None, model: ScanTableModel | None = None) -> None:
         super().__init__(parent)
@@ -208,17 +209,22 @@ class ScanListPane(QWidget):
         self.search_box.setAcceptDrops(False)  # dropped files go to the pane, not into the search text
         self.search_box.setToolTip("Show only scans whose id contains this text (any case)")
         self.search_box.installEventFilter(self)
+        # Entered on purpose only (a click, the search key, "/"): never the window's first focus.
+        self.search_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         self.state_filter = QComboBox(self)
         for label, state in FILTERS:
             self.state_filter.addItem(label, state.value if state else "")  # Qt keeps a StrEnum as str
         self.state_filter.setToolTip("Show only scans in this state")
         self.state_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.state_filter.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         self.import_button = QPushButton("Import…", self)
         self.import_button.setToolTip("Add scans from .csv, .json or .txt files (or drop files on the list)")
         self.paste_button = QPushButton("Paste ids…", self)
         self.paste_button.setToolTip("Add scans by pasting their ids")
+        for button in (self.import_button, self.paste_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space on a focused button is not a decision
 
         self.view = QTableView(self)
         self._setup_view()
@@ -227,6 +233,7 @@ class ScanListPane(QWidget):
         self.progress_bar.setTextVisible(True)
         self.progress_bar.setMaximumHeight(QFontMetrics(self.font()).height() + 6)
         self.counts_label = QLabel(self)
+        self.counts_label.setWordWrap(True)
         self.summary_label = ElidedLabel(self)
         self.summary_label.hide()
 
@@ -234,12 +241,15 @@ class ScanListPane(QWidget):
         top.setSpacing(4)
         top.addWidget(self.search_box, 1)
         top.addWidget(self.state_filter)
-        top.addWidget(self.import_button)
-        top.addWidget(self.paste_button)
+        adding = QHBoxLayout()
+        adding.setSpacing(4)
+        adding.addWidget(self.import_button, 1)
+        adding.addWidget(self.paste_button, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(top)
+        layout.addLayout(adding)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.counts_label)
@@ -391,6 +401,14 @@ class ScanListPane(QWidget):
             and self.proxy.rowCount()
         ):
             self._search_return()  # Down from the search box goes on into the list
+            return True
+        if (
+            watched is self.search_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.search_left.emit()  # the filter stays; the keys decide again
             return True
         return super().eventFilter(watched, event)
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
 
 from reviewdesk.api.auth import format_duration
 from reviewdesk.session import WARN_BEFORE
 from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.ui.colours import level_style
 
-_STYLES = {
-    "ok": "color: #1e7d32;",
-    "warn": "color: #b26a00; font-weight: bold;",
-    "bad": "color: #c0392b; font-weight: bold;",
-    "plain": "",
-}
+WHO_MAX_WIDTH = 260  # a reviewer id from a token may be long: elided, never widening the window
 
 
 class StatusWidgets:
@@ -25,11 +22,29 @@ class StatusWidgets:
         self.delivery.setToolTip("Decisions waiting to be sent. Click to see them.")
         self.who = QLabel("Not signed in")
         self.who.setObjectName("whoLabel")
+        self.who.setTextFormat(Qt.TextFormat.PlainText)
+        self.who.setMaximumWidth(WHO_MAX_WIDTH)
+        self.who.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.countdown = QLabel("")
         self.countdown.setObjectName("tokenCountdown")
         for widget in (self.delivery, self.who, self.countdown):
             bar.addPermanentWidget(widget)
         self.delivery_clicked = self.delivery.clicked
+        self._levels: dict[QWidget, str] = {}
+        self._refused = False
+
+    def _set_level(self, widget: QWidget, level: str) -> None:
+        self._levels[widget] = level
+        bold = level in ("warn", "bad")
+        widget.setStyleSheet(level_style(level, self.bar.palette(), bold=bold))
+
+    def level(self, widget: QWidget) -> str:
+        return self._levels.get(widget, "plain")
+
+    def restyle(self) -> None:
+        """The palette changed (the system switched to dark, say): pick readable shades again."""
+        for widget, level in list(self._levels.items()):
+            self._set_level(widget, level)
 
     def show_message(self, text: str, ms: int = 8000) -> None:
         self.bar.showMessage(text, ms)
@@ -39,17 +54,28 @@ class StatusWidgets:
             self.who.setText("Not signed in")
             self.countdown.setText("")
             return
-        self.who.setText(f"Signed in as <b>{reviewer}</b>" + (" (admin)" if is_admin else ""))
+        text = f"Signed in as {reviewer}" + (" (admin)" if is_admin else "")
+        self.who.setToolTip(text)
+        metrics = self.who.fontMetrics()
+        self.who.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, WHO_MAX_WIDTH - 4))
+
+    def set_refused(self, refused: bool) -> None:
+        """The server refused the token: the countdown says so in red, whatever time it has left."""
+        self._refused = refused
 
     def set_countdown(self, seconds_left: float | None) -> str:
         """Show the time left on the token; returns the level ("ok", "warn", "bad")."""
+        if self._refused and seconds_left is not None:
+            self.countdown.setText("token refused")
+            self._set_level(self.countdown, "bad")
+            return "refused"
         if seconds_left is None:
             self.countdown.setText("")
             return "plain"
         level = "bad" if seconds_left <= 0 else "warn" if seconds_left <= WARN_BEFORE else "ok"
         text = "token expired" if seconds_left <= 0 else f"token {format_duration(seconds_left)}"
         self.countdown.setText(text)
-        self.countdown.setStyleSheet(_STYLES[level])
+        self._set_level(self.countdown, level)
         return level
 
     def set_delivery(self, status: DeliveryStatus) -> None:
@@ -66,5 +92,5 @@ class StatusWidgets:
         if status.failed:
             text += f" · {status.failed} failed"
         self.delivery.setText(text)
-        self.delivery.setStyleSheet(_STYLES[level])
+        self._set_level(self.delivery, level)
         self.delivery.setToolTip(status.last_error or "Decisions waiting to be sent. Click to see them.")

@@ -1,0 +1,255 @@
+"""Every key of the keymap, wherever focus is in the review window.
+
+A reviewer's key goes to whatever widget Qt gave focus to: the list, the image, a button, the
+search box after a stray click. Per-widget shortcuts lose keys there (a focused line edit claims
+"A" as text). The router is one application event filter that sees each key press of the review
+window before any widget does and looks it up in the keymap itself, so:
+
+- a decision key decides whatever has focus, except in a field the reviewer typed into on purpose
+  (the search box, the note: `is_typing`), where keys type and `Esc` leaves the field;
+- a two-key sequence ("D, B") shows that its second key is awaited (`chord_changed`), and `Esc`
+  or `CHORD_TIMEOUT_MS` without a key cancels it; a second key that completes nothing is swallowed
+  (a stray "D" followed by "A" must not approve);
+- a held key repeats only actions marked repeatable (zoom, next/previous), never a decision;
+- keys pressed in other windows (dialogs, menus, the combo's popup) are theirs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+
+from reviewdesk.domain.keymap import (
+    ACTIONS_BY_NAME,
+    Keymap,
+    KeyTextError,
+    Stroke,
+    canonical_keys,
+    canonical_stroke,
+    display_keys,
+    parse_keys,
+)
+
+CHORD_TIMEOUT_MS = 3000
+#: A widget with this property set to True counts as a typing field (e.g. the note's decision box).
+TYPING_PROPERTY = "reviewdeskTyping"
+
+_MODIFIER_KEYS = {
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_AltGr,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R,
+    Qt.Key.Key_CapsLock,
+    Qt.Key.Key_NumLock,
+    Qt.Key.Key_ScrollLock,
+    Qt.Key.Key_unknown,
+}
+_MODIFIER_NAMES = (
+    (Qt.KeyboardModifier.MetaModifier, "Meta"),
+    (Qt.KeyboardModifier.ControlModifier, "Ctrl"),
+    (Qt.KeyboardModifier.AltModifier, "Alt"),
+    (Qt.KeyboardModifier.ShiftModifier, "Shift"),
+)
+
+
+def event_stroke(event: QKeyEvent) -> Stroke | None:
+    """The key press as the keymap spells it (canonical), or None for a bare modifier or an
+    unnamed key."""
+    key = event.key()
+    if key in _MODIFIER_KEYS:
+        return None
+    name = QKeySequence(key).toString(QKeySequence.SequenceFormat.PortableText)
+    if not name:
+        return None
+    held = [text for flag, text in _MODIFIER_NAMES if event.modifiers() & flag]
+    try:
+        (stroke,) = parse_keys("+".join([*held, name]))
+    except (KeyTextError, ValueError):
+        return None
+    return canonical_stroke(stroke)
+
+
+def is_typing(widget: QWidget | None) -> bool:
+    """Whether keys pressed in `widget` are text the reviewer is typing."""
+    if widget is None:
+        return False
+    if widget.property(TYPING_PROPERTY) is True:
+        return True
+    if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox):
+        return not getattr(widget, "isReadOnly", lambda: False)()
+    return isinstance(widget, QComboBox) and widget.isEditable()
+
+
+class KeyRouter(QObject):
+    """Routes the keymap's keys pressed anywhere in `window` to `triggered(name)`."""
+
+    triggered = Signal(str)  # a shortcode or an action name
+    chord_changed = Signal(str)  # the pending first key ("D"), or "" when none is pending
+    chord_rejected = Signal(str)  # "D then A": a second key that completes no sequence
+    escape_pressed = Signal()  # Esc with nothing else to cancel: back to reviewing
+
+    def __init__(self, window: QWidget, keymap: Keymap) -> None:
+        super().__init__(window)
+        self._window = window
+        self._single: dict[Stroke, str] = {}
+        self._double: dict[tuple[Stroke, Stroke], str] = {}
+        self._prefixes: set[Stroke] = set()
+        self._pending: Stroke | None = None
+        self._pending_text = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(CHORD_TIMEOUT_MS)
+        self._timer.timeout.connect(self.cancel_chord)
+        self._enabled = True
+        self._claimed: Stroke | None = None  # a typing field let this action key through
+        self.set_keymap(keymap)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        window.destroyed.connect(self._detach)
+
+    def _detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        self.cancel_chord()
+        self._single.clear()
+        self._double.clear()
+        self._prefixes.clear()
+        for name in (*keymap.shortcodes(), *keymap.actions()):
+            keys = keymap.key_for(name)
+            if not keys:
+                continue  # a binding the keymap disabled
+            strokes = canonical_keys(keys)
+            if len(strokes) == 1:
+                self._single[strokes[0]] = name
+            else:
+                self._double[(strokes[0], strokes[1])] = name
+                self._prefixes.add(strokes[0])
+
+    def set_enabled(self, enabled: bool) -> None:
+        self._enabled = enabled
+        if not enabled:
+            self.cancel_chord()
+
+    @property
+    def pending(self) -> str:
+        return self._pending_text
+
+    def second_keys(self) -> dict[str, str]:
+        """While a sequence is pending: its possible second keys -> names."""
+        if self._pending is None:
+            return {}
+        return {str(second): name for (first, second), name in self._double.items() if first == self._pending}
+
+    def cancel_chord(self) -> None:
+        self._timer.stop()
+        if self._pending is not None:
+            self._pending = None
+            self._pending_text = ""
+            self.chord_changed.emit("")
+
+    # -- the filter ---------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        if not self._enabled or not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
+            return False
+        if watched.window() is not self._window:
+            return False  # a dialog, a menu, a popup: their keys are theirs
+        focus = QApplication.focusWidget()
+        if is_typing(watched):
+            return self._typing_key(watched, event)
+        if focus is not None and focus.window() is self._window and is_typing(focus):
+            return self._typing_key(focus, event)
+        name = self._match(event, act=kind == QEvent.Type.KeyPress)
+        if name is None:
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # ours: no menu shortcut and no widget takes it; a KeyPress follows
+        return True
+
+    def _typing_key(self, field: QWidget, event: QKeyEvent) -> bool:
+        """In a field the reviewer types into, keys type (each field handles its own Esc). Only a
+        window action on a Ctrl/Alt/Meta key the field has no use for acts (Ctrl+F from the note)."""
+        stroke = event_stroke(event)
+        name = self._single.get(stroke) if stroke is not None else None
+        if (
+            stroke is None
+            or name is None
+            or name not in ACTIONS_BY_NAME
+            or not (stroke.modifiers & {"Ctrl", "Alt", "Meta"})
+        ):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.ignore()
+            field.event(event)  # the field's own claim first: Ctrl+Z is the field's undo
+            if event.isAccepted():
+                return True
+            event.accept()
+            self._claimed = stroke
+            return True
+        if self._claimed == stroke:
+            self._claimed = None
+            if not event.isAutoRepeat() or ACTIONS_BY_NAME[name].repeatable:
+                self.triggered.emit(name)
+            return True
+        return False
+
+    def _match(self, event: QKeyEvent, *, act: bool) -> str | None:
+        """The name the key stands for ("" for a key consumed without an action), or None when the
+        key is not the router's. With `act`, the chord state moves and `triggered` is emitted."""
+        stroke = event_stroke(event)
+        if stroke is None:
+            return None
+        escape = stroke == Stroke(frozenset(), "Esc")
+        if self._pending is not None:
+            if escape:
+                if act:
+                    self.cancel_chord()
+                return ""
+            name = self._double.get((self._pending, stroke))
+            if act:
+                first = self._pending_text
+                self.cancel_chord()
+                if name is None:
+                    self.chord_rejected.emit(f"{first} then {display_keys(str(stroke))}")
+                elif not event.isAutoRepeat():
+                    self.triggered.emit(name)
+            return name or ""
+        if stroke in self._prefixes:
+            if act and not event.isAutoRepeat():
+                self._pending = stroke
+                self._pending_text = display_keys(str(stroke))
+                self._timer.start()
+                self.chord_changed.emit(self._pending_text)
+            return ""
+        name = self._single.get(stroke)
+        if name is None:
+            if escape:
+                if act:
+                    self.escape_pressed.emit()
+                return ""
+            return None
+        if act:
+            action = ACTIONS_BY_NAME.get(name)
+            repeatable = action is not None and action.repeatable
+            if not event.isAutoRepeat() or repeatable:
+                self.triggered.emit(name)
+        return name
