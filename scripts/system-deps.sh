@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu packages Qt needs. `--tests` is the offscreen set the test suite uses; without it,
-# also the X11 (xcb) libraries a real window on a Linux workstation loads.
+# Debian/Ubuntu packages Qt needs: the X11 (xcb) libraries a real window on a Linux workstation
+# loads. `--tests` adds what the test suite needs beyond that: Xvfb and xdotool, for the tests that
+# run the real window on a real X display (tests/e2e).
 # Installs only what is missing, and only when it can (root or sudo, apt-get present).
 set -euo pipefail
 offscreen=(libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
 xcb=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
      libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcb-xkb1 libx11-xcb1)
-want=("${offscreen[@]}")
-[ "${1:-}" = "--tests" ] || want+=("${xcb[@]}")
+display=(xvfb xdotool)
+want=("${offscreen[@]}" "${xcb[@]}")
+[ "${1:-}" = "--tests" ] && want+=("${display[@]}")
 command -v dpkg-query >/dev/null || { echo "system-deps: not a Debian-based system; install the Qt 6 runtime libraries yourself"; exit 0; }
 missing=()
 for p in "${want[@]}"; do

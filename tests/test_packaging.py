@@ -118,13 +118,22 @@ def test_icons_exist_in_every_size() -> None:
 
 
 def test_icons_are_up_to_date_with_the_svg(qapp) -> None:
-    """The committed PNGs are what make_icons renders from the SVG now (run it after editing the SVG)."""
+    """The committed PNGs are what make_icons renders from the SVG now (run it after editing the SVG).
+
+    Compared pixel by pixel with a tolerance of a few levels, not byte for byte: the rasteriser's
+    anti-aliasing may differ by one level between machines (seen: one byte on a machine with other
+    fonts and libraries), while an edited SVG changes whole shapes."""
     import io
+
+    from PIL import ImageChops
 
     for size in (32, 256):
         fresh = Image.open(io.BytesIO(make_icons.render(size))).convert("RGBA")
         with Image.open(ICONS / f"reviewdesk-{size}.png") as committed:
-            assert committed.convert("RGBA").tobytes() == fresh.tobytes()
+            diff = ImageChops.difference(committed.convert("RGBA"), fresh)
+            worst = max(high for _, high in diff.getextrema())
+            changed = sum(1 for value in diff.tobytes() if value > 0)
+            assert worst <= 4 and changed <= size * size * 4 // 100, (size, worst, changed)
 
 
 def test_desktop_entry() -> None:

@@ -246,6 +246,7 @@ async def main_async(args: argparse.Namespace) -> int:
     finished: asyncio.Future[int] = loop.create_future()
     built.controller.quit_ready.connect(lambda: finished.done() or finished.set_result(0))
     window.show()
+    built.controller.raise_sign_in()  # a cold start's sign-in stays above the window it belongs to
     if args.screenshot:
         built.controller.dismiss_sign_in()  # a screenshot never waits on a person
         code = await take_screenshot(built, Path(args.screenshot))

@@ -75,6 +75,14 @@ def build_window_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="offscreen: review 5 demo scans against the built-in simulator and check the install",
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        default=None,
+        help="with --screenshot, --exit-after-start or --self-test: the whole run ends within S seconds "
+        "(default 120), exit code 3 if it could not finish",
+    )
     parser.set_defaults(command=None)
     return parser
 
@@ -305,17 +313,34 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 def cmd_window(args: argparse.Namespace) -> int:
-    if getattr(args, "self_test", False):
-        from reviewdesk.selftest import run_self_test
+    from reviewdesk.deadline import DEFAULT_SECONDS, hard_deadline
 
-        return run_self_test(args)
-    try:
-        from reviewdesk.app import run_app  # the only path from here to Qt
-    except ImportError as exc:
-        if "reviewdesk.app" not in str(exc):
-            raise
-        raise CliError("the review window is not available in this build; see `reviewdesk --help`") from None
-    return run_app(args)
+    ends = bool(
+        getattr(args, "self_test", False) or args.screenshot or getattr(args, "exit_after_start", False)
+    )
+    limit = getattr(args, "timeout", None)
+    seconds = (limit if limit is not None else DEFAULT_SECONDS) if ends else None
+    what = (
+        "--self-test"
+        if getattr(args, "self_test", False)
+        else "--screenshot"
+        if args.screenshot
+        else "start-up"
+    )
+    with hard_deadline(seconds, what):
+        if getattr(args, "self_test", False):
+            from reviewdesk.selftest import run_self_test
+
+            return run_self_test(args)
+        try:
+            from reviewdesk.app import run_app  # the only path from here to Qt
+        except ImportError as exc:
+            if "reviewdesk.app" not in str(exc):
+                raise
+            raise CliError(
+                "the review window is not available in this build; see `reviewdesk --help`"
+            ) from None
+        return run_app(args)
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {

@@ -551,7 +551,16 @@ class ReviewController(QObject):
         dialog.setModal(False)
         dialog.show()
         dialog.raise_()
+        # Only ever opened on purpose (the sign-in key, the menu, the banner's button, a cold start
+        # with no credential): then it takes the keyboard, even where no window manager gives it.
+        dialog.activateWindow()
         return dialog
+
+    def raise_sign_in(self) -> None:
+        """Keep an open sign-in dialog above the window and holding the keyboard."""
+        if self._sign_in is not None:
+            self._sign_in.raise_()
+            self._sign_in.activateWindow()
 
     def dismiss_sign_in(self) -> None:
         """Close the sign-in prompt if it is open, as if the reviewer had cancelled it."""

@@ -184,7 +184,9 @@ class MainWindow(QMainWindow):
 
     def focus_review(self) -> None:
         """Put the keyboard back on the review surface, where every key decides."""
-        if self.isActiveWindow() is False and self.isVisible():
+        if self.isVisible():
+            # Also when Qt already counts it active: after a dialog closes, Qt may, while the
+            # display's keyboard focus went back to the root window (no window manager gives it back).
             self.activateWindow()
         self.image_view.setFocus(Qt.FocusReason.OtherFocusReason)
 
