@@ -289,6 +289,27 @@ def test_status_texts_have_aa_contrast_in_light_and_dark_palettes(qtbot, desk, d
         level = status.set_countdown(seconds)
         colour = QColor(status.countdown.styleSheet().split("color:")[1].split(";")[0].strip())
         assert contrast(colour, background) >= 4.5, (level, colour.name(), background.name())
+    from reviewdesk.ui.history_strip import HistoryEntry
+
+    original = QApplication.palette()
+    QApplication.instance().setPalette(palette)  # the system's palette: dialogs and rows follow it
+    try:
+        w.history.set_entries(
+            [
+                HistoryEntry(f"s{i}", "approved", state)
+                for i, state in enumerate(("held", "queued", "sent", "failed"))
+            ]
+        )
+        for row in w.history.rows():
+            sheet = row.state_label.styleSheet()
+            colour = QColor(sheet.split("color:")[1].split(";")[0].strip())
+            assert contrast(colour, background) >= 4.5, (row.entry.state, colour.name())
+        dialog = desk.controller.prompt_sign_in()
+        dialog.show_error("refused")
+        colour = QColor(dialog.error.styleSheet().split("color:")[1].split(";")[0].strip())
+        assert contrast(colour, dialog.palette().color(QPalette.ColorRole.Window)) >= 4.5
+    finally:
+        QApplication.instance().setPalette(original)
     notice = w.notices.show_notice("t", "test", level="bad")
     text = notice.styleSheet().split("#noticeText { color:")[1].split(";")[0].strip()
     assert contrast(QColor(text), w.palette().color(QPalette.ColorRole.Window)) >= 4.5

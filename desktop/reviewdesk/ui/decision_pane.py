@@ -29,6 +29,7 @@ from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes, by_code, in_group
 from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences
+from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.history_strip import ElidedLabel, short_scan_id
 from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
 
@@ -324,7 +325,9 @@ class DecisionPane(QWidget):
 
         self._hint = QLabel(CHOOSE_FIRST_HINT)
         self._hint.setObjectName("noteHint")
-        self._hint.setStyleSheet(f"color: rgb{GROUP_RGB[Group.DENY]}; font-weight: bold;")
+        self._hint.setStyleSheet(level_style("bad", self.palette(), bold=True))
+        self._hint.setWordWrap(True)
+        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._hint.hide()
 
         self._note_help = QLabel()

@@ -6,20 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from reviewdesk.ui.colours import LEVELS, level_style
 
 MAX_ENTRIES = 10
 
 # state label -> (colour, text shown)
+# state label -> (colour level, see ui/colours.py, text shown)
 STATE_STYLES: dict[str, tuple[str, str]] = {
-    "held": ("#b26a00", "held"),  # waiting out the undo delay: Ctrl+Z still takes it back
-    "queued": ("#1565c0", "queued"),
-    "sent": ("#2e7d32", "sent"),
-    "failed": ("#c62828", "failed"),
+    "held": ("warn", "held"),  # waiting out the undo delay: Ctrl+Z still takes it back
+    "queued": ("info", "queued"),
+    "sent": ("ok", "sent"),
+    "failed": ("bad", "failed"),
 }
-_UNKNOWN_STATE_COLOUR = "#616161"
+_UNKNOWN_STATE_COLOUR = "plain"  # the palette's own text colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,11 @@ class ElidedLabel(QLabel):
         painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
 
 
-def _tinted(label: QLabel, colour: str) -> None:
-    # A style sheet, not the palette: the strip's style sheet would reset a palette colour.
-    label.setStyleSheet(f"color: {colour};")
+def _tinted(label: QLabel, level: str) -> None:
+    # A style sheet, not the palette: the strip's style sheet would reset a palette colour. The shade
+    # is picked for contrast with the window's palette (light or dark), see ui/colours.py.
+    host = label.window()
+    label.setStyleSheet(level_style(level, host.palette()) if level in LEVELS else "")
 
 
 class HistoryRow(QPushButton):
@@ -127,6 +132,11 @@ class HistoryRow(QPushButton):
             f"Scan {entry.scan_id}\n{entry.shortcode} ({state_text}){when}\nClick to open it again"
         )
         self.setAccessibleName(f"Scan {entry.scan_id}, {entry.shortcode}, {state_text}")
+
+    def retint(self) -> None:
+        """The palette changed: pick the state's shade for it again."""
+        self._shown = None
+        self.set_entry(self.entry)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return self._layout.sizeHint()
@@ -203,6 +213,12 @@ class HistoryStrip(QWidget):
                     self.setFocus(Qt.FocusReason.OtherFocusReason)
                 row.setVisible(visible)
         self._empty.setVisible(not self._entries)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for row in self._rows:
+                row.retint()
 
     def focus_first(self) -> bool:
         """Put the keyboard on the newest row (Up/Down move, Enter opens). False when empty."""

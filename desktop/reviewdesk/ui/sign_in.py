@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.session import SignInRequest
+from reviewdesk.ui.colours import level_style
 
 
 class SignInDialog(QDialog):
@@ -101,7 +102,7 @@ class SignInDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("signInError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setStyleSheet(level_style("bad", self.palette()))
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
@@ -179,7 +180,7 @@ class SignInDialog(QDialog):
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
-        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setStyleSheet(level_style("bad", self.palette()))
         self.error.setText(message)
         self.error.show()
 
