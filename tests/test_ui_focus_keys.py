@@ -248,9 +248,12 @@ def test_a_clashing_binding_disables_only_itself_and_a_dialog_names_it(qtbot, ql
         assert "shortcodes.approved" in built.keymap_box.text()
         assert "could not be used" in built.window.notices.text("keymap")
     finally:
+        if built.keymap_box is not None:
+            built.keymap_box.close()
         run_on_loop(qtbot, close(built))
         built.window.allow_close()
         built.window.close()
+        built.window.deleteLater()
 
 
 def test_the_key_editor_checks_clashes_live_and_applies_without_a_restart(qtbot, desk, sim) -> None:
