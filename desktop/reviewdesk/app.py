@@ -29,6 +29,7 @@ class Built:
     services: Any  # Services
     sim: Any = None  # SimServer of --demo
     keymap_problem: str = ""
+    settings_problem: str = ""
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -51,10 +52,17 @@ def make_qapp(args: argparse.Namespace) -> Any:
 
 
 def install_excepthook(window_getter: Any) -> None:
-    """An unexpected error is logged and shown in a dialog, never a silent crash."""
+    """An unexpected error is logged and shown in a dialog, never a silent crash. One dialog at a
+    time: errors while it is open are logged and counted in it, never stacked in more boxes."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     from reviewdesk.api.redact import redact
+
+    shown: dict[str, Any] = {"box": None, "more": 0, "text": ""}
+
+    def closed(_: int = 0) -> None:
+        shown.update(box=None, more=0)
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
         text = redact("".join(traceback.format_exception(kind, value, tb)))
@@ -63,11 +71,23 @@ def install_excepthook(window_getter: Any) -> None:
         if window is None:
             sys.__excepthook__(kind, value, tb)
             return
+        box = shown["box"]
+        if box is not None:
+            shown["more"] += 1
+            box.setText(f"{shown['text']}\n\n{shown['more']} more error(s) since; see the log.")
+            return
         box = QMessageBox(window)
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle("ReviewDesk: unexpected error")
-        box.setText(f"Something went wrong: {redact(str(value)) or kind.__name__}\nYour decisions are safe.")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        shown["text"] = (
+            f"Something went wrong: {redact(str(value)) or kind.__name__}\nYour decisions are safe."
+        )
+        box.setText(shown["text"])
         box.setDetailedText(text)
+        box.finished.connect(closed)
+        box.finished.connect(box.deleteLater)
+        shown["box"] = box
         box.open()
 
     sys.excepthook = hook
@@ -97,7 +117,7 @@ async def build(
         if getattr(args, "demo", False) and not args.data_dir:
             paths = resolve_paths(paths.data / "demo")  # the demo never touches the real queue
     paths.ensure()
-    settings = Settings.load(paths.settings_file)
+    settings, settings_problem = Settings.load_checked(paths.settings_file)
     if args.base_url:
         settings.base_url = args.base_url  # what the user said now wins over what was remembered
     setup_file_logging(paths.logs, settings.log_level)
@@ -105,12 +125,14 @@ async def build(
     try:
         keymap = Keymap.load(paths.keymap_file if paths.keymap_file.exists() else None)
     except KeymapError as exc:
-        keymap, keymap_problem = Keymap.defaults(), str(exc)
+        keymap, keymap_problem = Keymap.defaults(), f"{exc}\nThe default keys are used."
     services = Services(paths, settings)
     await services.open(**(delivery or {}))
     window = MainWindow(keymap)
     controller = ReviewController(window, services, keymap)
-    built = Built(app, window, controller, services, keymap_problem=keymap_problem)
+    built = Built(
+        app, window, controller, services, keymap_problem=keymap_problem, settings_problem=settings_problem
+    )
     if settings.window_geometry:
         from PySide6.QtCore import QByteArray
 
@@ -125,9 +147,12 @@ async def build(
 
     controller.spawn(controller.learn_keyring(keyring_probe))
     await controller.load()
-    for problem in (services.startup_warning, keymap_problem):
+    problems = [p for p in (services.startup_warning, settings_problem, keymap_problem) if p]
+    for problem in (settings_problem, keymap_problem):  # (the store logs its own)
         if problem:
-            window.status.show_message(problem, 30000)
+            log.warning("%s", problem)
+    if problems:  # one message, so that none replaces another
+        window.status.show_message("  |  ".join(" ".join(p.split("\n")) for p in problems), 30000)
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if files:
         controller.import_files(files)  # parsed off the GUI thread

@@ -1,0 +1,27 @@
+"""Limits on what ReviewDesk accepts from outside (files, servers, tokens) and how it creates files.
+
+One place for them: the README's security section lists them, and the code imports them from here.
+"""
+
+from __future__ import annotations
+
+#: A card fact (cardholder, merchant reference, …) longer than this is cut to it on import, CSV and
+#: JSON alike; the feedback body carries facts, so it stays small too.
+MAX_FACT_LENGTH = 256
+#: At most this many card facts go into a decision's `annotationInfo.cardFacts` (there are 7 kinds).
+MAX_CARD_FACTS = 16
+
+#: Settings and keymap files: nesting deeper than this is refused with a clear message.
+MAX_JSON_DEPTH = 32
+#: Settings and keymap files larger than this are not read (they are a few KB).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+#: A reviewer token's `exp` must be a whole number of seconds since 1970 within this range
+#: (2001-09-09 to 2286-11-20); anything else (1e999, NaN, 1.5, a string) is not a usable token.
+MIN_TOKEN_EXP = 1_000_000_000
+MAX_TOKEN_EXP = 9_999_999_999
+
+#: Files and folders ReviewDesk creates (database and its -wal/-shm/.lock, logs, settings, keymap):
+#: owner-only, whatever the folder they are in.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
