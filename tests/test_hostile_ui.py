@@ -3,10 +3,18 @@ simulator or a raw socket server on loopback."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+import json
+import sys
+
+from PySide6 import QtGui
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from conftest import run_on_loop
+from odd_server import OddServer, response
 from reviewdesk.domain.scan import ScanState
+from reviewdesk.ui.history_strip import short_scan_id
 from test_ui_window import WAIT, activate, press, queue, sign_in
 from test_ui_window import desk as desk  # noqa: F401  (the fixture)
 from test_ui_window import sim as sim  # noqa: F401  (the fixture)
@@ -67,3 +75,115 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     activate(qtbot, window)
     press(qtbot, window, "A")
     qtbot.waitUntil(lambda: failed_on in recorded, timeout=WAIT)
+
+
+# -- 3: a token whose exp is not a sane whole number; one error box at a time -----------------------
+
+
+def test_a_token_with_an_infinite_exp_is_refused_in_the_sign_in_dialog(qtbot, desk) -> None:
+    from test_parsing import _raw_jwt
+
+    dialog = desk.controller._sign_in
+    qtbot.waitExposed(dialog)
+    for exp in ("1e999", "NaN"):
+        dialog.as_reviewer.setChecked(True)
+        dialog.token.setText(_raw_jwt('{"revier_id":"inf","exp":' + exp + "}"))
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "expiry (exp) is not a whole number" in dialog.error.text(), timeout=WAIT)
+        dialog.error.clear()
+    assert desk.window.status.who.text() == "Not signed in"
+    assert not desk.services.session.signed_in
+    qtbot.wait(1200)  # the status bar's clock ticks once a second: it must not raise
+    assert not visible_boxes()
+
+
+def test_the_error_hook_never_stacks_boxes(qtbot, qapp) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from reviewdesk.app import install_excepthook
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    saved = sys.excepthook
+    install_excepthook(lambda: window)
+    try:
+        for i in range(5):
+            try:
+                raise OverflowError(f"cannot convert float infinity to integer ({i})")
+            except OverflowError as exc:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+        boxes = visible_boxes()
+        assert len(boxes) == 1
+        assert "(0)" in boxes[0].text() and "4 more error(s) since" in boxes[0].text()
+        boxes[0].done(0)
+        qtbot.waitUntil(lambda: not visible_boxes())
+        try:
+            raise ValueError("later, <b>another</b>")
+        except ValueError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        assert len(visible_boxes()) == 1 and "<b>another</b>" in visible_boxes()[0].text()
+        assert visible_boxes()[0].textFormat() == Qt.TextFormat.PlainText
+        visible_boxes()[0].done(0)
+    finally:
+        sys.excepthook = saved
+
+
+# -- 6: outside text is shown as the text it is ------------------------------------------------------
+
+
+def rendered(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText) -> str:
+    """What a label (or tooltip) with this text and format shows a person."""
+    if fmt == Qt.TextFormat.PlainText:
+        return text
+    if fmt == Qt.TextFormat.RichText or QtGui.Qt.mightBeRichText(text):
+        document = QTextDocument()
+        document.setHtml(text)
+        return document.toPlainText()
+    return text
+
+
+def test_a_server_message_with_html_is_shown_as_plain_text_at_sign_in(qtbot, desk) -> None:
+    hostile = "<img src='http://127.0.0.1:1/pixel.png'> <a href='https://evil.example/'>click here</a>"
+    with OddServer() as srv:
+        srv.routes["/reviews/authorize"] = lambda *_: response(
+            401, json.dumps({"message": hostile}).encode(), {"Content-Type": "application/json"}
+        )
+        dialog = desk.controller._sign_in
+        qtbot.waitExposed(dialog)
+        dialog.base_url.setText(srv.base_url)
+        dialog.as_admin.setChecked(True)
+        dialog.admin_key.setText("some-admin-key")
+        dialog.reviewer_name.setText("kim")
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "server said" in dialog.error.text(), timeout=WAIT)
+    shown = rendered(dialog.error.text(), dialog.error.textFormat())
+    assert "<img src='http://127.0.0.1:1/pixel.png'>" in shown and "<a href=" in shown
+
+
+def test_scan_ids_facts_and_claims_with_html_are_plain_text_everywhere(qtbot, desk, sim) -> None:
+    sign_in(qtbot, desk, sim.mint_token("<i>ines</i>"))
+    status = desk.window.status
+    assert rendered(status.who.text(), status.who.textFormat()) == "Signed in as <i>ines</i>"
+    ids = ["<b>bold</b>", "<a>link</a>", "ready-after"]
+    desk.window.scan_list.import_text(json.dumps([{"scanId": i, "cardholder": "<img src=x>"} for i in ids]))
+    qtbot.waitUntil(lambda: all(desk.window.scan_list.model.get(i) for i in ids), timeout=WAIT)
+    window, controller = desk.window, desk.controller
+    controller.show_scan("<b>bold</b>")
+    facts = window.facts
+    assert "<b>bold</b>" in rendered(facts.text(), facts.textFormat())
+    assert "<img src=x>" in rendered(facts.text(), facts.textFormat())
+    pane = window.decision_pane._scan_label
+    assert f"Scan {short_scan_id('<b>bold</b>')} ·" in rendered(pane.text(), pane.textFormat())
+    assert rendered(pane.toolTip()) == "<b>bold</b>"
+    model = window.scan_list.model
+    index = model.index(model.row_of("<b>bold</b>"), 0)
+    assert "<b>bold</b>" in rendered(model.data(index, Qt.ItemDataRole.ToolTipRole))
+    activate(qtbot, window)
+    press(qtbot, window, "A")
+    qtbot.waitUntil(
+        lambda: any(r.entry.scan_id == "<b>bold</b>" for r in window.history.rows()), timeout=WAIT
+    )
+    row = next(r for r in window.history.rows() if r.entry.scan_id == "<b>bold</b>")
+    assert rendered(row.scan_label.text(), row.scan_label.textFormat()) == short_scan_id("<b>bold</b>")
+    assert rendered(row.toolTip()).startswith("Scan <b>bold</b>\n")

@@ -201,7 +201,7 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 
 def cmd_image(args: argparse.Namespace) -> int:
-    from reviewdesk.api.images import ImageResolver
+    from reviewdesk.api.images import ImageResolver, check_image
 
     output = Path(args.output)
     if output.is_dir():
@@ -216,8 +216,9 @@ def cmd_image(args: argparse.Namespace) -> int:
             data = await client.image_jpeg(args.scan_id, tight=args.tight)
         else:
             data = (await ImageResolver(client).fetch(args.scan_id)).data
+        kind = check_image(data, args.scan_id)  # never save an HTML page or an SVG as a .jpg
         write_atomically(output, data)
-        print(f"saved {len(data)} bytes to {output}")
+        print(f"saved {len(data)} bytes ({kind}) to {output}")
         return 0
 
     return run_with_client(args, body, want_admin=True)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.session import SignInRequest
+from reviewdesk.ui.plain_text import plain
 
 
 class SignInDialog(QDialog):
@@ -42,7 +43,7 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
 
-        self.reason = QLabel(reason)
+        self.reason = plain(QLabel(reason))
         self.reason.setWordWrap(True)
         self.reason.setObjectName("signInReason")
         self.reason.setVisible(bool(reason))
@@ -98,7 +99,7 @@ class SignInDialog(QDialog):
         self.keyring_note.setVisible(not keyring_available)
         layout.addWidget(self.keyring_note)
 
-        self.error = QLabel()
+        self.error = plain(QLabel())
         self.error.setObjectName("signInError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c0392b;")

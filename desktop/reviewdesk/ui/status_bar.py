@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
 
 from reviewdesk.api.auth import format_duration
 from reviewdesk.session import WARN_BEFORE
 from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.ui.plain_text import tooltip
 
 _STYLES = {
     "ok": "color: #1e7d32;",
@@ -24,6 +28,7 @@ class StatusWidgets:
         self.delivery.setObjectName("deliveryStatus")
         self.delivery.setToolTip("Decisions waiting to be sent. Click to see them.")
         self.who = QLabel("Not signed in")
+        self.who.setTextFormat(Qt.TextFormat.RichText)  # the reviewer's name in it is escaped
         self.who.setObjectName("whoLabel")
         self.countdown = QLabel("")
         self.countdown.setObjectName("tokenCountdown")
@@ -39,7 +44,7 @@ class StatusWidgets:
             self.who.setText("Not signed in")
             self.countdown.setText("")
             return
-        self.who.setText(f"Signed in as <b>{reviewer}</b>" + (" (admin)" if is_admin else ""))
+        self.who.setText(f"Signed in as <b>{html.escape(reviewer)}</b>" + (" (admin)" if is_admin else ""))
 
     def set_countdown(self, seconds_left: float | None) -> str:
         """Show the time left on the token; returns the level ("ok", "warn", "bad")."""
@@ -67,4 +72,6 @@ class StatusWidgets:
             text += f" · {status.failed} failed"
         self.delivery.setText(text)
         self.delivery.setStyleSheet(_STYLES[level])
-        self.delivery.setToolTip(status.last_error or "Decisions waiting to be sent. Click to see them.")
+        self.delivery.setToolTip(
+            tooltip(status.last_error) or "Decisions waiting to be sent. Click to see them."
+        )
