@@ -316,3 +316,124 @@ def test_the_window_and_the_command_line_make_owner_only_files(tmp_path: Path) -
         want = 0o700 if path.is_dir() else 0o600
         assert stat.S_IMODE(path.stat().st_mode) == want, path
     assert {p.name for p in folder.rglob("*")} >= {"reviewdesk.sqlite3", "config", "logs", "reviewdesk.log"}
+
+
+# -- 16: decisions salvaged from a damaged database, shown before anything is sent -------------------
+
+
+def damaged_database(folder: Path, *, hit: str) -> tuple[Path, dict[str, str]]:
+    """A real ReviewDesk database with 40 undelivered decisions (and 5 delivered), damaged on the
+    pages of the `hit` table, then moved aside as ReviewDesk does. Returns the moved file and the
+    idempotency key of each undelivered decision."""
+    import sqlite3
+
+    from reviewdesk.store import Store
+    from reviewdesk.store.errors import StoreCorruptError
+
+    db = folder / "reviewdesk.sqlite3"
+    store = Store(db)
+    store.add_scans(Scan(f"scan-{i}", {"cardholder": f"NAME {i} " + "x" * 200}) for i in range(3000))
+    entries = [
+        store.record_decision(
+            f"scan-{i}", "approved" if i % 2 else "denied_fake_card", {"n": i}, note=f"n{i}"
+        )
+        for i in range(45)
+    ]
+    store.mark_delivered_many(e.id for e in entries[:5])
+    store.close()
+    conn = sqlite3.connect(db)
+    try:
+        pages = [
+            p
+            for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf'", (hit,))
+        ]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no dbstat table to find the pages to damage")
+    finally:
+        conn.close()
+    data = bytearray(db.read_bytes())
+    targets = pages[1::3] if hit == "scans" else pages[1:2]
+    for page in targets:
+        start = (page - 1) * page_size
+        data[start : start + page_size] = b"\xee" * page_size
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreCorruptError) as caught:
+        Store(db)
+    moved = caught.value.moved_to
+    assert moved is not None and moved.exists()
+    return moved, {e.scan_id: e.idempotency_key for e in entries[5:]}
+
+
+def test_recover_shows_every_undelivered_decision_then_queues_them_on_yes(tmp_path: Path, sim) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    moved, keys = damaged_database(data, hit="scans")
+    env = {"REVIEWDESK_TOKEN": sim.mint_token("kim"), "REVIEWDESK_BASE_URL": sim.base_url}
+    cli = lambda *argv: run_cli("--data-dir", str(data), *argv, env=env)  # noqa: E731
+
+    shown = cli("recover", str(moved))
+    assert shown.returncode == 0, shown.stderr
+    listed = [line.split()[1] for line in shown.stdout.splitlines() if line.startswith("recover ")]
+    assert sorted(listed) == sorted(keys)
+    assert "40 undelivered decision(s) read from" in shown.stdout and "nothing was changed" in shown.stdout
+    assert cli("queue").stdout.strip() == "nothing queued" and sim.feedback() == []
+
+    # Decided again since the damage: that newer decision stands.
+    assert cli("decide", "scan-10", "denied_screen_display", "--hold", "0").returncode == 0
+    queued = cli("recover", str(moved), "--yes")
+    assert queued.returncode == 0, queued.stderr
+    assert "queued 39 decision(s)" in queued.stdout
+    assert re.search(r"^decided again since\s+scan-10 ", queued.stdout, re.M)
+    assert sim.feedback() != [] and {r.scan_id for r in sim.feedback()} == {"scan-10"}  # only `decide` sent
+
+    assert cli("sync").returncode == 0
+    got = {r.scan_id: r for r in sim.feedback_unique()}
+    assert set(got) == set(keys)
+    assert got["scan-10"].shortcode == "denied_screen_display"
+    for scan_id, key in keys.items():
+        if scan_id != "scan-10":
+            assert got[scan_id].annotation_info["idempotencyKey"] == key  # the same decision, not a copy
+    again = cli("recover", str(moved), "--yes")
+    assert "queued 0" not in again.stdout and "recover " not in again.stdout  # nothing twice
+
+
+def test_recover_reads_around_a_damaged_outbox_page(tmp_path: Path) -> None:
+    from reviewdesk.store.salvage import salvage_outbox
+
+    moved, keys = damaged_database(tmp_path, hit="outbox")
+    before = moved.read_bytes()
+    found = salvage_outbox(moved)
+    assert moved.read_bytes() == before  # the damaged file itself is never touched
+    assert not found.whole and found.unreadable > 0
+    assert 0 < len(found.entries) < 40
+    for entry in found.entries:
+        assert keys[entry.scan_id] == entry.idempotency_key and entry.note == f"n{entry.scan_id[5:]}"
+    env = {"REVIEWDESK_TOKEN": TOKEN, "REVIEWDESK_BASE_URL": DEAD_SERVER}
+    shown = run_cli("--data-dir", str(tmp_path / "new"), "recover", str(moved), env=env)
+    assert shown.returncode == 0 and "could not be read (damaged)" in shown.stdout
+
+
+# -- 17: no secret in shell history; login/logout without a keyring name the variable ----------------
+
+
+def test_the_readme_never_puts_a_secret_on_a_command_line() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert not re.search(r"(REVIEWDESK_TOKEN|REVIEWDESK_ADMIN_KEY)=[<$\w]", readme)
+    assert "read -rs REVIEWDESK_TOKEN && export REVIEWDESK_TOKEN" in readme
+
+
+@pytest.mark.parametrize(
+    ("argv", "var"), [(["login"], "REVIEWDESK_TOKEN"), (["login", "--admin"], "REVIEWDESK_ADMIN_KEY")]
+)
+def test_login_without_a_keyring_names_the_variable_before_asking(tmp_path: Path, argv, var: str) -> None:
+    done = run_cli("--data-dir", str(tmp_path), *argv)  # the tests' keyring is keyring's null backend
+    assert done.returncode == 3
+    assert "Paste" not in done.stderr + done.stdout  # nobody is asked for a secret that cannot be kept
+    assert f"`read -rs {var} && export {var}`" in done.stderr
+
+
+def test_logout_without_a_keyring_names_the_variables(tmp_path: Path) -> None:
+    done = run_cli("--data-dir", str(tmp_path), "logout")
+    assert done.returncode == 3
+    assert "unset REVIEWDESK_TOKEN REVIEWDESK_ADMIN_KEY" in done.stderr

@@ -236,9 +236,8 @@ def test_proxy_data_and_headers_pass_through(qtbot) -> None:
     proxy.set_filter(state=FA)
     assert proxy.headerData(STATE_COLUMN, Qt.Orientation.Horizontal) == "State"
     assert proxy.headerData(0, Qt.Orientation.Vertical) == "2"  # the queue position
-    assert (
-        proxy.data(proxy.index(0, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole)
-        == tooltip("Failed: 400: shortcode refused")
+    assert proxy.data(proxy.index(0, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole) == tooltip(
+        "Failed: 400: shortcode refused"
     )
     assert proxy.data(proxy.index(5, 0)) is None
     assert not proxy.index(0, 0, proxy.index(0, 0)).isValid()

@@ -344,6 +344,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "decide": outbox.cmd_decide,
     "queue": outbox.cmd_queue,
     "sync": outbox.cmd_sync,
+    "recover": outbox.cmd_recover,
     "shortcodes": cmd_shortcodes,
     "login": cmd_login,
     "logout": cmd_logout,

@@ -11,9 +11,8 @@ MAX_FACT_LENGTH = 256
 #: At most this many card facts go into a decision's `annotationInfo.cardFacts` (there are 7 kinds).
 MAX_CARD_FACTS = 16
 
-#: Settings and keymap files: nesting deeper than this is refused with a clear message.
-MAX_JSON_DEPTH = 32
-#: Settings and keymap files larger than this are not read (they are a few KB).
+#: Settings and keymap files larger than this are not read (they are a few KB). One nested too
+#: deeply for the json module (RecursionError) is refused the same way.
 MAX_CONFIG_BYTES = 1024 * 1024
 
 #: A reviewer token's `exp` must be a whole number of seconds since 1970 within this range
