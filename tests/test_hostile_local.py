@@ -437,3 +437,29 @@ def test_logout_without_a_keyring_names_the_variables(tmp_path: Path) -> None:
     done = run_cli("--data-dir", str(tmp_path), "logout")
     assert done.returncode == 3
     assert "unset REVIEWDESK_TOKEN REVIEWDESK_ADMIN_KEY" in done.stderr
+
+
+def test_json_with_a_number_too_long_to_read_is_a_clear_failure(tmp_path: Path) -> None:
+    huge = "9" * 5000  # Python refuses to turn more than 4300 digits into an int
+    with pytest.raises(ImportFailed, match="number too long"):
+        parse_json(f'[{{"scanId": "s1", "amount": {huge}}}]')
+    path = tmp_path / "keymap.json"
+    path.write_text(f'{{"shortcodes": {{"approved": {huge}}}}}')
+    with pytest.raises(KeymapError, match="number too long"):
+        Keymap.load(path)
+
+
+def test_the_command_line_refuses_a_token_with_an_infinite_exp(tmp_path: Path) -> None:
+    from test_parsing import _raw_jwt
+
+    for exp in ("1e999", "NaN", "4000000000.5"):
+        token = _raw_jwt('{"revier_id":"x","exp":' + exp + "}")
+        done = run_cli(
+            "--data-dir",
+            str(tmp_path),
+            "url",
+            "s1",
+            env={"REVIEWDESK_TOKEN": token, "REVIEWDESK_BASE_URL": DEAD_SERVER},
+        )
+        assert done.returncode == 3, done.stderr
+        assert "expiry (exp) is not a whole number" in done.stderr

@@ -530,6 +530,8 @@ def _parse_json_text(text: str, source: str) -> ImportResult:
         raise ImportFailed(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise ImportFailed("not usable JSON: it is nested too deeply") from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        raise ImportFailed("not usable JSON: it holds a number too long to read") from None
     if isinstance(data, dict) and isinstance(data.get("scans"), list):
         items = data["scans"]
     elif isinstance(data, list):

@@ -350,6 +350,8 @@ def _read_json(path: Path) -> tuple[Any, list[str]]:
         return None, [f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
     except RecursionError:
         return None, ["is not usable JSON: it is nested too deeply"]
+    except ValueError:  # an integer of thousands of digits
+        return None, ["is not usable JSON: it holds a number too long to read"]
 
 
 def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:

@@ -373,7 +373,8 @@ class Store:
         return StoreCorruptError(
             f"the local database {self.path} was damaged ({exc}); it was moved aside to "
             f"{moved} and nothing was deleted. ReviewDesk starts with an empty queue and "
-            "outbox; keep that file for support",
+            f"outbox; `reviewdesk recover {moved}` lists the decisions in it that were not yet "
+            "delivered and can queue them again",
             moved,
         )
 
