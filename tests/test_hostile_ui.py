@@ -61,6 +61,11 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     assert window.scan_list.model.get(failed_on).state is ScanState.TO_REVIEW
     controller.decide("approved")  # as a key press would, even past the dialog
     assert controller.current == failed_on
+    # A decision keyed just before the first failure was seen fails too: told in the same box.
+    late = window.scan_list.model.get(ids[-1])
+    run_on_loop(qtbot, controller._record(late, "approved", "", 1.0))
+    assert f"approved for {ids[-1]} was not saved either" in box.text()
+    assert controller.current == failed_on
     assert window.scan_list.model.get(failed_on).state is ScanState.TO_REVIEW
     assert len(visible_boxes()) == 1
     entries = run_on_loop(qtbot, desk.services.pending()) + run_on_loop(qtbot, desk.services.recent(100))

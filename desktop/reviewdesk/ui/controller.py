@@ -313,9 +313,8 @@ class ReviewController(QObject):
         reason = redact(str(exc)) or type(exc).__name__
         log.error("a decision for scan %s was not recorded: %s", scan.scan_id, reason)
         box = self._not_durable
-        if box is not None:
-            more = f"{shortcode} for {scan.scan_id} was not saved either."
-            box.setInformativeText("\n".join(filter(None, [box.informativeText(), more])))
+        if box is not None:  # (plain text, like the rest of the box: scan ids are outside text)
+            box.setText(f"{box.text()}\n{shortcode} for {scan.scan_id} was not saved either.")
             return
         self.show_scan(scan.scan_id)
         box = QMessageBox(self.window)
@@ -325,7 +324,7 @@ class ReviewController(QObject):
         box.setText(
             f"The decision {shortcode} for scan {scan.scan_id} could not be saved, so it was not made.\n\n"
             f"Why: {reason}.\n\nReviewDesk stays on this scan and takes no decision until you close "
-            "this message. Fix the cause (e.g. free disk space), then decide the scan again."
+            "this message. Fix the cause (e.g. free disk space), then decide the scan again.\n"
         )
         box.finished.connect(self._resume_deciding)
         self._not_durable = box
