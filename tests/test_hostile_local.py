@@ -372,7 +372,10 @@ def test_recover_shows_every_undelivered_decision_then_queues_them_on_yes(tmp_pa
     env = {"REVIEWDESK_TOKEN": sim.mint_token("kim"), "REVIEWDESK_BASE_URL": sim.base_url}
     cli = lambda *argv: run_cli("--data-dir", str(data), *argv, env=env)  # noqa: E731
 
-    shown = cli("recover", str(moved))
+    from reviewdesk.store import Store
+
+    with Store(data / "reviewdesk.sqlite3"):  # the window has the new database open: listing still works
+        shown = cli("recover", str(moved))
     assert shown.returncode == 0, shown.stderr
     listed = [line.split()[1] for line in shown.stdout.splitlines() if line.startswith("recover ")]
     assert sorted(listed) == sorted(keys)
@@ -412,6 +415,7 @@ def test_recover_reads_around_a_damaged_outbox_page(tmp_path: Path) -> None:
     env = {"REVIEWDESK_TOKEN": TOKEN, "REVIEWDESK_BASE_URL": DEAD_SERVER}
     shown = run_cli("--data-dir", str(tmp_path / "new"), "recover", str(moved), env=env)
     assert shown.returncode == 0 and "could not be read (damaged)" in shown.stdout
+    assert not (tmp_path / "new").exists()  # listing creates nothing
 
 
 # -- 17: no secret in shell history; login/logout without a keyring name the variable ----------------

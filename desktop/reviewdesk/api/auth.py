@@ -143,6 +143,8 @@ Credential = AdminKey | ReviewerToken
 
 def format_duration(seconds: float) -> str:
     """`1h 05m`, `4m 09s`, `expired` — for countdowns and messages."""
+    if not math.isfinite(seconds):
+        return "unknown"
     if seconds <= 0:
         return "expired"
     s = int(seconds)

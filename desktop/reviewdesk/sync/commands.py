@@ -309,14 +309,18 @@ def cmd_recover(args: argparse.Namespace) -> int:
     newest: dict[str, OutboxEntry] = {}
     for entry in found.entries:  # oldest first: a later decision on a scan replaces an earlier one
         newest[entry.scan_id] = entry
-    store = open_store(args.data_dir)
+    store: Store | None = None  # listing only, and no database yet: nothing to compare or create
+    if args.yes:
+        store = open_store(args.data_dir)
+    elif database.exists():
+        store = _open_to_read(database)
     try:
         plan = [(entry, _recover_state(store, entry)) for entry in newest.values()]
         to_queue = [entry for entry, state in plan if state == "recover"]
         _print_plan(source, found.unreadable, len(found.entries) - len(newest), plan)
         if not to_queue:
             return EXIT_OK if found.entries or not found.unreadable else EXIT_STORE
-        if not args.yes:
+        if store is None or not args.yes:
             print(
                 f"nothing was changed. To queue the {len(to_queue)} decision(s) marked `recover`: "
                 f"reviewdesk recover {args.file} --yes (they are sent by `reviewdesk sync` or the window)"
@@ -327,14 +331,28 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 entry.scan_id, entry.shortcode, entry.annotation_info, note=entry.note, hold_seconds=0.0
             )
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     print(f"queued {len(to_queue)} decision(s); `reviewdesk sync` sends them now")
     return EXIT_OK
 
 
-def _recover_state(store: Store, entry: OutboxEntry) -> str:
+def _open_to_read(path: Any) -> Store:
+    """The store to compare with, read-only while the window has it open."""
+    try:
+        return Store(path)
+    except StoreLockedError:
+        try:
+            return Store(path, read_only=True)
+        except StoreError as exc:
+            raise _cli_error(str(exc), EXIT_STORE) from None
+    except StoreError as exc:
+        raise _cli_error(str(exc), EXIT_STORE) from None
+
+
+def _recover_state(store: Store | None, entry: OutboxEntry) -> str:
     """`recover`, or why not: the outbox has it already, or the scan was decided again since."""
-    current = store.entries_for_scan(entry.scan_id)
+    current = store.entries_for_scan(entry.scan_id) if store is not None else []
     if any(e.idempotency_key == entry.idempotency_key for e in current):
         return "already queued"
     if current:
