@@ -5,8 +5,14 @@ One place for them: the README's security section lists them, and the code impor
 
 from __future__ import annotations
 
-#: A card fact (cardholder, merchant reference, …) longer than this is cut to it on import, CSV and
-#: JSON alike; the feedback body carries facts, so it stays small too.
+#: A queue file (CSV, JSON, text) larger than this is not imported; 100,000 rows with every fact
+#: are about 10 MB.
+MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024
+
+#: A card fact (cardholder, merchant reference, …) longer than this is left out on import (and
+#: reported by line), CSV and JSON alike; `annotationInfo.cardFacts` cuts any longer value to it,
+#: so the feedback body stays small. (A CSV field over the csv module's own limit, 128 KiB, makes
+#: its row a bad row: reported, skipped, and the rest of the file imported.)
 MAX_FACT_LENGTH = 256
 #: At most this many card facts go into a decision's `annotationInfo.cardFacts` (there are 7 kinds).
 MAX_CARD_FACTS = 16

@@ -26,9 +26,9 @@ from pathlib import Path
 from reviewdesk.domain.scan import Scan, merge_facts
 from reviewdesk.domain.scan_id import MAX_SCAN_ID_LENGTH, InvalidScanId, validate_scan_id
 from reviewdesk.limits import MAX_FACT_LENGTH
+from reviewdesk.limits import MAX_IMPORT_FILE_BYTES as MAX_FILE_BYTES
 
 SUPPORTED_SUFFIXES = (".csv", ".json", ".txt")
-MAX_FILE_BYTES = 64 * 1024 * 1024  # 100,000 rows with every fact are about 10 MB
 
 PASTED = "pasted text"
 
