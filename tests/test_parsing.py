@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from reviewdesk.api.auth import AdminKey, InvalidTokenError, ReviewerToken, format_duration
@@ -17,6 +17,7 @@ from reviewdesk.api.presigned import PresignedURL, check_transport_url, stated_e
 from reviewdesk.api.redact import redact, safe_url
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan_id import InvalidScanId, quote_path_segment, validate_scan_id
+from reviewdesk.limits import MAX_TOKEN_EXP, MIN_TOKEN_EXP
 
 KEY = "a-test-signing-key-of-at-least-32-bytes!"
 
@@ -147,14 +148,15 @@ claim_names = st.sampled_from(["revier_id", "review_account", "user_id", "author
 
 
 @given(
-    st.integers(min_value=1, max_value=2**40),
-    st.one_of(st.none(), st.integers(min_value=0, max_value=2**40)),
+    st.integers(min_value=MIN_TOKEN_EXP, max_value=MAX_TOKEN_EXP),
+    st.one_of(st.none(), st.integers(min_value=MIN_TOKEN_EXP, max_value=MAX_TOKEN_EXP)),
     st.dictionaries(claim_names, st.one_of(st.text(max_size=20), st.integers(0, 10**12)), max_size=4),
 )
 @settings(max_examples=60)
 def test_any_token_with_exp_parses_and_exp_is_read(exp: int, iat: int | None, extra: dict) -> None:
     claims = dict(extra, exp=exp)
     if iat is not None:
+        assume(iat <= exp)
         claims["iat"] = iat
     token = jwt.encode(claims, KEY, algorithm="HS256")
     parsed = ReviewerToken.parse(token)
@@ -163,6 +165,39 @@ def test_any_token_with_exp_parses_and_exp_is_read(exp: int, iat: int | None, ex
     assert parsed.reviewer and len(parsed.reviewer) <= 80
     assert parsed.headers() == {"Authorization": f"Bearer {token}"}
     assert token not in repr(parsed)
+
+
+def _raw_jwt(payload: str) -> str:
+    """A signed JWT whose payload is `payload` exactly (PyJWT would not write 1e999 or NaN)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload.encode())
+    signature = hmac.new(KEY.encode(), head.encode(), hashlib.sha256).digest()
+    return head + "." + b64(signature)
+
+
+@pytest.mark.parametrize(
+    "exp", ["1e999", "-1e999", "NaN", "Infinity", "1700000000.5", '"1700000000"', "true", "1", "1e30", "[]"]
+)
+def test_an_exp_that_is_not_a_whole_number_in_range_is_refused(exp: str) -> None:
+    token = _raw_jwt('{"revier_id":"x","exp":' + exp + "}")
+    with pytest.raises(InvalidTokenError, match=r"expiry \(exp\) is not a whole number"):
+        ReviewerToken.parse(token)
+
+
+def test_a_whole_float_exp_and_an_absurd_iat_are_read_safely() -> None:
+    parsed = ReviewerToken.parse(_raw_jwt('{"exp":2000000000.0,"iat":1e999}'))
+    assert parsed.expires_at == 2_000_000_000 and parsed.issued_at is None
+
+
+def test_reviewer_names_from_claims_are_printable_only() -> None:
+    parsed = ReviewerToken.parse(jwt.encode({"revier_id": "ana\u202e\x00\nbo", "exp": 2**33}, KEY))
+    assert parsed.reviewer == "anabo"
 
 
 def test_reviewer_name_prefers_the_reference_claim() -> None:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtTest import QSignalSpy
 
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.ui.plain_text import tooltip
 from reviewdesk.ui.scan_table import (
     COLUMNS,
     DECISION_COLUMN,
@@ -71,14 +72,14 @@ def test_rows_columns_headers_and_roles(qapp, qtmodeltester) -> None:
     state_icon = model.data(model.index(3, STATE_COLUMN), Qt.ItemDataRole.DecorationRole)
     assert isinstance(state_icon, QIcon) and not state_icon.isNull()
     assert model.data(model.index(3, ID_COLUMN), Qt.ItemDataRole.DecorationRole) is None
-    tooltip = model.data(model.index(3, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole)
-    assert "Failed: 400: shortcode refused" in tooltip
+    tip = model.data(model.index(3, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole)
+    assert "Failed: 400: shortcode refused" in tip
     assert "Approved - card looks ok" in model.data(
         model.index(1, DECISION_COLUMN), Qt.ItemDataRole.ToolTipRole
     )
     assert (
         model.data(model.index(3, ID_COLUMN), Qt.ItemDataRole.ToolTipRole)
-        == "s3\nFailed: 400: shortcode refused"
+        == tooltip("s3\nFailed: 400: shortcode refused")  # escaped: outside text is never HTML
     )
     model.update_scan(model.scan_at(0).with_(facts={"amount": "12.50", "currency": "USD"}))
     assert display(model, 0, 5) == "12.50 USD"
@@ -235,9 +236,8 @@ def test_proxy_data_and_headers_pass_through(qtbot) -> None:
     proxy.set_filter(state=FA)
     assert proxy.headerData(STATE_COLUMN, Qt.Orientation.Horizontal) == "State"
     assert proxy.headerData(0, Qt.Orientation.Vertical) == "2"  # the queue position
-    assert (
-        proxy.data(proxy.index(0, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole)
-        == "Failed: 400: shortcode refused"
+    assert proxy.data(proxy.index(0, STATE_COLUMN), Qt.ItemDataRole.ToolTipRole) == tooltip(
+        "Failed: 400: shortcode refused"
     )
     assert proxy.data(proxy.index(5, 0)) is None
     assert not proxy.index(0, 0, proxy.index(0, 0)).isValid()

@@ -30,6 +30,7 @@ class Built:
     sim: Any = None  # SimServer of --demo
     keymap_problem: str = ""
     keymap_box: Any = None  # the dialog naming bindings that were left out, if any
+    settings_problem: str = ""
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -52,10 +53,17 @@ def make_qapp(args: argparse.Namespace) -> Any:
 
 
 def install_excepthook(window_getter: Any) -> None:
-    """An unexpected error is logged and shown in a dialog, never a silent crash."""
+    """An unexpected error is logged and shown in a dialog, never a silent crash. One dialog at a
+    time: errors while it is open are logged and counted in it, never stacked in more boxes."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     from reviewdesk.api.redact import redact
+
+    shown: dict[str, Any] = {"box": None, "more": 0, "text": ""}
+
+    def closed(_: int = 0) -> None:
+        shown.update(box=None, more=0)
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
         text = redact("".join(traceback.format_exception(kind, value, tb)))
@@ -64,11 +72,23 @@ def install_excepthook(window_getter: Any) -> None:
         if window is None:
             sys.__excepthook__(kind, value, tb)
             return
+        box = shown["box"]
+        if box is not None:
+            shown["more"] += 1
+            box.setText(f"{shown['text']}\n\n{shown['more']} more error(s) since; see the log.")
+            return
         box = QMessageBox(window)
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle("ReviewDesk: unexpected error")
-        box.setText(f"Something went wrong: {redact(str(value)) or kind.__name__}\nYour decisions are safe.")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        shown["text"] = (
+            f"Something went wrong: {redact(str(value)) or kind.__name__}\nYour decisions are safe."
+        )
+        box.setText(shown["text"])
         box.setDetailedText(text)
+        box.finished.connect(closed)
+        box.finished.connect(box.deleteLater)
+        shown["box"] = box
         box.open()
 
     sys.excepthook = hook
@@ -98,7 +118,7 @@ async def build(
         if getattr(args, "demo", False) and not args.data_dir:
             paths = resolve_paths(paths.data / "demo")  # the demo never touches the real queue
     paths.ensure()
-    settings = Settings.load(paths.settings_file)
+    settings, settings_problem = Settings.load_checked(paths.settings_file)
     if args.base_url:
         settings.base_url = args.base_url  # what the user said now wins over what was remembered
     setup_file_logging(paths.logs, settings.log_level)
@@ -109,7 +129,9 @@ async def build(
     await services.open(**(delivery or {}))
     window = MainWindow(keymap)
     controller = ReviewController(window, services, keymap)
-    built = Built(app, window, controller, services, keymap_problem=keymap_problem)
+    built = Built(
+        app, window, controller, services, keymap_problem=keymap_problem, settings_problem=settings_problem
+    )
     window.restore_layout(settings.window_geometry, settings.window_state)
 
     if getattr(args, "demo", False):
@@ -121,9 +143,13 @@ async def build(
 
     controller.spawn(controller.learn_keyring(keyring_probe))
     await controller.load()
-    if services.startup_warning:
-        window.status.show_message(services.startup_warning, 30000)
+    problems = [p for p in (services.startup_warning, settings_problem) if p]
+    if settings_problem:  # (the store logs its own)
+        log.warning("%s", settings_problem)
+    if problems:  # one message, so that none replaces another
+        window.status.show_message("  |  ".join(" ".join(p.split("\n")) for p in problems), 30000)
     if keymap_problem:
+        log.warning("%s", keymap_problem)
         show_keymap_problem(built, keymap_notes)
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if files:

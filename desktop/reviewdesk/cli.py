@@ -209,7 +209,7 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 
 def cmd_image(args: argparse.Namespace) -> int:
-    from reviewdesk.api.images import ImageResolver
+    from reviewdesk.api.images import ImageResolver, check_image
 
     output = Path(args.output)
     if output.is_dir():
@@ -224,8 +224,9 @@ def cmd_image(args: argparse.Namespace) -> int:
             data = await client.image_jpeg(args.scan_id, tight=args.tight)
         else:
             data = (await ImageResolver(client).fetch(args.scan_id)).data
+        kind = check_image(data, args.scan_id)  # never save an HTML page or an SVG as a .jpg
         write_atomically(output, data)
-        print(f"saved {len(data)} bytes to {output}")
+        print(f"saved {len(data)} bytes ({kind}) to {output}")
         return 0
 
     return run_with_client(args, body, want_admin=True)
@@ -264,6 +265,16 @@ def cmd_shortcodes(args: argparse.Namespace) -> int:
     return 0
 
 
+ENV_VARS = {True: "REVIEWDESK_ADMIN_KEY", False: "REVIEWDESK_TOKEN"}
+
+
+def _env_hint(var: str) -> str:
+    return (
+        f"give it in the environment variable {var} instead, typed without echo so that no shell "
+        f"history keeps it: `read -rs {var} && export {var}`"
+    )
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     import getpass
 
@@ -273,6 +284,11 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     base_url = base_url_of(args)
     what = "admin key" if args.admin else "reviewer token"
+    var = ENV_VARS[bool(args.admin)]
+    if keychain.backend_name() is None:  # say so before anyone pastes a secret for nothing
+        raise CliError(
+            f"no OS keyring is available here, so the {what} cannot be stored; {_env_hint(var)}", 3
+        )
     secret = getpass.getpass(f"Paste the {what} for {base_url}: ").strip()
     try:
         if args.admin:
@@ -286,9 +302,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     try:
         keychain.store(keychain.ADMIN_KEY if args.admin else keychain.REVIEWER_TOKEN, base_url, secret)
     except keychain.KeyringUnavailable as exc:
-        raise CliError(
-            f"{exc}; use the environment variable instead (it is never written to disk)", 3
-        ) from None
+        raise CliError(f"{exc}; {_env_hint(var)}", 3) from None
     print(f"stored the {what} in the OS keyring")
     return 0
 
@@ -301,7 +315,12 @@ def cmd_logout(args: argparse.Namespace) -> int:
         keychain.delete(keychain.ADMIN_KEY, base_url)
         keychain.delete(keychain.REVIEWER_TOKEN, base_url)
     except keychain.KeyringUnavailable as exc:
-        raise CliError(str(exc), 3) from None
+        raise CliError(
+            f"{exc}, so no credential is stored here; ReviewDesk takes them from the environment "
+            "variables REVIEWDESK_TOKEN and REVIEWDESK_ADMIN_KEY: `unset REVIEWDESK_TOKEN "
+            "REVIEWDESK_ADMIN_KEY` forgets them",
+            3,
+        ) from None
     print("removed stored credentials for " + base_url)
     return 0
 
@@ -350,6 +369,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "decide": outbox.cmd_decide,
     "queue": outbox.cmd_queue,
     "sync": outbox.cmd_sync,
+    "recover": outbox.cmd_recover,
     "shortcodes": cmd_shortcodes,
     "login": cmd_login,
     "logout": cmd_logout,
@@ -386,6 +406,24 @@ def names_a_command(argv: Sequence[str]) -> bool:
     return False
 
 
+def unknown_argument(files: Sequence[str]) -> str:
+    """Why the window should not open on these "files": one that is neither a command nor an
+    existing file (a mistyped command, or one this version does not have); "" when all are fine."""
+    import difflib
+
+    commands = [c for c in COMMANDS if c]
+    for name in files:
+        if os.path.exists(name):
+            continue
+        close = difflib.get_close_matches(name, commands, n=1)
+        hint = f"did you mean `{PROG} {close[0]}`? " if close else ""
+        return (
+            f"{name!r} is neither a command nor an existing file; {hint}"
+            f"the commands are: {', '.join(commands)} (see `{PROG} --help`)"
+        )
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--window-help" in argv:
@@ -393,9 +431,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser = build_parser() if names_a_command(argv) else build_window_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        problem = unknown_argument(args.files)
+        if problem:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+            return 2
     setup_logging(args.verbose)
     from reviewdesk.api.errors import ReviewDeskError
     from reviewdesk.api.redact import redact
+    from reviewdesk.store.errors import StoreError
 
     try:
         return COMMANDS[args.command](args)
@@ -405,6 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReviewDeskError as exc:
         print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except StoreError as exc:  # the local database: locked, unusable, or the disk is full
+        print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
+        return outbox.EXIT_STORE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

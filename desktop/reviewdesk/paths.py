@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewdesk.limits import DIR_MODE
+
 APP_NAME = "ReviewDesk"
 APP_AUTHOR = "ReviewDesk"
 
@@ -29,8 +31,17 @@ class Paths:
         return self.config / "keymap.json"
 
     def ensure(self) -> Paths:
+        """Create the folders (owner-only); StoreError when one cannot be made or is not a folder."""
+        from reviewdesk.store.errors import StoreError
+
         for folder in (self.data, self.config, self.logs):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder {folder} ({exc.strerror}); ReviewDesk needs a folder it "
+                    "can write to (choose another with --data-dir)"
+                ) from None
         return self
 
 

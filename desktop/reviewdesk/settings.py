@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from reviewdesk.limits import DIR_MODE, FILE_MODE, MAX_CONFIG_BYTES
+
 log = logging.getLogger("reviewdesk.settings")
 
 
@@ -28,18 +30,30 @@ class Settings:
     @classmethod
     def load(cls, path: Path) -> Settings:
         """The saved settings; defaults when the file is absent; a broken file is kept aside."""
+        return cls.load_checked(path)[0]
+
+    @classmethod
+    def load_checked(cls, path: Path) -> tuple[Settings, str]:
+        """The settings, and what was wrong with the file ("" if nothing): a broken file (not JSON,
+        too large, nested too deeply) is moved aside and the defaults are used."""
         try:
+            if path.stat().st_size > MAX_CONFIG_BYTES:
+                raise ValueError(f"larger than {MAX_CONFIG_BYTES // 1024} KB")
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError) as exc:
+            return cls(), ""
+        except (OSError, ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else _reason(exc)
             aside = path.with_suffix(".json.broken")
-            log.warning("settings file unreadable (%s); moved to %s", type(exc).__name__, aside.name)
+            log.warning("settings file unreadable (%s); moved to %s", why, aside.name)
             with contextlib.suppress(OSError):
                 os.replace(path, aside)
-            return cls()
+            return cls(), (
+                f"The settings file {path} could not be used ({why}); it was moved to {aside.name} and "
+                "the default settings are used."
+            )
         if not isinstance(raw, dict):
-            return cls()
+            return cls(), f"The settings file {path} does not hold a JSON object; the defaults are used."
         known = {f.name: f.type for f in fields(cls)}
         values: dict[str, Any] = {}
         defaults = cls()
@@ -50,10 +64,25 @@ class Settings:
         settings.prefetch = max(0, min(settings.prefetch, 20))
         settings.cache_mb = max(16, min(settings.cache_mb, 4096))
         settings.undo_grace_seconds = max(0.0, min(settings.undo_grace_seconds, 60.0))
-        return settings
+        return settings, ""
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the settings (owner-only, whatever the folder) and replace the file in one step."""
+        path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        if os.name == "posix":
+            os.fchmod(fd, FILE_MODE)  # a .tmp left by an older version may be readable to others
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(self), indent=2, sort_keys=True))
         os.replace(tmp, path)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__

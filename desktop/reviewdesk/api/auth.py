@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from reviewdesk.api.errors import AuthError, TokenExpiredError
 from reviewdesk.api.redact import register_secret
+from reviewdesk.limits import MAX_TOKEN_EXP, MIN_TOKEN_EXP
 
 # Claims that may name the reviewer, in the order we prefer them ("revier_id" is the
 # reference's own spelling; the others appear in its sample payload).
@@ -72,11 +74,16 @@ class ReviewerToken:
             raise InvalidTokenError(
                 "the reviewer token is not a valid JWT; ask your admin for a new one"
             ) from None
-        exp = claims.get("exp")
-        if isinstance(exp, bool) or not isinstance(exp, int | float):
+        if not isinstance(claims, dict) or "exp" not in claims:
             raise InvalidTokenError("the reviewer token has no expiry (exp); ask your admin for a new one")
-        iat = claims.get("iat")
-        issued = float(iat) if isinstance(iat, int | float) and not isinstance(iat, bool) else None
+        exp = _timestamp(claims.get("exp"))
+        if exp is None:
+            raise InvalidTokenError(
+                "the reviewer token's expiry (exp) is not a whole number of seconds between "
+                f"{MIN_TOKEN_EXP} and {MAX_TOKEN_EXP}; ask your admin for a new token"
+            )
+        iat = _timestamp(claims.get("iat"))
+        issued = float(iat) if iat is not None and iat <= exp else None
         register_secret(token)
         return cls(
             token=token,
@@ -107,11 +114,27 @@ class ReviewerToken:
         return self.reviewer
 
 
+def _timestamp(value: Any) -> int | None:
+    """A claim as whole seconds since 1970 in the sane range, else None (1e999, NaN, 1.5, "soon")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not MIN_TOKEN_EXP <= value <= MAX_TOKEN_EXP:
+        return None
+    return value
+
+
 def _reviewer_name(claims: dict[str, Any]) -> str:
+    """The reviewer's name from the claims: printable characters only, at most 80 of them."""
     for name in REVIEWER_CLAIMS:
         value = claims.get(name)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()[:80]
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            text = "".join(c for c in str(value) if c.isprintable()).strip()[:80]
+            if text:
+                return text
     return "reviewer"
 
 
@@ -120,6 +143,8 @@ Credential = AdminKey | ReviewerToken
 
 def format_duration(seconds: float) -> str:
     """`1h 05m`, `4m 09s`, `expired` — for countdowns and messages."""
+    if not math.isfinite(seconds):
+        return "unknown"
     if seconds <= 0:
         return "expired"
     s = int(seconds)

@@ -39,6 +39,12 @@ class InsecureURLError(UsageError):
     """A base URL or image URL that is neither https:// nor http:// to a loopback host."""
 
 
+class ServerURLRefusedError(InsecureURLError):
+    """The server sent an image URL that is unsafe or unusable: the server's fault, not the user's."""
+
+    exit_code = EXIT_NETWORK
+
+
 class AuthError(ReviewDeskError):
     exit_code = EXIT_AUTH
 
@@ -109,6 +115,12 @@ class ImageError(ReviewDeskError):
     """An image could not be fetched or is unusable (too large, not an image)."""
 
     exit_code = EXIT_NOT_FOUND
+
+
+class NotAnImageError(ImageError):
+    """The server sent bytes that are not an image (empty, HTML, SVG, …)."""
+
+    exit_code = EXIT_NETWORK
 
 
 class ImageTooLargeError(ImageError):

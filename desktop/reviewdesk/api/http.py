@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -133,11 +134,37 @@ def error_for(response: httpx.Response, what: str, secrets: tuple[str | None, ..
     return e.ProtocolError(f"{what} failed: unexpected answer {status}{tail}")
 
 
+def _untrusted_certificate(exc: BaseException) -> str | None:
+    """Why TLS refused the server's certificate (self-signed, expired, wrong name…), or None when
+    the failure was something else. httpx keeps the ssl error in its ConnectError's causes."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return " ".join(str(link.verify_message or "certificate verify failed").split())[:120]
+    for link in chain:
+        text = str(link)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            reason = text.split("certificate verify failed", 1)[-1].lstrip(": ").split(" (_ssl", 1)[0]
+            return " ".join(reason.split())[:120] or "certificate verify failed"
+    return None
+
+
 def transport_error(exc: httpx.HTTPError, what: str) -> e.ReviewDeskError:
     """A typed error for a failure below HTTP: no connection, timeout, dropped connection."""
     if isinstance(exc, httpx.TimeoutException):
         return e.TimeoutError_(f"{what} timed out; check the network and try again")
     if isinstance(exc, httpx.ConnectError):
+        untrusted = _untrusted_certificate(exc)
+        if untrusted is not None:
+            return e.NetworkError(
+                f"{what} failed: the server's TLS certificate is not trusted ({untrusted}); ReviewDesk "
+                "only talks to servers whose certificate a trusted authority issued for their name: check "
+                "the base URL, or ask your admin"
+            )
         return e.NetworkError(f"{what} failed: cannot reach the server; check the network or base URL")
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return e.NetworkError(f"{what} failed: the connection was dropped; try again")

@@ -9,6 +9,39 @@ from reviewdesk.api import errors as e
 from reviewdesk.api.presigned import REFRESH_MARGIN
 from reviewdesk.api.reviews import ImageInfo, ReviewsClient
 
+# The raster formats a blackout image comes in, by their first bytes.
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+)
+
+
+def image_format(data: bytes) -> str | None:
+    """ "JPEG", "PNG", "GIF", "WEBP" or "BMP" when `data` starts like one, else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _MAGIC if data.startswith(magic)), None)
+
+
+def check_image(data: bytes, scan_id: str) -> str:
+    """The format of `data`; NotAnImageError (saying what came instead) when it is not an image."""
+    kind = image_format(data)
+    if kind is not None:
+        return kind
+    head = data[:512].lstrip().lower()
+    if not data:
+        got = "an empty answer (0 bytes)"
+    elif head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        got = f"an HTML page ({len(data)} bytes)"
+    elif b"<svg" in head:
+        got = "an SVG drawing, which is not accepted (it can carry scripts and links)"
+    else:
+        got = f"{len(data)} bytes that are not a JPEG, PNG, GIF, WebP or BMP image"
+    raise e.NotAnImageError(f"the image of scan {scan_id} is not an image: the server sent {got}")
+
 
 @dataclass(frozen=True, slots=True)
 class FetchedImage:

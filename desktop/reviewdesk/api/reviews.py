@@ -181,7 +181,10 @@ class ReviewsClient:
         src = data.get("imageSrc")
         if not isinstance(src, str) or not src:
             raise e.ProtocolError(f"{what}: the answer has no imageSrc")
-        return PresignedURL.parse(src.strip().strip("<>"), issued_at=self.clock(), lifetime=lifetime)
+        try:
+            return PresignedURL.parse(src.strip().strip("<>"), issued_at=self.clock(), lifetime=lifetime)
+        except e.InsecureURLError as exc:  # the server's answer, not the user's input: exit 5, not 2
+            raise e.ServerURLRefusedError(f"{what}: the server sent an unusable imageSrc ({exc})") from None
 
     async def _read_capped(self, response: httpx.Response, what: str) -> bytes:
         limit = self.max_image_bytes

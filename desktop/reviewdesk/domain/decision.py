@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewdesk.limits import MAX_CARD_FACTS, MAX_FACT_LENGTH
+
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -34,6 +36,11 @@ def build_annotation_info(
     if seconds_on_scan is not None:
         info["secondsOnScan"] = round(seconds_on_scan, 1)
     if card_facts:
-        info["cardFacts"] = {k: v for k, v in card_facts.items() if v not in (None, "")}
+        # Bounded whatever the queue holds (a database from before the import limit, say).
+        info["cardFacts"] = {
+            str(k)[:MAX_FACT_LENGTH]: v[:MAX_FACT_LENGTH] if isinstance(v, str) else v
+            for k, v in list(card_facts.items())[:MAX_CARD_FACTS]
+            if v not in (None, "")
+        }
     info["idempotencyKey"] = idempotency_key or str(uuid.uuid4())
     return info

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from reviewdesk.domain.scan import Scan, merge_facts
 from reviewdesk.domain.scan_id import MAX_SCAN_ID_LENGTH, InvalidScanId, validate_scan_id
+from reviewdesk.limits import MAX_FACT_LENGTH
+from reviewdesk.limits import MAX_IMPORT_FILE_BYTES as MAX_FILE_BYTES
 
 SUPPORTED_SUFFIXES = (".csv", ".json", ".txt")
-MAX_FILE_BYTES = 64 * 1024 * 1024  # 100,000 rows with every fact are about 10 MB
 
 PASTED = "pasted text"
 
@@ -183,10 +184,26 @@ class _Rows:
             self.problem(i, f"{complaint} ({n} character{'' if n == 1 else 's'}); it was left out")
         return bad
 
+    def too_long_rows(self, key: str, values: list[str], skip: set[int]) -> list[int]:
+        """Rows (outside `skip`) whose `key` fact is longer than MAX_FACT_LENGTH, each reported."""
+        if not values or max(map(len, values)) <= MAX_FACT_LENGTH:
+            return []
+        bad = [i for i, v in enumerate(values) if len(v) > MAX_FACT_LENGTH and i not in skip]
+        for i in bad:
+            self.problem(
+                i,
+                f"the {key} is {len(values[i])} characters long, over {MAX_FACT_LENGTH}; it was left out",
+            )
+        return bad
+
     def check_fact_dicts(self, skip: set[int]) -> None:
-        """Report and drop malformed facts from the per-row dicts."""
+        """Report and drop facts that are too long or malformed from the per-row dicts."""
         if self.facts is None:
             return
+        for key in dict.fromkeys(FACT_ALIASES.values()):
+            values = [f.get(key, "") for f in self.facts]
+            for i in self.too_long_rows(key, values, skip):
+                del self.facts[i][key]
         for key in _FACT_CHECKS:
             values = [f.get(key, "") for f in self.facts]
             for i in self.bad_fact_rows(key, values, skip):
@@ -343,10 +360,7 @@ def _choose_delimiter(text: str, header: str) -> str:
         if any(_norm(cell) in ID_ALIASES for cell in cells):
             valid[delimiter] = len(cells)
     if not valid:
-        found = ", ".join(c.strip() for c in next(csv.reader([header]), []) if c.strip())[:200]
-        raise ImportFailed(
-            "the first row must be a header naming a scanId column" + (f" (found: {found})" if found else "")
-        )
+        raise ImportFailed("the first row must be a header naming a scanId column" + _found(header))
     multi = {d: n for d, n in valid.items() if n > 1}
     if not multi:
         return _NO_SPLIT
@@ -360,6 +374,21 @@ def _choose_delimiter(text: str, header: str) -> str:
     return max(multi, key=lambda d: multi[d])  # the first of the best, in _DELIMITERS order
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z][A-Za-z _.\-]{0,39}")
+
+
+def _found(header: str) -> str:
+    """What the first row holds, for the message, only when it looks like column names: a row of
+    data may hold a card number, an expiry or a CVV (and a binary file only garbage), so a row
+    with a digit or anything but plain words is described, never echoed."""
+    cells = [c.strip() for c in next(csv.reader([header[:2000]]), []) if c.strip()]
+    if cells and all(_HEADER_NAME.fullmatch(c) for c in cells) and len(cells) <= 30:
+        return f" (found: {', '.join(cells)})"
+    if any(not c.isprintable() for c in header):
+        return " (it does not look like text)"
+    return " (it looks like a row of data; its values are not shown)"
+
+
 def _physical_lines(text: str) -> int:
     breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
@@ -367,40 +396,60 @@ def _physical_lines(text: str) -> int:
 
 def _read_records(
     text: str, delimiter: str
-) -> tuple[list[list[str]], list[int] | None, list[int] | None, ImportProblem | None]:
-    """All records, the lines each starts and ends on, and the error that cut reading short, if any.
+) -> tuple[list[list[str]], list[int] | None, list[int] | None, list[ImportProblem]]:
+    """All records, the lines each starts and ends on, and the rows that could not be read.
 
-    Fast path: csv reads everything at C speed and, when there are as many records as lines, record i
-    is line i + 1 (None, None). Else (a quoted line break, or csv gave up part-way) it reads again
-    record by record, to learn the lines.
+    Fast path: csv reads everything at C speed and, when there are as many records as lines and
+    every quote is closed, record i is line i + 1 (None, None). Else (a quoted line break, a quote
+    never closed, a field over the csv module's limit) it reads again record by record, strictly,
+    to learn the lines; a row csv cannot read is reported and skipped, and reading goes on.
     """
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        if len(records) == _physical_lines(text):
-            return records, None, None, None
-    except csv.Error:
-        pass
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if text.count('"') % 2 == 0:  # an odd count: some quote is never closed
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            if len(records) == _physical_lines(text):
+                return records, None, None, []
+        except csv.Error:
+            pass
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
     starts: list[int] = []
     ends: list[int] = []
-    error: ImportProblem | None = None
-    try:
-        for record in reader:
-            records.append(record)
-            starts.append(ends[-1] + 1 if ends else 1)
-            ends.append(reader.line_num)
-    except csv.Error as exc:
-        error = ImportProblem(reader.line_num, f"the rest of the file could not be read: {exc}")
-    return records, starts, ends, error
+    problems: list[ImportProblem] = []
+    last = 0  # the line the previous record (or unreadable row) ended on
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(ImportProblem(last + 1, _csv_complaint(exc, last + 1, reader.line_num)))
+            if reader.line_num <= last:  # nothing more was consumed: stop rather than loop
+                break
+            last = reader.line_num
+            continue
+        records.append(record)
+        starts.append(last + 1)
+        ends.append(reader.line_num)
+        last = reader.line_num
+    return records, starts, ends, problems
+
+
+def _csv_complaint(exc: csv.Error, start: int, end: int) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {csv.field_size_limit()} characters (row skipped)"
+    if "unexpected end of data" in text:
+        where = f" (from line {start} to the end of the file)" if end > start else ""
+        return f"a quoted field is never closed{where}; is a closing quote missing? (row skipped)"
+    return f"the row is not valid CSV ({text}) (row skipped)"
 
 
 def _parse_csv_text(text: str, source: str) -> ImportResult:
     header = _first_line(text)
     if not header:
         return ImportResult(scans=[], problems=[], source=source)
-    records, starts, ends, error = _read_records(text, _choose_delimiter(text, header))
-    problems = [error] if error else []
+    records, starts, ends, problems = _read_records(text, _choose_delimiter(text, header))
     h = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if h == len(records):
         return ImportResult(scans=[], problems=problems, source=source)
@@ -443,6 +492,8 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
     columns: dict[str, list[str]] = {}
     for key, col in fact_cols.items():
         values = list(map(str.strip, map(itemgetter(col), data)))
+        for i in rows.too_long_rows(key, values, skip):
+            values[i] = ""
         if key in _DIGIT_FACTS and any(" " in v for v in set(values)):
             values = [v.replace(" ", "") for v in values]
         if key in _FACT_CHECKS:
@@ -479,6 +530,8 @@ def _parse_json_text(text: str, source: str) -> ImportResult:
         raise ImportFailed(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise ImportFailed("not usable JSON: it is nested too deeply") from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        raise ImportFailed("not usable JSON: it holds a number too long to read") from None
     if isinstance(data, dict) and isinstance(data.get("scans"), list):
         items = data["scans"]
     elif isinstance(data, list):

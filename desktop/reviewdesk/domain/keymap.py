@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewdesk.domain.shortcodes import all_shortcodes
+from reviewdesk.limits import MAX_CONFIG_BYTES
 from reviewdesk.resources import resource_path
 
 DEFAULTS_RESOURCE = "keymap.json"
@@ -337,6 +338,8 @@ def _suggest(name: str, choices: Iterable[str]) -> str:
 
 def _read_json(path: Path) -> tuple[Any, list[str]]:
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            return None, [f"is larger than {MAX_CONFIG_BYTES // 1024} KB; a keymap is a few KB"]
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"]
@@ -346,6 +349,10 @@ def _read_json(path: Path) -> tuple[Any, list[str]]:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
         return None, [f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+    except RecursionError:
+        return None, ["is not usable JSON: it is nested too deeply"]
+    except ValueError:  # an integer of thousands of digits
+        return None, ["is not usable JSON: it holds a number too long to read"]
 
 
 def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:

@@ -21,6 +21,11 @@ class StoreCorruptError(StoreError):
         self.moved_to = moved_to
 
 
+class StoreWriteError(StoreError):
+    """A change could not be made durable (the disk is full, an I/O error, a read-only file):
+    nothing of it was kept."""
+
+
 class StoreVersionError(StoreError):
     """The database was written by a newer ReviewDesk."""
 

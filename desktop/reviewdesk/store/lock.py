@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from reviewdesk.limits import FILE_MODE
 from reviewdesk.store.errors import StoreError, StoreLockedError
 
 
@@ -22,9 +23,13 @@ class LockFile:
 
     def acquire(self) -> None:
         try:
-            fh = open(self.path, "a+b")  # noqa: SIM115 - held open for the store's lifetime
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), FILE_MODE)
+            fh = os.fdopen(fd, "r+b")  # held open for the store's lifetime
         except OSError as exc:
-            raise StoreError(f"cannot create the lock file {self.path}: {exc.strerror}") from None
+            raise StoreError(
+                f"cannot write in the data folder {self.path.parent} ({exc.strerror}); ReviewDesk needs "
+                "a folder it can write to (choose another with --data-dir)"
+            ) from None
         try:
             _lock(fh)
         except OSError:

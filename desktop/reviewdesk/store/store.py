@@ -35,12 +35,14 @@ from typing import Any
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.limits import FILE_MODE
 from reviewdesk.store.errors import (
     EntryNotFoundError,
     StoreCorruptError,
     StoreError,
     StoreLockedError,
     StoreVersionError,
+    StoreWriteError,
     UndoError,
 )
 from reviewdesk.store.lock import LockFile
@@ -199,6 +201,36 @@ def _is_busy(exc: sqlite3.DatabaseError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _write_failure(exc: sqlite3.DatabaseError) -> str | None:
+    """What a failed write means for the reviewer, or None if it is not a failed write."""
+    text = str(exc).lower()
+    if "full" in text:
+        return "the disk is full; free some space"
+    if "disk i/o error" in text:
+        return "the disk reported an I/O error (it may be full or failing)"
+    if "readonly" in text or "read-only" in text:
+        return "the database file or its folder is read-only"
+    return None
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file owner-only before SQLite does (it gives its -wal and -shm the
+    database's mode), and take group/other access away from one an older version left open."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except IsADirectoryError:
+        raise StoreError(f"the local database {path} is a folder, not a file; move it away") from None
+    except OSError as exc:
+        raise StoreError(f"cannot create the local database {path}: {exc.strerror}") from None
+    try:
+        if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
+            for sidecar in _sidecars(path):
+                if sidecar.exists():
+                    os.chmod(sidecar, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
 def _sidecars(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
@@ -259,6 +291,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"cannot create the folder {self.path.parent}: {exc.strerror}") from None
+        if self.path.is_dir():
+            raise StoreError(f"the local database {self.path} is a folder, not a file; move it away")
         self._lock.acquire()
         try:
             self._open()
@@ -292,6 +326,7 @@ class Store:
                 # Never let SQLite touch such a file (or its -wal): move it aside as it is.
                 raise sqlite3.DatabaseError("file is not a database")
             self._check()
+            _make_private(self.path)
             self._conn = self._connect()
             self._migrate()
             self._prune()
@@ -305,7 +340,8 @@ class Store:
             if _is_corruption(exc):
                 raise self._corrupt(exc) from None
             self._close_conn()
-            raise StoreError(f"cannot open the local database {self.path}: {exc}") from None
+            reason = _write_failure(exc) or str(exc)
+            raise StoreError(f"cannot open the local database {self.path}: {reason}") from None
         except BaseException:
             self._close_conn()
             raise
@@ -337,7 +373,8 @@ class Store:
         return StoreCorruptError(
             f"the local database {self.path} was damaged ({exc}); it was moved aside to "
             f"{moved} and nothing was deleted. ReviewDesk starts with an empty queue and "
-            "outbox; keep that file for support",
+            f"outbox; `reviewdesk recover {moved}` lists the decisions in it that were not yet "
+            "delivered and can queue them again",
             moved,
         )
 
@@ -412,14 +449,24 @@ class Store:
                 raise StoreLockedError(
                     "ReviewDesk seems to be running already: the database is busy in another program"
                 ) from None
-            raise
+            raise self._write_error(exc) from None
         try:
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise self._write_error(exc) from None
             raise
+
+    def _write_error(self, exc: sqlite3.OperationalError) -> Exception:
+        """A failed write as a StoreWriteError that says why (disk full, I/O error, read-only)."""
+        reason = _write_failure(exc)
+        if reason is None:
+            return exc
+        log.info("cannot write to %s: %s", self.path, exc)
+        return StoreWriteError(f"cannot save to the local database {self.path}: {reason}")
 
     # -- queue -------------------------------------------------------------------------------
 
@@ -525,6 +572,34 @@ class Store:
         info_text = _dumps(info)
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)
+        try:
+            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before)
+        except StoreWriteError as exc:
+            raise StoreWriteError(
+                f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
+            ) from None
+        if isinstance(entry_id, OutboxEntry):
+            return entry_id
+        return OutboxEntry(
+            id=entry_id,
+            scan_id=scan_id,
+            shortcode=shortcode,
+            annotation_info=info,
+            idempotency_key=key,
+            note=note,
+            status=OutboxStatus.PENDING,
+            created_at=now,
+            not_before=not_before,
+            next_attempt_at=now,
+            attempts=0,
+            last_error=None,
+            delivered_at=None,
+        )
+
+    def _insert_decision(
+        self, scan_id: str, shortcode: str, info_text: str, key: str, note: str, now: float, not_before: float
+    ) -> int | OutboxEntry:
+        """The outbox row's id, or the entry already stored under that idempotency key."""
         with self._tx() as c:
             row = c.execute(
                 f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE idempotency_key = ?", (key,)
@@ -551,21 +626,7 @@ class Store:
                 (scan_id, shortcode, note),
             )
         assert entry_id is not None
-        return OutboxEntry(
-            id=entry_id,
-            scan_id=scan_id,
-            shortcode=shortcode,
-            annotation_info=info,
-            idempotency_key=key,
-            note=note,
-            status=OutboxStatus.PENDING,
-            created_at=now,
-            not_before=not_before,
-            next_attempt_at=now,
-            attempts=0,
-            last_error=None,
-            delivered_at=None,
-        )
+        return entry_id
 
     def undo_decision(self, entry_id: int) -> Scan | None:
         """Take back an undelivered decision. Returns the scan as it is now (None if not queued).
@@ -674,7 +735,7 @@ class Store:
                 raise StoreLockedError(
                     "ReviewDesk seems to be running already: the database is busy in another program"
                 ) from None
-            raise
+            raise self._write_error(exc) from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -42,6 +42,15 @@ def add_parsers(subparsers: Any) -> None:
         metavar="S",
         help=f"give up retrying after S seconds (default {DEFAULT_SYNC_TIMEOUT:g})",
     )
+    p = subparsers.add_parser(
+        "recover",
+        help="list the undelivered decisions readable in a damaged database that was moved aside; "
+        "--yes queues them",
+    )
+    p.add_argument("file", metavar="FILE", help="the moved-aside database (reviewdesk.sqlite3.corrupt-…)")
+    p.add_argument(
+        "--yes", action="store_true", help="queue the listed decisions in the outbox (nothing is sent here)"
+    )
     decide = getattr(subparsers, "choices", {}).get("decide")
     if decide is not None:
         add_decide_arguments(decide)
@@ -279,3 +288,97 @@ async def _sync(
     )
     await astore.close()
     return empty, before, after, status
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """List what a moved-aside database still holds; with --yes, queue it. Nothing is sent here:
+    the decisions go out with the next `reviewdesk sync` or window, after they were shown."""
+    from pathlib import Path
+
+    from reviewdesk.paths import resolve_paths
+    from reviewdesk.store.salvage import salvage_outbox
+
+    source = Path(args.file).expanduser()
+    database = resolve_paths(args.data_dir).database
+    if source.exists() and database.exists() and source.resolve() == database.resolve():
+        raise _cli_error(f"{source} is the database in use; name the damaged copy that was moved aside", 2)
+    try:
+        found = salvage_outbox(source)
+    except StoreError as exc:
+        raise _cli_error(str(exc), EXIT_STORE) from None
+    newest: dict[str, OutboxEntry] = {}
+    for entry in found.entries:  # oldest first: a later decision on a scan replaces an earlier one
+        newest[entry.scan_id] = entry
+    store: Store | None = None  # listing only, and no database yet: nothing to compare or create
+    if args.yes:
+        store = open_store(args.data_dir)
+    elif database.exists():
+        store = _open_to_read(database)
+    try:
+        plan = [(entry, _recover_state(store, entry)) for entry in newest.values()]
+        to_queue = [entry for entry, state in plan if state == "recover"]
+        _print_plan(source, found.unreadable, len(found.entries) - len(newest), plan)
+        if not to_queue:
+            return EXIT_OK if found.entries or not found.unreadable else EXIT_STORE
+        if store is None or not args.yes:
+            print(
+                f"nothing was changed. To queue the {len(to_queue)} decision(s) marked `recover`: "
+                f"reviewdesk recover {args.file} --yes (they are sent by `reviewdesk sync` or the window)"
+            )
+            return EXIT_OK
+        for entry in to_queue:
+            store.record_decision(
+                entry.scan_id, entry.shortcode, entry.annotation_info, note=entry.note, hold_seconds=0.0
+            )
+    finally:
+        if store is not None:
+            store.close()
+    print(f"queued {len(to_queue)} decision(s); `reviewdesk sync` sends them now")
+    return EXIT_OK
+
+
+def _open_to_read(path: Any) -> Store:
+    """The store to compare with, read-only while the window has it open."""
+    try:
+        return Store(path)
+    except StoreLockedError:
+        try:
+            return Store(path, read_only=True)
+        except StoreError as exc:
+            raise _cli_error(str(exc), EXIT_STORE) from None
+    except StoreError as exc:
+        raise _cli_error(str(exc), EXIT_STORE) from None
+
+
+def _recover_state(store: Store | None, entry: OutboxEntry) -> str:
+    """`recover`, or why not: the outbox has it already, or the scan was decided again since."""
+    current = store.entries_for_scan(entry.scan_id) if store is not None else []
+    if any(e.idempotency_key == entry.idempotency_key for e in current):
+        return "already queued"
+    if current:
+        return "decided again since"
+    return "recover"
+
+
+def _print_plan(
+    source: Any, unreadable: int, superseded: int, plan: Sequence[tuple[OutboxEntry, str]]
+) -> None:
+    rows = [
+        (
+            state,
+            entry.scan_id,
+            entry.shortcode,
+            str(entry.annotation_info.get("decidedAt", "")),
+            " ".join(entry.note.split())[:60],
+        )
+        for entry, state in plan
+    ]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
+    for row in rows:
+        print("  ".join(row[i].ljust(widths[i]) for i in range(4)) + ("  " + row[4] if row[4] else ""))
+    summary = f"{len(plan)} undelivered decision(s) read from {source}"
+    if superseded:
+        summary += f" ({superseded} earlier one(s) replaced by a later decision on the same scan)"
+    if unreadable:
+        summary += f"; {unreadable} row(s) could not be read (damaged)"
+    print(summary)

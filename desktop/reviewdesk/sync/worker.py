@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 
 from reviewdesk.api import errors as e
 from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.errors import StoreWriteError
 from reviewdesk.store.store import OutboxEntry
 
 if TYPE_CHECKING:
@@ -438,6 +439,8 @@ class DeliveryWorker:
             with contextlib.suppress(Exception):
                 await asyncio.shield(store.requeue(entry.id))
             raise
+        except StoreWriteError as exc:  # the disk is full: one line, not a traceback per decision
+            log.error("delivery: cannot record the outcome for scan %s: %s", entry.scan_id, exc)
         except Exception:
             log.exception("delivery: cannot record the outcome for scan %s", entry.scan_id)
         return False

@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
@@ -83,6 +83,7 @@ class ReviewController(QObject):
         self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
         self._seen: set[str] = set()  # scans whose image was painted for the reviewer
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
+        self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
@@ -278,6 +279,10 @@ class ReviewController(QObject):
         """One keystroke: record, show it at once, and move on to the next scan to review."""
         if self.current is None:
             return
+        if self._not_durable is not None:  # a decision could not be saved: nothing moves on
+            self._not_durable.raise_()
+            self._not_durable.activateWindow()
+            return
         scan = self.model.get(self.current)
         if scan is None:
             return
@@ -339,17 +344,48 @@ class ReviewController(QObject):
         try:
             decided = await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
         except Exception as exc:
-            self.model.update_scan(scan)  # back as it was: the decision was NOT recorded
-            self.window.status.show_message(
-                f"Could not record the decision for {scan.scan_id}: {redact(str(exc))}", 30000
-            )
-            raise
+            self.stop_deciding_not_recorded(scan, shortcode, exc)
+            return
         self.model.update_scan(decided.scan)
         self._undelivered.add(scan.scan_id)
         if self.current == scan.scan_id:
             self.window.decision_pane.set_scan(decided.scan)
         self.decision_recorded.emit(scan.scan_id, shortcode)
         await self.refresh_history()
+
+    def stop_deciding_not_recorded(self, scan: Scan, shortcode: str, exc: Exception) -> None:
+        """A decision could not be made durable (the disk is full, …): its row goes back as it
+        was, the window goes back to that scan, and no key decides until the reviewer has read
+        why, in a dialog that takes the focus. Decisions keyed just after it that fail too are
+        counted in the same dialog."""
+        self.model.update_scan(scan)  # back as it was: the decision was NOT recorded
+        reason = redact(str(exc)) or type(exc).__name__
+        log.error("a decision for scan %s was not recorded: %s", scan.scan_id, reason)
+        box = self._not_durable
+        if box is not None:  # (plain text, like the rest of the box: scan ids are outside text)
+            box.setText(f"{box.text()}\n{shortcode} for {scan.scan_id} was not saved either.")
+            return
+        self.show_scan(scan.scan_id)
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Decision not saved")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"The decision {shortcode} for scan {scan.scan_id} could not be saved, so it was not made.\n\n"
+            f"Why: {reason}.\n\nReviewDesk stays on this scan and takes no decision until you close "
+            "this message. Fix the cause (e.g. free disk space), then decide the scan again.\n"
+        )
+        box.finished.connect(self._resume_deciding)
+        self._not_durable = box
+        box.open()
+        box.raise_()
+        box.activateWindow()
+
+    def _resume_deciding(self, _: int = 0) -> None:
+        box, self._not_durable = self._not_durable, None
+        if box is not None:
+            box.deleteLater()
+        self.window.focus_review()
 
     def undo(self) -> None:
         self.spawn(self._undo())

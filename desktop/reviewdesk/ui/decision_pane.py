@@ -32,6 +32,7 @@ from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences
 from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.history_strip import ElidedLabel, short_scan_id
 from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
+from reviewdesk.ui.plain_text import tooltip
 
 # Group colours (r, g, b): tints are drawn with alpha so they suit light and dark palettes.
 GROUP_RGB: dict[Group, tuple[int, int, int]] = {
@@ -500,7 +501,7 @@ class DecisionPane(QWidget):
         for code, button in self._buttons.items():
             button.set_current(code == current)
         self._scan_label.setText(self._scan_html(scan))
-        self._scan_label.setToolTip(scan.scan_id if scan is not None else "")
+        self._scan_label.setToolTip(tooltip(scan.scan_id) if scan is not None else "")
         self._update_enabled()
 
     def scan(self) -> Scan | None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from reviewdesk.ui.colours import LEVELS, level_style
+from reviewdesk.ui.plain_text import plain, tooltip
 
 MAX_ENTRIES = 10
 
@@ -93,7 +94,7 @@ class HistoryRow(QPushButton):
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
 
         self.marker = QLabel("●")
-        self.scan_label = QLabel()
+        self.scan_label = plain(QLabel())
         self.scan_label.setFont(mono)
         self.code_label = ElidedLabel("")
         self.state_label = QLabel()
@@ -129,7 +130,7 @@ class HistoryRow(QPushButton):
         self.time_label.setText(clock_time(entry.decided_at))
         when = f"\nDecided at {entry.decided_at}" if entry.decided_at else ""
         self.setToolTip(
-            f"Scan {entry.scan_id}\n{entry.shortcode} ({state_text}){when}\nClick to open it again"
+            tooltip(f"Scan {entry.scan_id}\n{entry.shortcode} ({state_text}){when}\nClick to open it again")
         )
         self.setAccessibleName(f"Scan {entry.scan_id}, {entry.shortcode}, {state_text}")
 

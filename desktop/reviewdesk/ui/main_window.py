@@ -24,6 +24,7 @@ from reviewdesk.ui.decision_pane import DecisionPane
 from reviewdesk.ui.history_strip import HistoryStrip
 from reviewdesk.ui.image_view import ImageView
 from reviewdesk.ui.notice_bar import NoticeBar
+from reviewdesk.ui.plain_text import tooltip
 from reviewdesk.ui.scan_list import ScanListPane
 from reviewdesk.ui.status_bar import StatusWidgets
 
@@ -81,7 +82,7 @@ class FactsBar(QLabel):
         if len(parts) == 1:
             parts.append("<span style='color:gray'>no card facts known</span>")
         self.setText(" · ".join(parts))
-        self.setToolTip(_esc("\n".join(_cut(f, 400) for f in full)))
+        self.setToolTip(tooltip("\n".join(_cut(f, 400) for f in full)))
 
 
 def _esc(text: str) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.services import Services
 from reviewdesk.store.store import OutboxEntry, OutboxStatus
+from reviewdesk.ui.plain_text import tooltip
 
 COLUMNS = ("Scan id", "Decision", "State", "Tries", "Last error")
 
@@ -90,7 +91,7 @@ class OutboxDialog(QDialog):
             )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(tooltip(value))
                 if entry.status is OutboxStatus.FAILED:
                     item.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(row, col, item)

@@ -56,6 +56,7 @@ from reviewdesk.domain.importer import (
     parse_pasted,
 )
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.ui.plain_text import plain, tooltip
 from reviewdesk.ui.scan_table import (
     AMOUNT_COLUMN,
     COLUMNS,
@@ -124,6 +125,7 @@ class ElidedLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        plain(self)  # file names and import problems: shown as they are
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -132,7 +134,7 @@ class ElidedLabel(QLabel):
 
     def set_full_text(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text if text else "")
+        self.setToolTip(tooltip(text))
         self._elide()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import CARD_FACTS, Scan, ScanState, merge_facts
+from reviewdesk.ui.plain_text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -295,7 +296,7 @@ class ScanTableModel(QAbstractTableModel):
     def _tooltip(scan: Scan, column: int) -> str | None:
         problem = f"{scan.state.label}: {scan.error}" if scan.error else ""
         if column == STATE_COLUMN:
-            return problem or scan.state.label
+            return tooltip(problem or scan.state.label)
         if column == ID_COLUMN:
             text = scan.scan_id
         elif column == DECISION_COLUMN:
@@ -305,7 +306,7 @@ class ScanTableModel(QAbstractTableModel):
         else:
             text = scan.facts.get(FACT_COLUMNS.get(column, ""), "")
         text = "\n".join(part for part in (text, problem) if part)  # anywhere on a failed row, say why
-        return text or None
+        return tooltip(text) or None
 
 
 class ScanFilterProxy(QAbstractProxyModel):

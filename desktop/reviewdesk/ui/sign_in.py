@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.session import SignInRequest
 from reviewdesk.ui.colours import level_style
+from reviewdesk.ui.plain_text import plain
 
 
 class SignInDialog(QDialog):
@@ -43,7 +44,7 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
 
-        self.reason = QLabel(reason)
+        self.reason = plain(QLabel(reason))
         self.reason.setWordWrap(True)
         self.reason.setObjectName("signInReason")
         self.reason.setVisible(bool(reason))
@@ -99,7 +100,7 @@ class SignInDialog(QDialog):
         self.keyring_note.setVisible(not keyring_available)
         layout.addWidget(self.keyring_note)
 
-        self.error = QLabel()
+        self.error = plain(QLabel())
         self.error.setObjectName("signInError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(level_style("bad", self.palette()))

@@ -9,6 +9,7 @@ from reviewdesk.api.auth import format_duration
 from reviewdesk.session import WARN_BEFORE
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.colours import level_style
+from reviewdesk.ui.plain_text import tooltip
 
 WHO_MAX_WIDTH = 260  # a reviewer id from a token may be long: elided, never widening the window
 
@@ -55,7 +56,7 @@ class StatusWidgets:
             self.countdown.setText("")
             return
         text = f"Signed in as {reviewer}" + (" (admin)" if is_admin else "")
-        self.who.setToolTip(text)
+        self.who.setToolTip(tooltip(text))
         metrics = self.who.fontMetrics()
         self.who.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, WHO_MAX_WIDTH - 4))
 
@@ -93,4 +94,6 @@ class StatusWidgets:
             text += f" · {status.failed} failed"
         self.delivery.setText(text)
         self._set_level(self.delivery, level)
-        self.delivery.setToolTip(status.last_error or "Decisions waiting to be sent. Click to see them.")
+        self.delivery.setToolTip(
+            tooltip(status.last_error) or "Decisions waiting to be sent. Click to see them."
+        )
