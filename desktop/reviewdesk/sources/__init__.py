@@ -1,0 +1,1 @@
+"""Review sources: one module each, behind `reviewdesk.sources.base.Source`."""
