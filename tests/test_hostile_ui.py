@@ -15,7 +15,7 @@ from conftest import run_on_loop
 from odd_server import OddServer, response
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.ui.history_strip import short_scan_id
-from test_ui_window import WAIT, activate, press, queue, sign_in
+from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
 from test_ui_window import desk as desk  # noqa: F401  (the fixture)
 from test_ui_window import sim as sim  # noqa: F401  (the fixture)
 
@@ -46,6 +46,7 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     failed_on = None
     for _ in ids:  # the outbox's pages fill up within a few decisions
         before = controller.current
+        wait_image(qtbot, desk, before)  # approving an image nobody saw would ask a second press
         press(qtbot, window, "A")
         qtbot.waitUntil(lambda b=before: b in recorded or bool(visible_boxes()), timeout=WAIT)
         if visible_boxes():
@@ -78,6 +79,7 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     qtbot.waitUntil(lambda: not visible_boxes())
     controller.show_scan(failed_on)
     activate(qtbot, window)
+    wait_image(qtbot, desk, failed_on)
     press(qtbot, window, "A")
     qtbot.waitUntil(lambda: failed_on in recorded, timeout=WAIT)
 
@@ -185,7 +187,7 @@ def test_scan_ids_facts_and_claims_with_html_are_plain_text_everywhere(qtbot, de
     index = model.index(model.row_of("<b>bold</b>"), 0)
     assert "<b>bold</b>" in rendered(model.data(index, Qt.ItemDataRole.ToolTipRole))
     activate(qtbot, window)
-    press(qtbot, window, "A")
+    press(qtbot, window, "X")  # no image for such an id: "no image available" is one key
     qtbot.waitUntil(
         lambda: any(r.entry.scan_id == "<b>bold</b>" for r in window.history.rows()), timeout=WAIT
     )
