@@ -57,3 +57,16 @@ class Settings:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def remembered_server(settings: Settings) -> str:
+    """The server the window last signed in to, normalized ('' when none or unusable)."""
+    if not settings.base_url:
+        return ""
+    from reviewdesk.api.errors import UsageError
+    from reviewdesk.api.reviews import normalize_base_url
+
+    try:
+        return normalize_base_url(settings.base_url)
+    except UsageError:
+        return ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from reviewdesk.api.errors import AuthError, TokenExpiredError
 from reviewdesk.api.redact import register_secret
+from reviewdesk.domain.route import ADMIN, reviewer_identity
 
 # Claims that may name the reviewer, in the order we prefer them ("revier_id" is the
 # reference's own spelling; the others appear in its sample payload).
@@ -43,6 +44,11 @@ class AdminKey:
     @property
     def who(self) -> str:
         return "admin"
+
+    @property
+    def identity(self) -> str:
+        """Whom decisions sent with this credential are made by (see domain.route)."""
+        return ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +111,10 @@ class ReviewerToken:
     @property
     def who(self) -> str:
         return self.reviewer
+
+    @property
+    def identity(self) -> str:
+        return reviewer_identity(self.reviewer)
 
 
 def _reviewer_name(claims: dict[str, Any]) -> str:

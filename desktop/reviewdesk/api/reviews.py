@@ -27,6 +27,7 @@ from reviewdesk.api.http import (
 )
 from reviewdesk.api.presigned import DEFAULT_LIFETIME, PresignedURL, check_transport_url
 from reviewdesk.domain import shortcodes
+from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan_id import InvalidScanId, quote_path_segment, validate_scan_id
 
 log = logging.getLogger("reviewdesk.api")
@@ -119,6 +120,12 @@ class ReviewsClient:
     @property
     def is_admin(self) -> bool:
         return isinstance(self.credential, AdminKey)
+
+    @property
+    def route(self) -> Route:
+        """Where decisions sent with this client go: this server, under this credential's identity."""
+        c = self.credential
+        return Route(self.base_url, c.identity if c is not None else "")
 
     # -- plumbing ----------------------------------------------------------------------------
 
