@@ -208,14 +208,27 @@ def credential_for_route(route: Route, command_server: str) -> Credential | None
 def run_with_client(
     args: argparse.Namespace, body: Callable[[ReviewsClient], Awaitable[int]], *, want_admin: bool = False
 ) -> int:
+    from reviewdesk import limits
+    from reviewdesk.api.errors import EXIT_NETWORK
     from reviewdesk.api.reviews import ReviewsClient
 
     base_url = base_url_of(args)
     credential = credential_of(base_url, want_admin=want_admin)
 
     async def go() -> int:
-        async with ReviewsClient(base_url, credential) as client:
-            return await body(client)
+        # Each request has its own deadline (retries included); the command has one in all.
+        try:
+            async with (
+                asyncio.timeout(limits.COMMAND_DEADLINE),
+                ReviewsClient(base_url, credential) as client,
+            ):
+                return await body(client)
+        except TimeoutError:
+            raise CliError(
+                f"gave up after {limits.COMMAND_DEADLINE:g} s: the server or the network is too slow; "
+                "try again",
+                EXIT_NETWORK,
+            ) from None
 
     return asyncio.run(go())
 

@@ -71,13 +71,18 @@ def retry_after(response: httpx.Response) -> float | None:
             return None
 
 
-def server_message(response: httpx.Response, secrets: tuple[str | None, ...] = ()) -> str:
-    """The server's own short explanation, redacted, or '' when it gave none."""
+def server_message(
+    response: httpx.Response, secrets: tuple[str | None, ...] = (), body: bytes | None = None
+) -> str:
+    """The server's own short explanation, redacted, or '' when it gave none. `body`: what was
+    read of the answer (at most reviewdesk.limits.MAX_ERROR_BODY_BYTES of it)."""
     text = ""
-    try:
-        body = response.content[:2000]
-    except httpx.ResponseNotRead:
-        return ""
+    if body is None:
+        try:
+            body = response.content
+        except httpx.ResponseNotRead:
+            return ""
+    body = body[:2000]
     try:
         data = json.loads(body)
         if isinstance(data, Mapping):
@@ -99,10 +104,12 @@ def server_message(response: httpx.Response, secrets: tuple[str | None, ...] = (
     return redact(text, secrets)
 
 
-def error_for(response: httpx.Response, what: str, secrets: tuple[str | None, ...] = ()) -> e.ReviewDeskError:
+def error_for(
+    response: httpx.Response, what: str, secrets: tuple[str | None, ...] = (), body: bytes | None = None
+) -> e.ReviewDeskError:
     """A typed error for a non-2xx answer; `what` names the action ("fetching the image URL")."""
     status = response.status_code
-    said = server_message(response, secrets)
+    said = server_message(response, secrets, body)
     tail = f" (server said: {said})" if said else ""
     if status == 400:
         return e.BadRequestError(f"{what} failed: the server rejected the request as malformed{tail}")

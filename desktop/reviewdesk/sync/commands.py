@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewdesk import limits
 from reviewdesk.domain.route import Route
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_STORE = 1  # the local database is locked (ReviewDesk running) or unusable
-DEFAULT_SYNC_TIMEOUT = 30.0
-DECIDE_TIMEOUT = 20.0
+DEFAULT_SYNC_TIMEOUT = limits.SYNC_TIMEOUT
+DECIDE_TIMEOUT = limits.DECIDE_TIMEOUT
 MAX_TIMEOUT = 3600.0
 MAX_HOLD = 3600.0
 

@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from reviewdesk import limits
 from reviewdesk.api import errors as e
 from reviewdesk.domain.route import Route
 from reviewdesk.store.async_store import AsyncStore
@@ -56,12 +57,9 @@ log = logging.getLogger("reviewdesk.sync")
 
 State = Literal["online", "offline", "server_error", "waiting", "paused", "idle"]
 
-#: A server's Retry-After is honoured up to this many seconds.
-MAX_RETRY_AFTER = 600.0
-#: Backoff while the server answers (5xx, 429) is capped here; it may only be busy.
-REACHABLE_MAX_DELAY = 60.0
-#: Undo holds further ahead than this are pulled back (the CLI's --hold allows up to an hour).
-MAX_HOLD_AHEAD = 3600.0
+MAX_RETRY_AFTER = limits.OUTBOX_MAX_RETRY_AFTER
+REACHABLE_MAX_DELAY = limits.OUTBOX_REACHABLE_MAX_DELAY
+MAX_HOLD_AHEAD = limits.OUTBOX_MAX_HOLD_AHEAD
 #: Decisions claimed per store transaction, at most.
 CLAIM_BATCH = 32
 NO_CLIENT_REASON = "not signed in; sign in again to send the queued decisions"
@@ -141,7 +139,7 @@ class DeliveryWorker:
         *,
         concurrency: int = 4,
         base_delay: float = 1.0,
-        max_delay: float = 180.0,
+        max_delay: float = limits.OUTBOX_MAX_DELAY,
         reachable_max_delay: float = REACHABLE_MAX_DELAY,
         max_retry_after: float = MAX_RETRY_AFTER,
         clock: Callable[[], float] = time.time,
