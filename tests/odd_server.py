@@ -46,6 +46,13 @@ class OddServer:
         self._thread.join(timeout=2)
         self._sock.close()
 
+    def wait_hung_up(self, path: str, timeout: float = 10.0) -> bool:
+        """Whether the client closed the connection of a streamed answer to `path` (waits for it)."""
+        deadline = time.monotonic() + timeout
+        while path not in self.hung_up and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return path in self.hung_up
+
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"

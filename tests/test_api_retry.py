@@ -124,7 +124,7 @@ async def test_a_huge_json_answer_is_cut_off_at_its_limit() -> None:
         async with ReviewsClient(srv.base_url, AdminKey(KEY), retry=NO_RETRY) as client:
             with pytest.raises(e.ResponseTooLargeError, match="larger than 1 MiB"):
                 await client.authorize("ana")
-    assert "/reviews/authorize" in srv.hung_up
+        assert srv.wait_hung_up("/reviews/authorize")  # the client stopped reading and hung up
     assert srv.sent["/reviews/authorize"] < limits.MAX_JSON_BYTES + READ_AHEAD
 
 
@@ -134,6 +134,7 @@ async def test_a_huge_error_body_is_read_only_in_part_and_the_status_still_speak
         async with ReviewsClient(srv.base_url, AdminKey(KEY), retry=NO_RETRY) as client:
             with pytest.raises(e.ServerError, match="server error 500"):
                 await client.image_info("s1")
+        assert srv.wait_hung_up("/reviews/image")
     assert srv.sent["/reviews/image"] < limits.MAX_ERROR_BODY_BYTES + READ_AHEAD
 
 
@@ -144,6 +145,7 @@ async def test_a_huge_403_from_the_image_host_is_read_once_and_capped() -> None:
         async with ReviewsClient(srv.base_url, AdminKey(KEY), retry=NO_RETRY) as client:
             with pytest.raises(e.ImageURLRejectedError):
                 await client.download(url, "s1")
+        assert srv.wait_hung_up("/img.jpg")
     assert [target for _, target, _ in srv.seen].count(
         "/img.jpg?X-Amz-Date=20990101T000000Z&X-Amz-Expires=60"
     ) == 1

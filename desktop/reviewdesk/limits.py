@@ -42,8 +42,9 @@ OUTBOX_MAX_RETRY_AFTER = 600.0
 #: OUTBOX_MAX_DELAY.
 OUTBOX_REACHABLE_MAX_DELAY = 60.0
 OUTBOX_MAX_DELAY = 180.0
-#: Undo holds further ahead than this are pulled back (a clock set back); --hold allows an hour.
-OUTBOX_MAX_HOLD_AHEAD = 3600.0
+#: Undo holds further ahead than this are pulled back (a clock set back): the window holds a
+#: decision at most 60 s, and `decide --hold` sends only after its own hold is over.
+OUTBOX_MAX_HOLD_AHEAD = 120.0
 #: `reviewdesk sync` and `reviewdesk decide` give up retrying after this long by default.
 SYNC_TIMEOUT = 30.0
 DECIDE_TIMEOUT = 20.0

@@ -126,16 +126,15 @@ def error_for(
         return e.NotFoundError(f"{what} failed: not found (404){tail}; check the scan id")
     if status == 405:
         return e.MethodNotAllowedError(f"{what} failed: the server does not allow this method (405)")
+    wait = retry_after(response)
+    asked = f"; the server asked to wait {wait:.0f} s" if wait is not None else ""
     if status == 429:
         return e.RateLimitedError(
-            f"{what} failed: too many requests (429); ReviewDesk will retry later{tail}",
-            retry_after(response),
+            f"{what} failed: too many requests (429){tail}{asked or '; ReviewDesk will retry later'}", wait
         )
     if status >= 500:
         return e.ServerError(
-            f"{what} failed: server error {status}{tail}; try again in a moment",
-            status,
-            retry_after(response),
+            f"{what} failed: server error {status}{tail}{asked or '; try again in a moment'}", status, wait
         )
     return e.ProtocolError(f"{what} failed: unexpected answer {status}{tail}")
 

@@ -116,6 +116,9 @@ def open_store(data_dir: str | None) -> Store:
     except StoreError as exc:
         raise _cli_error(str(exc), EXIT_STORE) from None
     _attribute(store, data_dir)
+    # Holds for undo belong to the process that made them; this one holds the lock now, so that
+    # process is gone (and a hold left far ahead by a clock set back must not stall delivery).
+    store.end_holds(time.time())
     return store
 
 
@@ -211,6 +214,8 @@ def _reason(
 ) -> str:
     """Why this decision is still queued: about this decision, never another scan's error."""
     if entry.last_error:
+        if server_wait > 0:
+            return f"{entry.last_error}; it goes out in {server_wait:.0f} s (at {_when(server_wait)})"
         return entry.last_error
     if status.state == "paused" and status.last_error:
         return status.last_error  # the credential: it holds back every decision alike
