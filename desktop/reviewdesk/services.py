@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -23,7 +24,7 @@ from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.store import ImportSummary, OutboxEntry
+from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary
 from reviewdesk.sync.worker import DeliveryWorker
 
 log = logging.getLogger("reviewdesk.services")
@@ -95,6 +96,16 @@ class Services:
         if self.worker is not None:
             self.worker.kick()
         return entries
+
+    async def routes(self) -> list[RouteSummary]:
+        return await self._store().routes()
+
+    async def export_outbox(self, path: Path) -> int:
+        """Write every undelivered decision, with where it goes, to `path` (JSON)."""
+        from reviewdesk.sync.commands import export_entries
+
+        entries = await self._store().pending_entries()
+        return await asyncio.get_running_loop().run_in_executor(None, export_entries, path, entries)
 
     async def send_now(self) -> float:
         """Send what waits now (a Retry-After still in force is kept: its seconds left)."""

@@ -412,8 +412,19 @@ def _change_queue(store: Store, args: argparse.Namespace) -> None:
 
 
 def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
-    """Every undelivered decision with where it goes, as JSON (no credential: there is none)."""
-    from reviewdesk.cli import write_atomically
+    from reviewdesk.cli import CliError
+
+    try:
+        n = export_entries(path, entries)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}", 5) from None
+    print(f"exported {n} undelivered decision(s) to {path}")
+
+
+def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
+    """Every undelivered decision with where it goes, as JSON (no credential: there is none).
+    Written whole or not at all; returns how many. The window's Outbox uses it too."""
+    import os
 
     data = [
         {
@@ -427,8 +438,16 @@ def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
         }
         for e in entries
     ]
-    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    print(f"exported {len(data)} undelivered decision(s) to {path}")
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(data)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -77,6 +77,7 @@ class ReviewController(QObject):
         self._history_again = False
         self._history: list[OutboxEntry] = []
         self._last_delivery: DeliveryStatus | None = None
+        self._token_refused = False  # the server refused the token: the countdown says so, in red
         self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
         self._wire()
         self._clock = QTimer(self)
@@ -119,7 +120,7 @@ class ReviewController(QObject):
         w.history.entry_activated.connect(self.show_scan)
         self.images.image_ready.connect(self._image_ready)
         self.images.state_changed.connect(self._image_state)
-        self.images.auth_failed.connect(lambda msg: self.prompt_sign_in(msg))
+        self.images.auth_failed.connect(self._image_auth_failed)
         w.image_view.resized.connect(self.images.set_view_size)  # previews of large JPEGs fit the pane
         w.import_action.triggered.connect(w.scan_list.open_import_dialog)
         w.paste_action.triggered.connect(w.scan_list.open_paste_dialog)
@@ -257,6 +258,9 @@ class ReviewController(QObject):
             "too_large": "The image is too large to show safely; decide from the card facts or skip it",
             "uploading": "Checking again with backoff. If no image ever comes, press "
             f"{key('no_action_no_image_available')} for no_action_no_image_available",
+            "checking": "No image yet, and the server does not say why: looking again. If none comes, press "
+            f"{key('no_action_no_image_available')} for no_action_no_image_available",
+            "retrying": f"Tried again by itself; {key('retry_image')} tries at once",
         }
         view.set_hint(hints.get(state.kind, ""))
 
@@ -401,7 +405,17 @@ class ReviewController(QObject):
 
     # -- session -----------------------------------------------------------------------------
 
+    def _image_auth_failed(self, message: str) -> None:
+        self._note_refused()
+        self.prompt_sign_in(message)
+
+    def _note_refused(self) -> None:
+        """The server refused a token our clock still counts down: the countdown must not say fine."""
+        self._token_refused = (self.services.session.seconds_left() or 0.0) > 0
+        self._tick()
+
     def _session_changed(self) -> None:
+        self._token_refused = False
         session = self.services.session
         self.window.status.set_who(session.reviewer, session.is_admin)
         self.window.tight_action.setEnabled(session.is_admin)
@@ -412,8 +426,10 @@ class ReviewController(QObject):
 
     def _tick(self) -> None:
         session = self.services.session
-        level = self.window.status.set_countdown(session.seconds_left())
+        level = self.window.status.set_countdown(session.seconds_left(), refused=self._token_refused)
         left = session.seconds_left()
+        if self._token_refused:
+            return  # the sign-in prompt is open or was declined: nothing to renew or warn about
         if session.is_admin and left is not None and left > 0:
             due = left <= session.renew_margin() and time.monotonic() >= self._renew_after
             if due and not self._renewing:
@@ -428,10 +444,16 @@ class ReviewController(QObject):
             )
         if level == "bad" and session.signed_in and self._sign_in is None and not self._prompted_expiry:
             self._prompted_expiry = True  # once per token: closing the prompt means "not now"
-            self.prompt_sign_in(
-                "Your reviewer token has expired. Paste a new one to go on; your queue, position and "
-                "decisions are kept."
-            )
+            if session.is_admin:
+                self.prompt_sign_in(
+                    "The reviewer token of this admin session expired and could not be renewed with "
+                    "the admin key. Sign in again; your queue, position and decisions are kept."
+                )
+            else:
+                self.prompt_sign_in(
+                    "Your reviewer token has expired. Paste a new one to go on; your queue, position and "
+                    "decisions are kept."
+                )
 
     async def _renew(self) -> None:
         try:
@@ -534,10 +556,16 @@ class ReviewController(QObject):
         previous, self._last_delivery = self._last_delivery, status
         newly_paused = status.state == "paused" and (previous is None or previous.state != "paused")
         if newly_paused and self.services.session.signed_in:
+            self._note_refused()
             self.prompt_sign_in(
                 "The server refused the reviewer token while sending decisions. Sign in again; "
                 "nothing is lost, delivery resumes by itself."
             )
+        lines = status.elsewhere_lines()
+        if lines and (previous is None or previous.elsewhere_lines() != lines):
+            # e.g. "12 decisions for ana on https://…: sign in as ana on https://… to send them"
+            more = f" (and {len(lines) - 1} more: see the Outbox)" if len(lines) > 1 else ""
+            self.window.status.show_message(lines[0] + more, 30000)
         if previous is None or (previous.queued, previous.failed) != (status.queued, status.failed):
             self.spawn(self._sync_rows())
 
