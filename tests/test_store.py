@@ -565,3 +565,86 @@ def test_a_damaged_database_with_a_hot_wal_is_moved_aside_byte_for_byte(db: Path
     assert moved is not None and str(moved) in str(caught.value)
     assert moved.read_bytes() == bytes(data)
     assert moved.with_name(moved.name + "-wal").read_bytes() == wal_before
+
+
+# -- routes: the server and identity each decision goes to -----------------------------------
+
+BO = Route("https://reviews.test", "reviewer:bo")
+OTHER_SERVER = Route("https://other.test", "reviewer:tester")
+
+
+def test_decisions_are_claimed_only_by_their_own_route(store: Store) -> None:
+    mine = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    bos = store.record_decision("b", "approved", info(), now=T0, route=BO)
+    elsewhere = store.record_decision("c", "approved", info(), now=T0, route=OTHER_SERVER)
+    assert [e.id for e in store.claim_due(T0, 10, ROUTE)] == [mine.id]
+    assert [e.id for e in store.claim_due(T0, 10, BO)] == [bos.id]
+    assert [e.id for e in store.claim_due(T0, 10, OTHER_SERVER)] == [elsewhere.id]
+    assert store.claim_due(T0, 10) == []  # no route: nothing
+
+
+def test_a_new_decision_replaces_one_of_its_own_route_only(store: Store) -> None:
+    store.record_decision("a", "approved", info("ana-1"), now=T0, route=ROUTE)
+    store.record_decision("a", "denied_other", info("bo-1"), now=T0, route=BO)
+    store.record_decision("a", "no_action_other", info("ana-2"), now=T0, route=ROUTE)
+    assert [e.idempotency_key for e in store.pending_entries()] == ["bo-1", "ana-2"]
+
+
+def test_routes_summarise_what_waits_for_whom(store: Store) -> None:
+    for i in range(3):
+        store.record_decision(f"b{i}", "approved", info(), now=T0, route=BO)
+    store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    (a,) = store.claim_due(T0, 1, ROUTE)
+    store.mark_failed(a.id, "refused")
+    summaries = {s.route: s for s in store.routes()}
+    assert summaries[BO].pending == 3 and summaries[BO].failed == 0
+    assert summaries[ROUTE].pending == 0 and summaries[ROUTE].failed == 1
+
+
+def test_an_old_database_migrates_and_its_decisions_wait_for_a_confirmation(db: Path) -> None:
+    with Store(db, migrations=MIGRATIONS[:1]):
+        pass
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, created_at, not_before, "
+        "next_attempt_at) VALUES ('old', 'approved', '{\"reviewer\": \"ana\"}', 'k-old', 1, 1, 1)"
+    )
+    conn.execute(
+        "INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, created_at, not_before, "
+        "next_attempt_at, status, delivered_at) "
+        "VALUES ('sent', 'approved', '{}', 'k-sent', 1, 1, 1, 'delivered', 1)"
+    )
+    conn.commit()
+    conn.close()
+    ana = Route("https://reviews.test", "reviewer:ana")
+    with Store(db) as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert s.attribute_unknown("https://reviews.test") == 1
+        (entry,) = s.pending_entries()
+        assert entry.route == ana and entry.unconfirmed
+        assert s.claim_due(T0, 10, ana) == []  # not before the reviewer confirms
+        assert s.confirm() == 1
+        assert [e.scan_id for e in s.claim_due(T0, 10, ana)] == ["old"]
+
+
+def test_discard_deletes_one_route_and_the_scans_go_back(store: Store) -> None:
+    store.add_scans([Scan("a"), Scan("b")])
+    store.record_decision("a", "approved", info(), now=T0, route=BO)
+    store.record_decision("b", "approved", info(), now=T0, route=ROUTE)
+    gone = store.discard(BO)
+    assert [e.scan_id for e in gone] == ["a"]
+    assert [e.scan_id for e in store.pending_entries()] == ["b"]
+    assert store.get_scan("a").state is ScanState.TO_REVIEW  # type: ignore[union-attr]
+
+
+def test_times_a_clock_set_back_left_ahead_are_pulled_back_and_a_server_wait_is_kept(store: Store) -> None:
+    now = T0
+    ahead = store.record_decision("a", "approved", info(), now=now + 3600, route=ROUTE)  # clock went back 1 h
+    waiting = store.record_decision("b", "approved", info(), now=now, route=ROUTE)
+    store.claim_due(now + 3600, 10, ROUTE)
+    store.mark_retry(ahead.id, "x", now + 3700)
+    store.mark_retry(waiting.id, "busy", now + 30, server_wait=True)
+    assert store.pull_back(now, 600, 120) == 2  # next attempt and undo hold of "a"
+    assert store.reset_backoff(now) == 0  # "b" waits as the server asked: kept
+    assert store.server_wait_until(ROUTE, now) == now + 30
+    assert [e.scan_id for e in store.claim_due(now, 10, ROUTE)] == ["a"]

@@ -15,6 +15,7 @@ from conftest import run_cli as run
 from outbox_support import database_bytes
 from reviewdesk import cli
 from reviewdesk.api.auth import ReviewerToken
+from reviewdesk.domain.route import Route
 from reviewdesk.store import Store
 from reviewdesk.sync import commands
 
@@ -190,3 +191,23 @@ def test_python_m_reviewdesk_has_queue_and_sync(env: dict[str, str]) -> None:
         timeout=60,
     )
     assert result.returncode == 0 and "nothing queued" in result.stdout
+
+
+def test_decide_with_a_backlog_speaks_of_its_own_decision_only(
+    sim, tmp_path: Path, env: dict[str, str]
+) -> None:
+    route = Route(sim.base_url, "reviewer:cli-rev")
+    with Store(tmp_path / "data" / "reviewdesk.sqlite3") as store:  # older decisions, not sent yet
+        for i in range(5):
+            entry = store.record_decision(f"scan-old-{i}", "approved", {"reviewer": "cli-rev"}, route=route)
+            store.claim_due(time.time(), 1, route)
+            store.mark_retry(
+                entry.id, f"sending the decision for scan scan-old-{i} failed: boom", time.time()
+            )
+    sim.stop()
+    mine = run("decide", "scan-new", "denied_other", "--timeout", "0.5", env=env)
+    assert mine.returncode == 0
+    assert mine.stdout.startswith("queued: the decision for scan scan-new (denied_other): "), mine.stdout
+    assert "scan-old" not in mine.stdout and "boom" not in mine.stdout  # never another scan's error
+    assert "earlier decision for scan" not in mine.stdout  # there is none for scan-new
+    assert "cannot be reached" in mine.stdout and "5 earlier decisions go first" in mine.stdout
