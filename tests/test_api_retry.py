@@ -5,6 +5,7 @@ and a hostile raw-socket server."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -183,8 +184,14 @@ def test_one_command_gives_up_at_its_deadline(monkeypatch, capsys, data_dir) -> 
         )
         monkeypatch.setattr(limits, "COMMAND_DEADLINE", 1.0)
         monkeypatch.setenv("REVIEWDESK_ADMIN_KEY", KEY)
+        handlers = list(logging.getLogger().handlers)
         start = time.monotonic()
-        code = cli.main(["--base-url", srv.base_url, "url", "s1"])
+        try:
+            code = cli.main(["--base-url", srv.base_url, "url", "s1"])
+        finally:  # main() adds a handler on this test's captured stderr: not for the tests after
+            for handler in logging.getLogger().handlers[:]:
+                if handler not in handlers:
+                    logging.getLogger().removeHandler(handler)
         took = time.monotonic() - start
     assert code == 5 and took < 3.0
     assert "gave up after 1 s" in capsys.readouterr().err

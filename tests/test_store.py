@@ -648,3 +648,12 @@ def test_times_a_clock_set_back_left_ahead_are_pulled_back_and_a_server_wait_is_
     assert store.reset_backoff(now) == 0  # "b" waits as the server asked: kept
     assert store.server_wait_until(ROUTE, now) == now + 30
     assert [e.scan_id for e in store.claim_due(now, 10, ROUTE)] == ["a"]
+
+
+def test_decisions_made_while_signed_out_wait_until_adopted_by_a_confirmation(store: Store) -> None:
+    signed_out = Route("https://reviews.test", "")
+    store.record_decision("a", "approved", info(), now=T0, route=signed_out)
+    assert store.claim_due(T0, 10, ROUTE) == [] and store.claim_due(T0, 10, signed_out) == []
+    assert store.confirm() == 0  # a plain confirmation does not say who made them
+    assert store.confirm(adopt=ROUTE) == 1
+    assert [e.scan_id for e in store.claim_due(T0, 10, ROUTE)] == ["a"]

@@ -85,8 +85,9 @@ class Services:
                 log.warning("%d decision(s) from an earlier version attributed to %s; to confirm", n, server)
 
     async def confirm_route(self, route: Route | None = None) -> int:
-        """The reviewer confirmed where the unconfirmed decisions go; delivery may send them."""
-        n = await self._store().confirm(route)
+        """The reviewer confirmed where the unconfirmed decisions go; delivery may send them.
+        Decisions made here while signed out go to the session signed in now."""
+        n = await self._store().confirm(route, adopt=self.session.route)
         if self.worker is not None:
             self.worker.kick()
         return n

@@ -49,7 +49,7 @@ class Route:
             return f"sign in with the admin key of {self.where} to send them"
         if self.identity.startswith(REVIEWER_PREFIX):
             return f"sign in as {self.who} on {self.where} to send them"
-        return "confirm where they go (Outbox, or `reviewdesk queue --confirm`)"
+        return "made while signed out: sign in as the reviewer who made them and confirm them in the Outbox"
 
 
 UNATTRIBUTED = Route("", "")

@@ -211,8 +211,8 @@ class AsyncStore:
     async def attribute_unknown(self, server: str, admin: bool = False) -> int:
         return await self._run(self.store.attribute_unknown, server, admin)
 
-    async def confirm(self, route: Route | None = None) -> int:
-        return await self._run(self.store.confirm, route)
+    async def confirm(self, route: Route | None = None, *, adopt: Route | None = None) -> int:
+        return await self._run(self.store.confirm, route, adopt=adopt)
 
     async def discard(self, route: Route) -> list[OutboxEntry]:
         return await self._run(self.store.discard, route)

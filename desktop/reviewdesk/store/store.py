@@ -1005,17 +1005,28 @@ class Store:
                 )
         return len(rows)
 
-    def confirm(self, route: Route | None = None) -> int:
-        """The reviewer confirmed where these unconfirmed decisions go (all, or `route`'s)."""
+    def confirm(self, route: Route | None = None, *, adopt: Route | None = None) -> int:
+        """The reviewer confirmed where these unconfirmed decisions go (all, or `route`'s).
+        `adopt`: decisions made while signed out (no identity) of `adopt`'s server go to it too."""
         where, params = (
             ("", [])
             if route is None
             else (" AND server = ? AND identity = ?", [route.server, route.identity])
         )
         with self._tx() as c:
-            return int(
-                c.execute(f"UPDATE outbox SET unconfirmed = 0 WHERE unconfirmed = 1{where}", params).rowcount
-            )
+            n = c.execute(f"UPDATE outbox SET unconfirmed = 0 WHERE unconfirmed = 1{where}", params).rowcount
+            if adopt is not None and adopt.known:
+                n += c.execute(
+                    "UPDATE outbox SET identity = ?, unconfirmed = 0 WHERE identity = '' "
+                    "AND server IN ('', ?) AND status IN ('pending', 'failed')",
+                    (adopt.identity, adopt.server),
+                ).rowcount
+                c.execute(
+                    "UPDATE outbox SET server = ? WHERE server = '' AND identity = ? "
+                    "AND status IN ('pending', 'failed')",
+                    (adopt.server, adopt.identity),
+                )
+            return int(n)
 
     def discard(self, route: Route) -> list[OutboxEntry]:
         """Delete the undelivered decisions of `route` (not those in flight); returns them."""

@@ -477,8 +477,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         result = results.get(summary.route)
         if not summary.pending:
             continue
-        if result is None:
-            waiting_for_sign_in = True
+        if result is None or summary.unconfirmed:
+            waiting_for_sign_in = True  # the reviewer must act: sign in there, or confirm
             print(f"waiting: {route_lines([summary])[0]}")
         elif result.server_wait > 0:
             print(
@@ -521,8 +521,8 @@ async def _sync(
         before = await astore.pending_entries()
         for summary in await astore.routes():
             route = summary.route
-            if summary.unconfirmed or not summary.pending or (only is not None and route.server != only):
-                continue
+            if not summary.pending or (only is not None and route.server != only):
+                continue  # (unconfirmed decisions are never claimed: the others of the route go)
             credential = credential_for_route(route, command_server)
             if credential is None:
                 continue

@@ -125,7 +125,7 @@ class OutboxDialog(QDialog):
         status = self.services.worker.status if self.services.worker is not None else None
         lines = status.elsewhere_lines() if status is not None else []
         self.summary.setText("\n".join([text, *lines, *([self.note] if self.note else [])]))
-        self.confirm_button.setEnabled(any(r.unconfirmed for r in self._routes))
+        self.confirm_button.setEnabled(any(r.unconfirmed or not r.route.identity for r in self._routes))
         self.export_button.setEnabled(bool(self._entries))
 
     def _open_scan(self, row: int, _col: int) -> None:
@@ -172,7 +172,13 @@ class OutboxDialog(QDialog):
         return box
 
     def _confirm(self) -> QMessageBox:
+        session = self.services.session.route
         lines = [f"{r.unconfirmed} for {r.route.describe()}" for r in self._routes if r.unconfirmed]
+        lines += [
+            f"{r.undelivered} made while signed out: for {session.describe()}"
+            for r in self._routes
+            if not r.route.identity and session is not None
+        ]
 
         async def go() -> None:
             n = await self.services.confirm_route(None)
