@@ -747,3 +747,29 @@ def test_the_view_size_chooses_the_preview(make_service, qtbot, big):
     service.show("big-2", [])
     image = wait_image(qtbot, rec, "big-2")
     assert image.size() == QSize(BIG_W, BIG_H) and not is_preview(image)
+
+
+def test_an_image_host_that_dribbles_does_not_keep_the_pane_on_loading(sim, make_service, qtbot):
+    """A byte every 0.2 s: the download's deadline (shortened here) ends it and the pane says so
+    and tries again by itself, instead of "Loading the image…" for as long as anyone watches."""
+    import json as json_module
+
+    from odd_server import OddServer, endless, response, streamed
+
+    with OddServer() as srv:
+        link = f"{srv.base_url}/img.jpg?X-Amz-Date=20990101T000000Z&X-Amz-Expires=3600"
+        srv.routes["/reviews/b"] = lambda *_: response(
+            200, json_module.dumps({"imageSrc": link}).encode(), {"Content-Type": "application/json"}
+        )
+        srv.routes["/img.jpg"] = lambda *_: streamed(200, endless(b"\xff", 100), {}, 0.2)
+        client = ReviewsClient(
+            srv.base_url, ReviewerToken.parse(sim.mint_token("tester")), image_deadline=1.0
+        )
+        resolver = ImageResolver(client)
+        service, rec = make_service(lambda: resolver)
+        service.show("slow-1", [])
+        state = wait_state(qtbot, rec, "slow-1", "retrying")
+        assert state.message.startswith("The server did not answer in time: retrying in ")
+        assert rec.kinds("slow-1")[0] == "loading"
+        service.clear()
+        run_on_loop(qtbot, client.aclose())
