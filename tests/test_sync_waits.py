@@ -90,6 +90,7 @@ async def test_a_captive_portal_page_is_not_a_delivery(sim, tmp_path: Path) -> N
     assert [r.scan_id for r in sim.feedback()] == ["scan-1"]
     assert [s for _, p, s in sim.requests_log() if p == "/reviews/feedback"] == [200, 200]  # sent again
     assert any("unexpected answer from 127.0.0.1" in (s.last_error or "") for s in seen)
+    assert any(s.state == "server_error" and s.unexpected_from == "127.0.0.1" for s in seen)
 
 
 def hour_ahead(path: Path, sim, reviewer: str) -> None:

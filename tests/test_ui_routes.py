@@ -127,6 +127,8 @@ def test_the_outbox_status_tells_offline_server_error_waiting_and_paused_apart()
         "paused": "paused until sign-in · 2 queued",
         "online": "online · 2 queued",
     }
+    portal = DeliveryStatus(state="server_error", queued=1, unexpected_from="portal.example")
+    assert delivery_text(portal, now) == "unexpected answer from portal.example, retrying · 1 queued"
     ana = RouteSummary(Route("https://a.example", "reviewer:ana"), pending=12)
     status = DeliveryStatus(state="idle", queued=12, elsewhere=(ana,))
     assert delivery_text(status, now) == "online · 12 wait for another sign-in"

@@ -424,5 +424,6 @@ def _unexpected_answer(response: httpx.Response, what: str, tail: str = "") -> e
     host = response.request.url.host
     return e.UnexpectedAnswerError(
         f"{what}: unexpected answer from {host}: a web page, not the API's answer (a captive portal "
-        f"or a proxy's login page?){tail}"
+        f"or a proxy's login page?){tail}",
+        host,
     )

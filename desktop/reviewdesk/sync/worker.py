@@ -94,6 +94,7 @@ class DeliveryStatus:
     sendable: int = 0
     elsewhere: tuple[RouteSummary, ...] = ()
     server_status: int | None = None  # the HTTP status of a server error
+    unexpected_from: str | None = None  # the host that answered with something not the API's
 
     @property
     def waiting_elsewhere(self) -> int:
@@ -110,6 +111,8 @@ class DeliveryStatus:
             return f"Paused: sign in again ({queued}{failed})"
         if self.state == "offline":
             return f"Offline, retrying ({queued}{failed})"
+        if self.state == "server_error" and self.unexpected_from:
+            return f"Unexpected answer from {self.unexpected_from}, retrying ({queued}{failed})"
         if self.state == "server_error":
             code = f" {self.server_status}" if self.server_status else ""
             return f"Server error{code}, retrying ({queued}{failed})"
@@ -190,6 +193,7 @@ class DeliveryWorker:
         self._serial = False  # after a failure: one at a time, oldest first, until the backlog is through
         self._problem: State | None = None
         self._server_status: int | None = None
+        self._unexpected_from: str | None = None
         self._last_error: str | None = None
         # status
         self._status = DeliveryStatus()
@@ -387,7 +391,7 @@ class DeliveryWorker:
         self._route = route
         self._failures_in_a_row = 0
         self._serial = False
-        self._problem = self._server_status = None
+        self._problem = self._server_status = self._unexpected_from = None
         self._gate_until = self._server_wait_until = 0.0
         now = self.clock()
         until = await self.store.server_wait_until(route, now)
@@ -549,7 +553,7 @@ class DeliveryWorker:
                 await self._retry_later(entry, error, round_)
             else:
                 self._failures_in_a_row = 0
-                self._problem = self._server_status = None
+                self._problem = self._server_status = self._unexpected_from = None
                 self._last_error = None
                 # The slot is held until the delivery is committed: at most `concurrency`
                 # decisions are ever sent but not yet marked (what a crash can send twice).
@@ -582,6 +586,7 @@ class DeliveryWorker:
                 self._server_wait_until = 0.0
                 self._problem = "offline" if isinstance(exc, e.NetworkError) else "server_error"
             self._server_status = exc.status if isinstance(exc, e.ServerError | e.RateLimitedError) else None
+            self._unexpected_from = exc.host if isinstance(exc, e.UnexpectedAnswerError) else None
             self._gate_until = mono + wait
             self._serial = True
             self._last_error = error
@@ -699,6 +704,7 @@ class DeliveryWorker:
             sendable=sendable,
             elsewhere=elsewhere,
             server_status=self._server_status if state == "server_error" else None,
+            unexpected_from=self._unexpected_from if state == "server_error" else None,
         )
         if status != self._status:
             self._status = status

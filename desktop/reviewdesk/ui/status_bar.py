@@ -75,7 +75,9 @@ class StatusWidgets:
 def delivery_text(status: DeliveryStatus, now: float | None = None) -> str:
     """`offline (no connection), retrying · 3 queued · 12 wait for another sign-in`."""
     now = time.time() if now is None else now
-    if status.state == "server_error":
+    if status.state == "server_error" and status.unexpected_from:
+        text = f"unexpected answer from {status.unexpected_from}, retrying"
+    elif status.state == "server_error":
         code = f" {status.server_status}" if status.server_status else ""
         text = f"server error{code}, retrying"
     elif status.state == "waiting":
