@@ -175,3 +175,35 @@ def test_waiting_decisions_can_be_exported_and_discarded_with_confirmation(sim, 
         "ana-1"
     ]
     assert sim.requests_log() == []
+
+
+def test_sync_with_no_base_url_sends_each_decision_to_its_own_server_with_its_keyring_token(
+    sim, sim2, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    secrets = tmp_path / "keyring.json"
+    account = "ReviewDesk/reviewer-token@"  # keychain.SERVICE / keychain._account(...)
+    secrets.write_text(
+        json.dumps(
+            {account + sim.base_url: sim.mint_token("ana"), account + sim2.base_url: sim2.mint_token("bo")}
+        )
+    )
+    keyring_env = {
+        "PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring",
+        "PYTHONPATH": str(Path(__file__).parent),
+        "REVIEWDESK_TEST_KEYRING": str(secrets),
+        "REVIEWDESK_DATA_DIR": str(data),
+    }
+    sim.stop()
+    sim2.stop()
+    for server, scan in ((sim, "scan-ana"), (sim2, "scan-bo")):
+        made = run(
+            "--base-url", server.base_url, "decide", scan, "approved", "--timeout", "0.3", env=keyring_env
+        )
+        assert made.stdout.startswith("queued: "), made.stdout + made.stderr
+    sim.start()
+    sim2.start()
+    result = run("sync", env=keyring_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [(r.scan_id, r.reviewer) for r in sim.feedback()] == [("scan-ana", "ana")]
+    assert [(r.scan_id, r.reviewer) for r in sim2.feedback()] == [("scan-bo", "bo")]
