@@ -157,7 +157,7 @@ class OutboxDialog(QDialog):
         self.spawn(go())
 
     def _ask(self, title: str, text: str, then: Callable[[], Coroutine[Any, Any, Any]]) -> QMessageBox:
-        """A question that runs `then()` on Yes (open(), never exec(): see docs/)."""
+        """A question that runs `then()` on Yes (open(), never exec(): a nested loop breaks qasync)."""
         box = QMessageBox(self)
         box.setWindowTitle(title)
         box.setTextFormat(Qt.TextFormat.PlainText)
