@@ -4,6 +4,7 @@ bar that tells offline, server error, waiting and paused apart."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -135,3 +136,33 @@ def test_the_outbox_status_tells_offline_server_error_waiting_and_paused_apart()
     assert status.elsewhere_lines() == [
         "12 decisions for ana on https://a.example: sign in as ana on https://a.example to send them"
     ]
+
+
+def test_the_outbox_exports_and_confirms_decisions_of_an_earlier_version(qtbot, desk, sim, tmp_path) -> None:
+    sign_in(qtbot, desk, sim.mint_token("ana"))
+    store = desk.services.store
+    ana = Route(sim.base_url, "reviewer:ana")
+
+    async def from_an_earlier_version() -> None:
+        entry = await store.record_decision("old-1", "approved", {"reviewer": "ana"}, route=ana)
+        await store._run(  # as the migration leaves them: unconfirmed
+            lambda: store.store._db.execute("UPDATE outbox SET unconfirmed = 1 WHERE id = ?", (entry.id,))
+        )
+
+    run_on_loop(qtbot, from_an_earlier_version())
+    desk.controller.open_outbox()
+    dialog = desk.controller._outbox
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.confirm_button.isEnabled(), timeout=WAIT)
+    assert dialog.table.item(0, 2).text() == "to confirm"
+    assert sim.feedback() == []  # nothing goes before the reviewer confirms
+
+    out = tmp_path / "waiting.json"
+    run_on_loop(qtbot, dialog.export_to(out))
+    assert [row["scanId"] for row in json.loads(out.read_text())] == ["old-1"]
+    assert "Exported 1 undelivered decision(s)" in dialog.summary.text()
+
+    box = dialog._confirm()
+    assert f"1 for ana on {sim.base_url}" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: [r.scan_id for r in sim.feedback()] == ["old-1"], timeout=WAIT)
+    assert sim.feedback()[0].reviewer == "ana"
