@@ -563,8 +563,8 @@ class Store:
             if row is not None:
                 return _entry(row)
             c.execute(
-                "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? AND identity = ? "
-                "AND status IN ('pending', 'failed')",
+                "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
+                "AND identity = ? AND status IN ('pending', 'failed')",
                 (scan_id, route.server, route.identity),
             )
             cur = c.execute(
