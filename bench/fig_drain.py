@@ -52,9 +52,14 @@ class Heartbeat:
         self.gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
 
 
-def fill_outbox(path: Path, n: int, tag: str) -> list[dict[str, Any]]:
+def fill_outbox(path: Path, n: int, tag: str, base_url: str, token: str) -> list[dict[str, Any]]:
+    from reviewdesk.api.auth import ReviewerToken
+    from reviewdesk.api.reviews import normalize_base_url
     from reviewdesk.domain.decision import build_annotation_info
+    from reviewdesk.domain.route import Route
     from reviewdesk.store.store import Store
+
+    route = Route(normalize_base_url(base_url), ReviewerToken.parse(token).identity)
 
     bodies = []
     with Store(path) as store:
@@ -63,7 +68,7 @@ def fill_outbox(path: Path, n: int, tag: str) -> list[dict[str, Any]]:
             info = build_annotation_info(
                 reviewer="bench-reviewer", seconds_on_scan=2.0, card_facts={"bin": "411111"}
             )
-            entry = store.record_decision(scan_id, "approved", info, hold_seconds=0.0)
+            entry = store.record_decision(scan_id, "approved", info, hold_seconds=0.0, route=route)
             bodies.append(
                 {
                     "scanId": scan_id,
@@ -138,7 +143,7 @@ def main() -> int:
         for r in range(rounds):
             path = folder / f"drain-{r}" / "reviewdesk.sqlite3"
             path.parent.mkdir(parents=True, exist_ok=True)
-            bodies = fill_outbox(path, n, str(r))
+            bodies = fill_outbox(path, n, str(r), sim.base_url, sim.token)
             before = sim.stats()["feedback"]
             with Heartbeat() as beat:
                 bare_rates.append(n / driver.run(bare_loop(sim.base_url, sim.token, bodies), timeout=900))

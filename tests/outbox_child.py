@@ -59,7 +59,7 @@ async def run(args: argparse.Namespace) -> None:
     for i in range(args.start, len(plan)):
         scan_id, code, key = plan[i]
         annotation = build_annotation_info(reviewer="crash", extra={"step": i}, idempotency_key=key)
-        await store.record_decision(scan_id, code, annotation)
+        await store.record_decision(scan_id, code, annotation, route=client.route)
         os.write(1, f"ack {key}\n".encode())  # after the commit: the acknowledgement
         worker.kick()
         if args.pace:

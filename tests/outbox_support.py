@@ -12,6 +12,7 @@ from typing import Any
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import ReviewsClient
 from reviewdesk.domain.decision import build_annotation_info
+from reviewdesk.domain.route import Route
 from reviewdesk.sim.state import FeedbackRecord
 
 FAST = {"base_delay": 0.05, "max_delay": 0.5}
@@ -38,6 +39,12 @@ class ClientHolder:
 
     def __call__(self) -> ReviewsClient | None:
         return self.client
+
+    @property
+    def route(self) -> Route:
+        """Where the decisions of the client signed in now go."""
+        assert self.client is not None
+        return self.client.route
 
     async def aclose(self) -> None:
         for client in [*self._old, *([self.client] if self.client else [])]:

@@ -9,6 +9,7 @@ import pytest
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.images import ImageResolver
+from reviewdesk.api.retry import NO_RETRY, RetryPolicy
 from reviewdesk.api.reviews import ReviewsClient
 
 JPEG_SOI = b"\xff\xd8"
@@ -232,7 +233,7 @@ async def test_404_for_a_wrong_base_path(sim) -> None:
 
 
 async def test_500_and_503_are_server_errors_and_retryable(sim) -> None:
-    async with admin(sim) as client:
+    async with admin(sim, retry=NO_RETRY) as client:
         with pytest.raises(e.ServerError) as info:
             await client.image_info("error500-1")
         assert info.value.status == 500 and info.value.retryable
@@ -253,7 +254,7 @@ async def test_dropped_connection_is_a_network_error(sim) -> None:
 
 async def test_server_down_is_a_network_error(sim) -> None:
     sim.stop()
-    async with admin(sim) as client:
+    async with admin(sim, retry=RetryPolicy(base_delay=0.01, max_delay=0.02)) as client:
         with pytest.raises(e.NetworkError, match="cannot reach"):
             await client.authorize("x")
 

@@ -12,6 +12,7 @@ from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.http import make_http_client
 from reviewdesk.api.presigned import PresignedURL
+from reviewdesk.api.retry import NO_RETRY
 from reviewdesk.api.reviews import ReviewsClient
 
 KEY = "admin-key-that-must-stay-secret"
@@ -79,8 +80,8 @@ async def test_answers_that_are_not_json_are_protocol_errors() -> None:
     with OddServer() as srv:
         srv.routes["/reviews/authorize"] = lambda *_: response(200, b"<html>login page</html>")
         srv.routes["/reviews/image"] = lambda *_: jsonr(200, {"status": "READY"})
-        async with ReviewsClient(srv.base_url, AdminKey(KEY)) as client:
-            with pytest.raises(e.ProtocolError, match="not JSON"):
+        async with ReviewsClient(srv.base_url, AdminKey(KEY), retry=NO_RETRY) as client:
+            with pytest.raises(e.UnexpectedAnswerError, match="unexpected answer from 127.0.0.1"):
                 await client.authorize("x")
             with pytest.raises(e.ProtocolError, match="no imageSrc"):
                 await client.image_info("s1")
@@ -117,7 +118,7 @@ async def test_a_server_that_never_answers_times_out() -> None:
     with OddServer() as srv:
         srv.routes["/reviews/authorize"] = lambda *_: None
         http = make_http_client(timeout=httpx.Timeout(0.5))
-        async with ReviewsClient(srv.base_url, AdminKey(KEY), http=http) as client:
+        async with ReviewsClient(srv.base_url, AdminKey(KEY), http=http, retry=NO_RETRY) as client:
             with pytest.raises(e.TimeoutError_, match="timed out"):
                 await client.authorize("x")
         await http.aclose()

@@ -50,7 +50,7 @@ def test_the_demo_queue_is_cleared_by_keyboard(qtbot, qloop, tmp_path) -> None:
                 qtbot.waitUntil(
                     lambda: (
                         view.state is not None
-                        and view.state.kind in ("uploading", "not_found")
+                        and view.state.kind in ("checking", "uploading", "not_found")
                         and "X" in view.hint
                     ),
                     timeout=10_000,

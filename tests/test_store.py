@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from outbox_support import info
+from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import (
     AsyncStore,
@@ -28,6 +29,7 @@ from reviewdesk.store import (
 from reviewdesk.store.schema import MIGRATIONS, sql
 
 T0 = 1_700_000_000.0
+ROUTE = Route("https://reviews.test", "reviewer:tester")
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_no_column_can_hold_a_credential(store: Store) -> None:
 def test_migrations_step_by_step_and_keep_the_data(db: Path) -> None:
     with Store(db) as s:
         s.add_scans([Scan("a", {"bin": "411111"})])
-        s.record_decision("a", "approved", info("k1"))
+        s.record_decision("a", "approved", info("k1"), route=ROUTE)
     later = (*MIGRATIONS, sql("ALTER TABLE scans ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0"))
     with Store(db, migrations=later) as s:
         assert s.schema_version == len(MIGRATIONS) + 1
@@ -218,7 +220,7 @@ def test_position_is_persisted(db: Path) -> None:
 
 def test_count_remove_and_clear_keep_the_outbox(store: Store) -> None:
     store.add_scans([Scan("a"), Scan("b"), Scan("c")])
-    store.record_decision("b", "approved", info())
+    store.record_decision("b", "approved", info(), route=ROUTE)
     assert store.count_by_state() == {
         ScanState.TO_REVIEW: 2,
         ScanState.DECIDED: 1,
@@ -230,7 +232,7 @@ def test_count_remove_and_clear_keep_the_outbox(store: Store) -> None:
     assert store.clear_queue() == 2
     assert store.scans() == [] and store.position() is None
     assert [e.scan_id for e in store.pending_entries()] == ["b"]  # still to be delivered
-    (entry,) = store.claim_due(time.time(), 5)
+    (entry,) = store.claim_due(time.time(), 5, ROUTE)
     store.mark_delivered(entry.id)  # no scan row: nothing breaks
 
 
@@ -239,86 +241,86 @@ def test_count_remove_and_clear_keep_the_outbox(store: Store) -> None:
 
 def test_record_decision_marks_the_scan_and_appends_unknown_ones(store: Store) -> None:
     store.add_scans([Scan("a"), Scan("b")])
-    entry = store.record_decision("b", "denied_other", info("key-1"), note="looks off", now=T0)
+    entry = store.record_decision("b", "denied_other", info("key-1"), note="looks off", now=T0, route=ROUTE)
     assert entry.status is OutboxStatus.PENDING and entry.idempotency_key == "key-1"
     assert entry.annotation_info["idempotencyKey"] == "key-1"
     assert entry.not_before == entry.next_attempt_at == entry.created_at == T0
     assert store.get_scan("b") == Scan("b", {}, ScanState.DECIDED, "denied_other", "looks off")
-    store.record_decision("new", "approved", info())
+    store.record_decision("new", "approved", info(), route=ROUTE)
     assert [s.scan_id for s in store.scans()] == ["a", "b", "new"]
     assert store.get_scan("new").state is ScanState.DECIDED  # type: ignore[union-attr]
 
 
 def test_record_decision_validates_and_stores_nothing_on_error(store: Store) -> None:
     with pytest.raises(ValueError, match="valid shortcodes are"):
-        store.record_decision("a", "ABC", info())
+        store.record_decision("a", "ABC", info(), route=ROUTE)
     with pytest.raises(ValueError, match="invalid scan id"):
-        store.record_decision("a\x01", "approved", info())
+        store.record_decision("a\x01", "approved", info(), route=ROUTE)
     assert store.pending_entries() == [] and store.scans() == []
 
 
 def test_a_missing_idempotency_key_is_made_and_a_repeated_one_is_a_no_op(store: Store) -> None:
-    entry = store.record_decision("a", "approved", {"reviewer": "r"})
+    entry = store.record_decision("a", "approved", {"reviewer": "r"}, route=ROUTE)
     assert entry.idempotency_key and entry.annotation_info["idempotencyKey"] == entry.idempotency_key
-    again = store.record_decision("a", "denied_other", {"idempotencyKey": entry.idempotency_key})
+    again = store.record_decision("a", "denied_other", {"idempotencyKey": entry.idempotency_key}, route=ROUTE)
     assert again.id == entry.id and again.shortcode == "approved"
     assert len(store.pending_entries()) == 1
 
 
 def test_a_new_decision_supersedes_a_pending_or_failed_one(store: Store) -> None:
-    first = store.record_decision("a", "approved", info("k1"))
-    second = store.record_decision("a", "denied_other", info("k2"))
+    first = store.record_decision("a", "approved", info("k1"), route=ROUTE)
+    second = store.record_decision("a", "denied_other", info("k2"), route=ROUTE)
     assert [e.id for e in store.pending_entries()] == [second.id]
     assert store.get_entry(first.id) is None
-    (claimed,) = store.claim_due(time.time(), 10)
+    (claimed,) = store.claim_due(time.time(), 10, ROUTE)
     store.mark_failed(claimed.id, "bad request")
     assert state(store, "a") == (ScanState.FAILED, "denied_other")
-    third = store.record_decision("a", "no_action_other", info("k3"))
+    third = store.record_decision("a", "no_action_other", info("k3"), route=ROUTE)
     assert [e.id for e in store.pending_entries()] == [third.id]
     assert state(store, "a") == (ScanState.DECIDED, "no_action_other")
 
 
 def test_an_in_flight_decision_is_not_superseded_and_goes_first(store: Store) -> None:
     now = time.time()
-    first = store.record_decision("a", "approved", info("k1"), now=now)
-    assert [e.id for e in store.claim_due(now, 10)] == [first.id]
-    second = store.record_decision("a", "denied_other", info("k2"), now=now)
+    first = store.record_decision("a", "approved", info("k1"), now=now, route=ROUTE)
+    assert [e.id for e in store.claim_due(now, 10, ROUTE)] == [first.id]
+    second = store.record_decision("a", "denied_other", info("k2"), now=now, route=ROUTE)
     assert [e.status for e in store.pending_entries()] == [OutboxStatus.IN_FLIGHT, OutboxStatus.PENDING]
-    assert store.claim_due(now, 10) == []  # one per scan at a time
-    assert store.next_wakeup() is None  # nothing can go until the in-flight one is done
+    assert store.claim_due(now, 10, ROUTE) == []  # one per scan at a time
+    assert store.next_wakeup(route=ROUTE) is None  # nothing can go until the in-flight one is done
     store.mark_delivered(first.id)
     assert state(store, "a") == (ScanState.DECIDED, "denied_other")  # the newest decides
-    assert [e.id for e in store.claim_due(now, 10)] == [second.id]
+    assert [e.id for e in store.claim_due(now, 10, ROUTE)] == [second.id]
     store.mark_delivered(second.id)
     assert state(store, "a") == (ScanState.SENT, "denied_other")
 
 
 def test_undo_within_the_grace_window(store: Store) -> None:
     store.add_scans([Scan("a")])
-    entry = store.record_decision("a", "approved", info(), note="n", hold_seconds=5, now=T0)
+    entry = store.record_decision("a", "approved", info(), note="n", hold_seconds=5, now=T0, route=ROUTE)
     assert entry.held(T0 + 1) and not entry.held(T0 + 5)
-    assert store.claim_due(T0 + 4.9, 10) == []
-    assert store.next_wakeup() == T0 + 5
+    assert store.claim_due(T0 + 4.9, 10, ROUTE) == []
+    assert store.next_wakeup(route=ROUTE) == T0 + 5
     scan = store.undo_decision(entry.id)
     assert scan is not None and (scan.state, scan.shortcode, scan.error) == (ScanState.TO_REVIEW, None, None)
-    assert store.pending_entries() == [] and store.next_wakeup() is None
+    assert store.pending_entries() == [] and store.next_wakeup(route=ROUTE) is None
     with pytest.raises(UndoError, match="no longer in the outbox"):
         store.undo_decision(entry.id)
 
 
 def test_undo_goes_back_to_the_last_delivered_decision(store: Store) -> None:
-    first = store.record_decision("a", "approved", info(), note="first", now=T0)
-    store.claim_due(T0, 10)
+    first = store.record_decision("a", "approved", info(), note="first", now=T0, route=ROUTE)
+    store.claim_due(T0, 10, ROUTE)
     store.mark_delivered(first.id)
-    second = store.record_decision("a", "denied_other", info(), hold_seconds=5, now=T0 + 10)
+    second = store.record_decision("a", "denied_other", info(), hold_seconds=5, now=T0 + 10, route=ROUTE)
     assert state(store, "a") == (ScanState.DECIDED, "denied_other")
     scan = store.undo_decision(second.id)
     assert scan == Scan("a", {}, ScanState.SENT, "approved", "first")
 
 
 def test_undo_refuses_in_flight_and_delivered_decisions(store: Store) -> None:
-    entry = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 10)
+    entry = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 10, ROUTE)
     with pytest.raises(UndoError, match="being sent right now"):
         store.undo_decision(entry.id)
     store.mark_delivered(entry.id)
@@ -327,9 +329,9 @@ def test_undo_refuses_in_flight_and_delivered_decisions(store: Store) -> None:
 
 
 def test_undo_behind_an_in_flight_decision_shows_that_one(store: Store) -> None:
-    first = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 10)
-    second = store.record_decision("a", "denied_other", info(), now=T0)
+    first = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 10, ROUTE)
+    second = store.record_decision("a", "denied_other", info(), now=T0, route=ROUTE)
     store.undo_decision(second.id)
     assert state(store, "a") == (ScanState.DECIDED, "approved")
     assert [e.id for e in store.pending_entries()] == [first.id]
@@ -339,29 +341,29 @@ def test_undo_behind_an_in_flight_decision_shows_that_one(store: Store) -> None:
 
 
 def test_claim_due_is_oldest_first_and_one_per_scan(store: Store) -> None:
-    ids = [store.record_decision(f"s{i}", "approved", info(), now=T0 + i).id for i in range(5)]
-    claimed = store.claim_due(T0 + 10, 3)
+    ids = [store.record_decision(f"s{i}", "approved", info(), now=T0 + i, route=ROUTE).id for i in range(5)]
+    claimed = store.claim_due(T0 + 10, 3, ROUTE)
     assert [e.id for e in claimed] == ids[:3]
     assert all(e.status is OutboxStatus.IN_FLIGHT for e in claimed)
-    assert [e.id for e in store.claim_due(T0 + 10, 3)] == ids[3:]
-    assert store.claim_due(T0 + 10, 3) == []
+    assert [e.id for e in store.claim_due(T0 + 10, 3, ROUTE)] == ids[3:]
+    assert store.claim_due(T0 + 10, 3, ROUTE) == []
     assert store.counts().in_flight == 5
 
 
 def test_a_backing_off_decision_holds_back_the_newer_one_of_its_scan(store: Store) -> None:
-    first = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 10)
-    store.record_decision("a", "denied_other", info(), now=T0)  # not superseding: in flight
-    other = store.record_decision("b", "approved", info(), now=T0)
+    first = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 10, ROUTE)
+    store.record_decision("a", "denied_other", info(), now=T0, route=ROUTE)  # not superseding: in flight
+    other = store.record_decision("b", "approved", info(), now=T0, route=ROUTE)
     store.mark_retry(first.id, "server error 503", T0 + 30)
-    assert [e.id for e in store.claim_due(T0 + 1, 10)] == [other.id]  # "a" waits for its first one
-    assert store.next_wakeup() == T0 + 30
-    assert [e.id for e in store.claim_due(T0 + 30, 10)] == [first.id]
+    assert [e.id for e in store.claim_due(T0 + 1, 10, ROUTE)] == [other.id]  # "a" waits for its first one
+    assert store.next_wakeup(route=ROUTE) == T0 + 30
+    assert [e.id for e in store.claim_due(T0 + 30, 10, ROUTE)] == [first.id]
 
 
 def test_mark_retry_counts_attempts_and_keeps_the_error(store: Store) -> None:
-    entry = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 1)
+    entry = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
     store.mark_retry(entry.id, "cannot reach the server", T0 + 2)
     got = store.get_entry(entry.id)
     assert got is not None
@@ -372,12 +374,12 @@ def test_mark_retry_counts_attempts_and_keeps_the_error(store: Store) -> None:
         T0 + 2,
     )
     assert store.get_scan("a").error == "cannot reach the server"  # type: ignore[union-attr]
-    assert store.claim_due(T0 + 1, 1) == [] and store.next_wakeup() == T0 + 2
+    assert store.claim_due(T0 + 1, 1, ROUTE) == [] and store.next_wakeup(route=ROUTE) == T0 + 2
 
 
 def test_requeue_does_not_count_an_attempt(store: Store) -> None:
-    entry = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 1)
+    entry = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
     store.requeue(entry.id, "the token expired; sign in again")
     got = store.get_entry(entry.id)
     assert got is not None and got.status is OutboxStatus.PENDING and got.attempts == 0
@@ -385,20 +387,20 @@ def test_requeue_does_not_count_an_attempt(store: Store) -> None:
 
 
 def test_failed_then_edited_and_resent(store: Store) -> None:
-    entry = store.record_decision("a", "approved", info("k1"), now=T0)
-    store.claim_due(T0, 1)
+    entry = store.record_decision("a", "approved", info("k1"), now=T0, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
     store.mark_failed(entry.id, "malformed (server said: bad)")
     got = store.get_entry(entry.id)
     assert got is not None and got.status is OutboxStatus.FAILED
     assert store.get_scan("a") == Scan(
         "a", {}, ScanState.FAILED, "approved", "", "malformed (server said: bad)"
     )
-    assert store.claim_due(T0 + 100, 10) == [] and store.next_wakeup() is None
+    assert store.claim_due(T0 + 100, 10, ROUTE) == [] and store.next_wakeup(route=ROUTE) is None
     assert store.counts().failed == 1 and store.counts().queued == 0
     # resent as it is: the same key
     same = store.resend(entry.id, now=T0 + 1)
     assert (same.status, same.idempotency_key, same.attempts) == (OutboxStatus.PENDING, "k1", 0)
-    store.claim_due(T0 + 1, 1)
+    store.claim_due(T0 + 1, 1, ROUTE)
     store.mark_failed(entry.id, "again")
     # edited: a new decision, a new key
     edited = store.resend(entry.id, shortcode="denied_other", now=T0 + 2)
@@ -411,9 +413,9 @@ def test_failed_then_edited_and_resent(store: Store) -> None:
 
 
 def test_a_refused_superseded_decision_is_dropped(store: Store) -> None:
-    first = store.record_decision("a", "approved", info(), now=T0)
-    store.claim_due(T0, 1)
-    second = store.record_decision("a", "denied_other", info(), now=T0)
+    first = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
+    second = store.record_decision("a", "denied_other", info(), now=T0, route=ROUTE)
     store.mark_failed(first.id, "bad")
     assert [e.id for e in store.pending_entries()] == [second.id]
     assert state(store, "a") == (ScanState.DECIDED, "denied_other")
@@ -422,8 +424,8 @@ def test_a_refused_superseded_decision_is_dropped(store: Store) -> None:
 def test_release_inflight_after_a_crash(db: Path) -> None:
     with Store(db) as s:
         for i in range(3):
-            s.record_decision(f"s{i}", "approved", info(), now=T0)
-        s.claim_due(T0, 2)
+            s.record_decision(f"s{i}", "approved", info(), now=T0, route=ROUTE)
+        s.claim_due(T0, 2, ROUTE)
     with Store(db) as s:
         assert s.counts().in_flight == 2
         assert s.release_inflight() == 2
@@ -432,69 +434,69 @@ def test_release_inflight_after_a_crash(db: Path) -> None:
 
 
 def test_reset_backoff_makes_waiting_entries_due_but_keeps_the_hold(store: Store) -> None:
-    a = store.record_decision("a", "approved", info(), now=T0)
-    store.record_decision("b", "approved", info(), hold_seconds=60, now=T0)
-    store.claim_due(T0, 1)
+    a = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    store.record_decision("b", "approved", info(), hold_seconds=60, now=T0, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
     store.mark_retry(a.id, "x", T0 + 100)
     assert store.reset_backoff(T0 + 1) == 1
-    assert [e.scan_id for e in store.claim_due(T0 + 1, 10)] == ["a"]
+    assert [e.scan_id for e in store.claim_due(T0 + 1, 10, ROUTE)] == ["a"]
 
 
 def test_pending_counts_recent_and_next_wakeup(store: Store) -> None:
-    assert store.next_wakeup() is None and store.recent_decisions() == []
-    a = store.record_decision("a", "approved", info(), now=T0)
-    b = store.record_decision("b", "denied_other", info(), now=T0 + 1, hold_seconds=3)
-    c = store.record_decision("c", "approved", info(), now=T0 + 2)
-    store.claim_due(T0, 1)
+    assert store.next_wakeup(route=ROUTE) is None and store.recent_decisions() == []
+    a = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    b = store.record_decision("b", "denied_other", info(), now=T0 + 1, hold_seconds=3, route=ROUTE)
+    c = store.record_decision("c", "approved", info(), now=T0 + 2, route=ROUTE)
+    store.claim_due(T0, 1, ROUTE)
     store.mark_delivered(a.id)
-    store.claim_due(T0 + 2, 5)
+    store.claim_due(T0 + 2, 5, ROUTE)
     store.mark_failed(c.id, "refused")
     assert [e.id for e in store.pending_entries()] == [b.id, c.id]
     counts = store.counts()
     assert (counts.pending, counts.in_flight, counts.failed, counts.delivered) == (1, 0, 1, 1)
     assert [e.id for e in store.recent_decisions()] == [c.id, b.id, a.id]
     assert [e.id for e in store.recent_decisions(2)] == [c.id, b.id]
-    assert store.next_wakeup() == T0 + 4
+    assert store.next_wakeup(route=ROUTE) == T0 + 4
 
 
 def test_mark_delivered_many_is_one_group_and_the_newest_decides_the_scan(store: Store) -> None:
-    a1 = store.record_decision("a", "approved", info(), note="first", now=T0)
-    b = store.record_decision("b", "denied_other", info(), note="nb", now=T0)
-    claimed = store.claim_due(T0, 10)
+    a1 = store.record_decision("a", "approved", info(), note="first", now=T0, route=ROUTE)
+    b = store.record_decision("b", "denied_other", info(), note="nb", now=T0, route=ROUTE)
+    claimed = store.claim_due(T0, 10, ROUTE)
     assert [e.id for e in claimed] == [a1.id, b.id]
-    a2 = store.record_decision("a", "no_action_other", info(), note="second", now=T0)  # after a1
+    a2 = store.record_decision("a", "no_action_other", info(), note="second", now=T0, route=ROUTE)  # after a1
     store.mark_delivered_many([a1.id, b.id, a1.id, 10**9], now=T0 + 1)  # a repeat, a missing id
     assert state(store, "b") == (ScanState.SENT, "denied_other")
     assert state(store, "a") == (ScanState.DECIDED, "no_action_other")  # a2 is newer and waiting
     got = {e.id: e for e in store.entries_for_scan("a") + store.entries_for_scan("b")}
     assert got[a1.id].status is OutboxStatus.DELIVERED and got[a1.id].delivered_at == T0 + 1
     assert got[b.id].status is OutboxStatus.DELIVERED and got[a2.id].status is OutboxStatus.PENDING
-    (entry,) = store.claim_due(T0, 10)
+    (entry,) = store.claim_due(T0, 10, ROUTE)
     store.mark_delivered_many([entry.id])
     assert state(store, "a") == (ScanState.SENT, "no_action_other")
     store.mark_delivered_many([])  # nothing to do
 
 
 def test_requeue_many_releases_claims_only(store: Store) -> None:
-    a = store.record_decision("a", "approved", info(), now=T0)
-    b = store.record_decision("b", "approved", info(), now=T0)
-    c = store.record_decision("c", "approved", info(), now=T0)
-    store.claim_due(T0, 10)
+    a = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    b = store.record_decision("b", "approved", info(), now=T0, route=ROUTE)
+    c = store.record_decision("c", "approved", info(), now=T0, route=ROUTE)
+    store.claim_due(T0, 10, ROUTE)
     store.mark_retry(a.id, "down", T0 + 50)
     store.mark_delivered(c.id)
     assert store.requeue_many([a.id, b.id, c.id]) == 1  # only b was still in flight
     statuses = {e.id: (e.status, e.attempts) for e in store.pending_entries()}
     assert statuses == {a.id: (OutboxStatus.PENDING, 1), b.id: (OutboxStatus.PENDING, 0)}
-    assert [e.id for e in store.claim_due(T0, 10)] == [b.id]
+    assert [e.id for e in store.claim_due(T0, 10, ROUTE)] == [b.id]
 
 
 def test_next_wakeup_with_now_answers_at_once_when_something_is_due(store: Store) -> None:
-    store.record_decision("a", "approved", info(), hold_seconds=30, now=T0)
-    store.record_decision("b", "approved", info(), now=T0 + 5)
-    assert store.next_wakeup() == T0 + 5
+    store.record_decision("a", "approved", info(), hold_seconds=30, now=T0, route=ROUTE)
+    store.record_decision("b", "approved", info(), now=T0 + 5, route=ROUTE)
+    assert store.next_wakeup(route=ROUTE) == T0 + 5
     assert store.next_wakeup(T0 + 10) == T0 + 5  # due by then: some due time <= now
     assert store.next_wakeup(T0 + 1) == T0 + 5  # nothing due yet: the earliest, as without `now`
-    store.claim_due(T0 + 10, 10)
+    store.claim_due(T0 + 10, 10, ROUTE)
     assert store.next_wakeup(T0 + 10) == T0 + 30
     counts = store.counts(delivered=False)
     assert (counts.pending, counts.in_flight, counts.delivered) == (1, 1, 0)
@@ -508,10 +510,12 @@ async def test_async_store_runs_on_one_dedicated_thread(db: Path) -> None:
     try:
         threads = {await astore._run(threading.get_ident) for _ in range(5)}
         assert len(threads) == 1 and threading.get_ident() not in threads
-        entry = await astore.record_decision("a", "approved", info())
+        entry = await astore.record_decision("a", "approved", info(), route=ROUTE)
         assert [e.id for e in await astore.pending_entries()] == [entry.id]
         # many concurrent callers are serialised on that thread
-        await asyncio.gather(*(astore.record_decision(f"s{i}", "approved", info()) for i in range(50)))
+        await asyncio.gather(
+            *(astore.record_decision(f"s{i}", "approved", info(), route=ROUTE) for i in range(50))
+        )
         assert (await astore.counts()).pending == 51
     finally:
         await astore.close()
@@ -561,3 +565,95 @@ def test_a_damaged_database_with_a_hot_wal_is_moved_aside_byte_for_byte(db: Path
     assert moved is not None and str(moved) in str(caught.value)
     assert moved.read_bytes() == bytes(data)
     assert moved.with_name(moved.name + "-wal").read_bytes() == wal_before
+
+
+# -- routes: the server and identity each decision goes to -----------------------------------
+
+BO = Route("https://reviews.test", "reviewer:bo")
+OTHER_SERVER = Route("https://other.test", "reviewer:tester")
+
+
+def test_decisions_are_claimed_only_by_their_own_route(store: Store) -> None:
+    mine = store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    bos = store.record_decision("b", "approved", info(), now=T0, route=BO)
+    elsewhere = store.record_decision("c", "approved", info(), now=T0, route=OTHER_SERVER)
+    assert [e.id for e in store.claim_due(T0, 10, ROUTE)] == [mine.id]
+    assert [e.id for e in store.claim_due(T0, 10, BO)] == [bos.id]
+    assert [e.id for e in store.claim_due(T0, 10, OTHER_SERVER)] == [elsewhere.id]
+    assert store.claim_due(T0, 10) == []  # no route: nothing
+
+
+def test_a_new_decision_replaces_one_of_its_own_route_only(store: Store) -> None:
+    store.record_decision("a", "approved", info("ana-1"), now=T0, route=ROUTE)
+    store.record_decision("a", "denied_other", info("bo-1"), now=T0, route=BO)
+    store.record_decision("a", "no_action_other", info("ana-2"), now=T0, route=ROUTE)
+    assert [e.idempotency_key for e in store.pending_entries()] == ["bo-1", "ana-2"]
+
+
+def test_routes_summarise_what_waits_for_whom(store: Store) -> None:
+    for i in range(3):
+        store.record_decision(f"b{i}", "approved", info(), now=T0, route=BO)
+    store.record_decision("a", "approved", info(), now=T0, route=ROUTE)
+    (a,) = store.claim_due(T0, 1, ROUTE)
+    store.mark_failed(a.id, "refused")
+    summaries = {s.route: s for s in store.routes()}
+    assert summaries[BO].pending == 3 and summaries[BO].failed == 0
+    assert summaries[ROUTE].pending == 0 and summaries[ROUTE].failed == 1
+
+
+def test_an_old_database_migrates_and_its_decisions_wait_for_a_confirmation(db: Path) -> None:
+    with Store(db, migrations=MIGRATIONS[:1]):
+        pass
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, created_at, not_before, "
+        "next_attempt_at) VALUES ('old', 'approved', '{\"reviewer\": \"ana\"}', 'k-old', 1, 1, 1)"
+    )
+    conn.execute(
+        "INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, created_at, not_before, "
+        "next_attempt_at, status, delivered_at) "
+        "VALUES ('sent', 'approved', '{}', 'k-sent', 1, 1, 1, 'delivered', 1)"
+    )
+    conn.commit()
+    conn.close()
+    ana = Route("https://reviews.test", "reviewer:ana")
+    with Store(db) as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert s.attribute_unknown("https://reviews.test") == 1
+        (entry,) = s.pending_entries()
+        assert entry.route == ana and entry.unconfirmed
+        assert s.claim_due(T0, 10, ana) == []  # not before the reviewer confirms
+        assert s.confirm() == 1
+        assert [e.scan_id for e in s.claim_due(T0, 10, ana)] == ["old"]
+
+
+def test_discard_deletes_one_route_and_the_scans_go_back(store: Store) -> None:
+    store.add_scans([Scan("a"), Scan("b")])
+    store.record_decision("a", "approved", info(), now=T0, route=BO)
+    store.record_decision("b", "approved", info(), now=T0, route=ROUTE)
+    gone = store.discard(BO)
+    assert [e.scan_id for e in gone] == ["a"]
+    assert [e.scan_id for e in store.pending_entries()] == ["b"]
+    assert store.get_scan("a").state is ScanState.TO_REVIEW  # type: ignore[union-attr]
+
+
+def test_times_a_clock_set_back_left_ahead_are_pulled_back_and_a_server_wait_is_kept(store: Store) -> None:
+    now = T0
+    ahead = store.record_decision("a", "approved", info(), now=now + 3600, route=ROUTE)  # clock went back 1 h
+    waiting = store.record_decision("b", "approved", info(), now=now, route=ROUTE)
+    store.claim_due(now + 3600, 10, ROUTE)
+    store.mark_retry(ahead.id, "x", now + 3700)
+    store.mark_retry(waiting.id, "busy", now + 30, server_wait=True)
+    assert store.pull_back(now, 600, 120) == 2  # next attempt and undo hold of "a"
+    assert store.reset_backoff(now) == 0  # "b" waits as the server asked: kept
+    assert store.server_wait_until(ROUTE, now) == now + 30
+    assert [e.scan_id for e in store.claim_due(now, 10, ROUTE)] == ["a"]
+
+
+def test_decisions_made_while_signed_out_wait_until_adopted_by_a_confirmation(store: Store) -> None:
+    signed_out = Route("https://reviews.test", "")
+    store.record_decision("a", "approved", info(), now=T0, route=signed_out)
+    assert store.claim_due(T0, 10, ROUTE) == [] and store.claim_due(T0, 10, signed_out) == []
+    assert store.confirm() == 0  # a plain confirmation does not say who made them
+    assert store.confirm(adopt=ROUTE) == 1
+    assert [e.scan_id for e in store.claim_due(T0, 10, ROUTE)] == ["a"]

@@ -15,6 +15,7 @@ from conftest import run_cli as run
 from outbox_support import database_bytes
 from reviewdesk import cli
 from reviewdesk.api.auth import ReviewerToken
+from reviewdesk.domain.route import Route
 from reviewdesk.store import Store
 from reviewdesk.sync import commands
 
@@ -47,24 +48,32 @@ def test_decide_delivers_and_keeps_no_credential(sim, env: dict[str, str], tmp_p
     assert b"ready-1" in stored
     assert env["REVIEWDESK_TOKEN"].encode() not in stored
     assert env["REVIEWDESK_TOKEN"].split(".")[1].encode() not in stored
-    assert sim.base_url.encode() not in stored
+    # the decision keeps the server it goes to (not a secret), never an image link
+    assert sim.base_url.encode() in stored
+    assert b"X-Amz-" not in stored and b"blackout-images" not in stored
 
 
 def test_server_down_queues_then_sync_delivers(sim, env: dict[str, str]) -> None:
     sim.stop()
-    first = run("decide", "scan-a", "approved", env=env)
+    first = run("decide", "scan-a", "approved", "--timeout", "1", env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("queued: ") and "cannot reach the server" in first.stdout
-    second = run("decide", "scan-b", "denied_other", "--note", "odd", env=env)
-    assert second.returncode == 0 and second.stdout.startswith("queued: ")
+    assert first.stdout.startswith("queued: the decision for scan scan-a (approved): ")
+    assert "cannot reach the server" in first.stdout
+    second = run("decide", "scan-b", "denied_other", "--note", "odd", "--timeout", "1", env=env)
+    assert second.returncode == 0 and second.stdout.startswith("queued: the decision for scan scan-b")
+    # about scan-b, never scan-a's error
+    assert "scan-a" not in second.stdout and "cannot be reached" in second.stdout.replace(
+        "reach the", "be reached"
+    )
     queue = run("queue", env=env)
     assert queue.returncode == 0, queue.stderr
     lines = queue.stdout.strip().splitlines()
-    assert len(lines) == 2
-    # the second `decide` tried the first decision again too (oldest first)
-    assert lines[0].split()[:4] == ["scan-a", "approved", "retrying", "2"]
-    assert lines[1].split()[:4] == ["scan-b", "denied_other", "retrying", "1"]
-    assert "cannot reach" in lines[1]
+    assert len(lines) == 3
+    # the second `decide` tried the first decision again (oldest first)
+    assert lines[0].split()[:3] == ["scan-a", "approved", "retrying"] and int(lines[0].split()[3]) >= 2
+    assert lines[0].split()[4] == "cli-rev" and "cannot reach" in lines[0]
+    assert lines[1].split()[:2] == ["scan-b", "denied_other"] and "scan-a" not in lines[1]
+    assert lines[2] == f"-> 2 decisions for cli-rev on {sim.base_url}"
     down = run("sync", "--timeout", "1", env=env)
     assert down.returncode == 5, down.stdout + down.stderr
     assert "0 delivered, 2 queued" in down.stdout
@@ -159,7 +168,7 @@ def test_commands_in_process(sim, env: dict[str, str], monkeypatch, capsys) -> N
     out = capsys.readouterr().out
     assert "sending in 0.2 s" in out and "delivered: ready-9 approved" in out
     sim.stop()
-    assert commands.cmd_decide(parser.parse_args(["decide", "ready-10", "approved"])) == 0
+    assert commands.cmd_decide(parser.parse_args(["decide", "ready-10", "approved", "--timeout", "0.5"])) == 0
     assert capsys.readouterr().out.startswith("queued: ")
     assert commands.cmd_queue(parser.parse_args(["queue"])) == 0
     assert capsys.readouterr().out.startswith("ready-10")
@@ -182,3 +191,23 @@ def test_python_m_reviewdesk_has_queue_and_sync(env: dict[str, str]) -> None:
         timeout=60,
     )
     assert result.returncode == 0 and "nothing queued" in result.stdout
+
+
+def test_decide_with_a_backlog_speaks_of_its_own_decision_only(
+    sim, tmp_path: Path, env: dict[str, str]
+) -> None:
+    route = Route(sim.base_url, "reviewer:cli-rev")
+    with Store(tmp_path / "data" / "reviewdesk.sqlite3") as store:  # older decisions, not sent yet
+        for i in range(5):
+            entry = store.record_decision(f"scan-old-{i}", "approved", {"reviewer": "cli-rev"}, route=route)
+            store.claim_due(time.time(), 1, route)
+            store.mark_retry(
+                entry.id, f"sending the decision for scan scan-old-{i} failed: boom", time.time()
+            )
+    sim.stop()
+    mine = run("decide", "scan-new", "denied_other", "--timeout", "0.5", env=env)
+    assert mine.returncode == 0
+    assert mine.stdout.startswith("queued: the decision for scan scan-new (denied_other): "), mine.stdout
+    assert "scan-old" not in mine.stdout and "boom" not in mine.stdout  # never another scan's error
+    assert "earlier decision for scan" not in mine.stdout  # there is none for scan-new
+    assert "cannot be reached" in mine.stdout and "5 earlier decisions go first" in mine.stdout

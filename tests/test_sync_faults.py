@@ -41,14 +41,16 @@ async def test_faults_and_an_outage_lose_nothing_keep_order_and_never_stall_the_
 
     async def decide(scan: str) -> None:
         key = f"fault-key-{len(made):04d}"
-        await astore.record_decision(scan, rng.choice(CODES), info(key))
+        await astore.record_decision(scan, rng.choice(CODES), info(key), route=holder.route)
         made.append((scan, key))
         worker.kick()
 
     try:
         for n in range(150):  # every scan at least once, some many times
             await decide(scans[n] if n < len(scans) else rng.choice(scans[:20]))
-            await asyncio.sleep(0.005)
+            # Paced like a quick reviewer, so that some decisions are delivered before a newer
+            # one for their scan (after a failure decisions go one at a time, oldest first).
+            await asyncio.sleep(0.02)
         await asyncio.to_thread(sim.stop)  # the server goes away for a few seconds
         down_since = loop.time()
         for _ in range(40):
@@ -101,12 +103,18 @@ async def test_an_expiring_token_pauses_delivery_and_a_new_one_resumes_it(sim, t
     worker.start()
     try:
         now_keys = [
-            (await astore.record_decision(f"tok-{i}", "approved", info(f"now-{i}"))).idempotency_key
+            (
+                await astore.record_decision(f"tok-{i}", "approved", info(f"now-{i}"), route=holder.route)
+            ).idempotency_key
             for i in range(10)
         ]
         worker.kick()
         held = [
-            (await astore.record_decision(f"tok-{i}", "denied_other", info(f"held-{i}"), hold_seconds=3.0)).id
+            (
+                await astore.record_decision(
+                    f"tok-{i}", "denied_other", info(f"held-{i}"), hold_seconds=3.0, route=holder.route
+                )
+            ).id
             for i in range(10, 20)
         ]
         await wait_for(lambda: worker.status.state == "paused", timeout=15)
@@ -133,12 +141,12 @@ async def test_a_server_side_403_pauses_and_resume_picks_up(sim, tmp_path: Path)
     worker = DeliveryWorker(astore, holder, pause_poll=0.05, **FAST)
     worker.start()
     try:
-        await astore.record_decision("srv-1", "approved", info())
+        await astore.record_decision("srv-1", "approved", info(), route=holder.route)
         worker.kick()
         await wait_for(lambda: len(sim.feedback()) == 1)
         sim.config.clock_offset = 7200  # the server now thinks the token has expired
         for i in range(2, 6):
-            await astore.record_decision(f"srv-{i}", "approved", info())
+            await astore.record_decision(f"srv-{i}", "approved", info(), route=holder.route)
         worker.kick()
         await wait_for(lambda: worker.status.state == "paused")
         assert "403" in (worker.status.last_error or "")
@@ -162,7 +170,7 @@ async def test_a_400_does_not_hold_back_the_others_and_can_be_edited_and_resent(
     try:
         scans = ["ok-1", "bad-1", "ok-2", "ok-3", "ok-4", "ok-5"]
         for scan in scans:
-            await astore.record_decision(scan, "approved", info())
+            await astore.record_decision(scan, "approved", info(), route=holder.route)
         assert await worker.drain(timeout=30)  # failed decisions are not left pending
         assert sorted(r.scan_id for r in sim.feedback()) == sorted(s for s in scans if s != "bad-1")
         (entry,) = await astore.pending_entries()

@@ -13,9 +13,12 @@ import pytest
 from outbox_support import info, wait_for
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey
+from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
+
+ROUTE = Route("https://reviews.test", "admin")
 
 
 class FakeClient:
@@ -23,9 +26,14 @@ class FakeClient:
 
     def __init__(self, key: str, script: Callable[[str, int], Exception | None] | None = None) -> None:
         self.credential = AdminKey(key)
+        self.base_url = ROUTE.server
         self.script = script or (lambda scan_id, n: None)
         self.sent: list[tuple[str, str, str]] = []
         self.tries: dict[str, int] = {}
+
+    @property
+    def route(self) -> Route:
+        return Route(self.base_url, self.credential.identity)
 
     async def send_feedback(self, scan_id: str, shortcode: str, annotation_info: dict[str, Any]) -> dict:
         await asyncio.sleep(0.001)
@@ -50,14 +58,15 @@ def worker_for(astore: AsyncStore, provider: Callable[[], Any], **kw: Any) -> De
     return DeliveryWorker(astore, provider, **kw)
 
 
-def test_backoff_is_full_jitter_with_retry_after_as_a_floor(tmp_path: Path) -> None:
+def test_backoff_is_full_jitter_capped_lower_while_the_server_answers(tmp_path: Path) -> None:
     w = DeliveryWorker(None, lambda: None, base_delay=1.0, max_delay=180.0, rng=random.Random(7))  # type: ignore[arg-type]
     ref = random.Random(7)
-    for attempts in range(12):
-        assert w._backoff(attempts, None) == ref.uniform(0, min(180.0, 2.0**attempts))
-    assert w._backoff(0, 30.0) >= 30.0
-    assert w._backoff(0, 10**9) == 3600.0  # a silly Retry-After is capped
-    assert 0 <= w._backoff(10**6, None) <= 180.0  # no overflow
+    for failures in range(12):
+        assert w._backoff(failures, False) == ref.uniform(0, min(180.0, 2.0**failures))
+    for failures in range(12):
+        assert w._backoff(failures, True) == ref.uniform(0, min(60.0, 2.0**failures))
+    assert 0 <= w._backoff(10**6, False) <= 180.0  # no overflow
+    assert w.longest_wait == 600.0  # what a time further ahead is pulled back from
 
 
 async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: AsyncStore) -> None:
@@ -65,7 +74,7 @@ async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: Async
         "k1", lambda s, n: e.BadRequestError("malformed (server said: nope)") if s == "bad" else None
     )
     for scan in ("a", "bad", "b", "c"):
-        await astore.record_decision(scan, "approved", info(f"key-{scan}"))
+        await astore.record_decision(scan, "approved", info(f"key-{scan}"), route=ROUTE)
     w = worker_for(astore, lambda: client)
     assert await w.drain(5) is True  # failed ones are not "pending"
     assert [s for s, _, _ in client.sent] == ["a", "b", "c"]
@@ -89,7 +98,7 @@ async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: Async
 async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore, error: Exception) -> None:
     client = FakeClient("old", lambda s, n: error)
     holder = {"client": client}
-    await astore.record_decision("a", "approved", info())
+    await astore.record_decision("a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: holder["client"])
     w.start()
     await wait_for(lambda: w.status.state == "paused")
@@ -114,7 +123,7 @@ async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:
     holder: dict[str, Any] = {"client": None}
     w = worker_for(astore, lambda: holder["client"], pause_poll=10)
     w.start()
-    await astore.record_decision("a", "approved", info())
+    await astore.record_decision("a", "approved", info(), route=ROUTE)
     w.kick()
     await wait_for(lambda: w.status.state == "paused" and w.status.queued == 1)
     assert "sign in" in (w.status.last_error or "")
@@ -124,12 +133,23 @@ async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:
     await w.stop()
 
 
+class Longest(random.Random):
+    """Full jitter's longest draw: every wait is the whole backoff (deterministic tests)."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
 async def test_retryable_errors_back_off_then_deliver_and_the_status_says_so(astore: AsyncStore) -> None:
-    errors = [e.NetworkError("cannot reach"), e.ServerError("503", 503), e.RateLimitedError("429", 0.01)]
+    errors = [
+        e.NetworkError("cannot reach"),
+        e.ServerError("server error 503", 503),
+        e.RateLimitedError("429", 0.2),
+    ]
     client = FakeClient("k", lambda s, n: errors[n - 1] if n <= len(errors) else None)
     seen: list[DeliveryStatus] = []
-    await astore.record_decision("a", "approved", info())
-    w = worker_for(astore, lambda: client, breaker_threshold=100)
+    await astore.record_decision("a", "approved", info(), route=ROUTE)
+    w = worker_for(astore, lambda: client, base_delay=0.2, max_delay=1.0, rng=Longest())
     w.add_listener(seen.append)
     w.start()
     await wait_for(lambda: client.sent != [])
@@ -137,33 +157,35 @@ async def test_retryable_errors_back_off_then_deliver_and_the_status_says_so(ast
     await w.stop()
     assert client.tries["a"] == 4
     states = [s.state for s in seen]
-    assert "offline" in states and states[-1] == "idle"
-    offline = next(s for s in seen if s.state == "offline")
-    assert offline.last_error in {str(x) for x in errors}
+    # each kind of trouble is told apart: no connection, a server error (with its code), a wait
+    assert {"offline", "server_error", "waiting"} <= set(states) and states[-1] == "idle"
+    assert next(s for s in seen if s.state == "offline").last_error == "cannot reach"
+    assert next(s for s in seen if s.state == "server_error").server_status == 503
     assert (await astore.get_scan("a")).state is ScanState.SENT  # type: ignore[union-attr]
 
 
 async def test_drain_once_tries_each_decision_at_most_once(astore: AsyncStore) -> None:
     client = FakeClient("k", lambda s, n: e.NetworkError("down"))
     for scan in ("a", "b", "c"):
-        await astore.record_decision(scan, "approved", info())
-    w = worker_for(astore, lambda: client, base_delay=0.0001, max_delay=0.0001, breaker_threshold=100)
+        await astore.record_decision(scan, "approved", info(), route=ROUTE)
+    w = worker_for(astore, lambda: client, base_delay=0.0001, max_delay=0.0001)
     assert await w.drain(5, once=True) is False
     assert client.tries == {"a": 1, "b": 1, "c": 1}
     assert [x.attempts for x in await astore.pending_entries()] == [1, 1, 1]
     assert w.status.state == "offline" and w.status.last_error == "down"
 
 
-async def test_the_breaker_holds_everything_off_after_failures_in_a_row(astore: AsyncStore) -> None:
+async def test_a_failure_holds_the_whole_route_off(astore: AsyncStore) -> None:
     client = FakeClient("k", lambda s, n: e.NetworkError("down"))
     for i in range(20):
-        await astore.record_decision(f"s{i}", "approved", info())
-    w = worker_for(astore, lambda: client, concurrency=1, base_delay=10, max_delay=10, breaker_threshold=3)
-    w.rng = random.Random(1)
+        await astore.record_decision(f"s{i}", "approved", info(), route=ROUTE)
+    w = worker_for(astore, lambda: client, concurrency=4, base_delay=10, max_delay=10)
+    w.rng = random.Random(1)  # the first wait: 1.3 s
     w.start()
-    await wait_for(lambda: sum(client.tries.values()) >= 3)
-    await asyncio.sleep(0.2)
-    assert sum(client.tries.values()) <= 4  # not one request per queued decision
+    await wait_for(lambda: sum(client.tries.values()) >= 1)
+    await asyncio.sleep(0.3)
+    # the four sent at once failed together; nothing else was tried: not one request per decision
+    assert sum(client.tries.values()) <= 4
     assert w.status.state == "offline" and w.status.next_retry_at is not None
     await w.stop()
     assert (await astore.counts()).in_flight == 0
@@ -177,7 +199,7 @@ async def test_stop_puts_an_in_flight_send_back(astore: AsyncStore) -> None:
             await gate.wait()
             return {}
 
-    await astore.record_decision("a", "approved", info())
+    await astore.record_decision("a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: Slow("k"))
     w.start()
     await wait_for(lambda: w.status.in_flight == 1)
@@ -201,7 +223,7 @@ async def test_a_late_auth_error_from_before_a_resume_does_not_pause_again(astor
 
     client = Slow("k")
     for scan in ("a", "b", "c"):
-        await astore.record_decision(scan, "approved", info())
+        await astore.record_decision(scan, "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: client)
     w.start()
     await wait_for(lambda: w.status.state == "paused" and w.status.in_flight == 2)
@@ -224,7 +246,7 @@ async def test_claimed_but_unsent_decisions_go_back_on_a_pause_and_on_stop(astor
             return await super().send_feedback(scan_id, shortcode, annotation_info)
 
     for i in range(30):
-        await astore.record_decision(f"s{i:02d}", "approved", info())
+        await astore.record_decision(f"s{i:02d}", "approved", info(), route=ROUTE)
     client = Gated("k")
     w = worker_for(astore, lambda: client, concurrency=2, claim_batch=8, pause_poll=0.02)
     w.start()
@@ -242,13 +264,15 @@ async def test_claimed_but_unsent_decisions_go_back_on_a_pause_and_on_stop(astor
 async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: AsyncStore) -> None:
     client = FakeClient("k")
     keys = [
-        (await astore.record_decision(f"s{i:03d}", "approved", info())).idempotency_key for i in range(100)
+        (await astore.record_decision(f"s{i:03d}", "approved", info(), route=ROUTE)).idempotency_key
+        for i in range(100)
     ]
     w = worker_for(astore, lambda: client, concurrency=3, claim_batch=16)
     w.start()
     # a newer decision for a scan whose first one may be claimed or in flight goes after it
     later = [
-        (await astore.record_decision(f"s{i:03d}", "denied_other", info())).idempotency_key for i in range(5)
+        (await astore.record_decision(f"s{i:03d}", "denied_other", info(), route=ROUTE)).idempotency_key
+        for i in range(5)
     ]
     await wait_for(lambda: w.status.queued == 0 and len(client.sent) >= 100)
     await w.stop()

@@ -267,7 +267,9 @@ def test_a_bare_404_for_a_reviewer_is_checked_again_then_not_found(sim, sessions
     service, rec = make_service(session.provider, bare_404_checks=2)
     state = wait_state_after_show(service, rec, qtbot, "missing-r", "not_found")
     assert "may still be uploading" in state.message
-    assert rec.kinds("missing-r") == ["loading", "uploading", "uploading", "not_found"]
+    # what is known, not a guess: "checking whether it exists", never "still uploading"
+    assert rec.kinds("missing-r") == ["loading", "checking", "checking", "not_found"]
+    assert all("checking whether it exists" in s.message for sid, s in rec.states if s.kind == "checking")
     assert image_hosts_hits(sim, 404) == 3
     qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
     assert service.state_of("missing-r") is None  # not remembered: showing it again asks again
@@ -280,7 +282,9 @@ def test_uploading_for_a_reviewer_without_status_is_polled_until_ready(sim, sess
     service.show("uploading-r", [])
     wait_image(qtbot, rec, "uploading-r")
     kinds = rec.kinds("uploading-r")
-    assert kinds[0] == "loading" and "uploading" in kinds and kinds[-1] == "ready"
+    # not told UPLOADING, the pane does not claim it: it says it is checking
+    assert kinds[0] == "loading" and "checking" in kinds and kinds[-1] == "ready"
+    assert "uploading" not in kinds
 
 
 def test_uploading_with_a_status_for_a_reviewer_is_polled(sim, sessions, make_service, qtbot):
@@ -418,14 +422,37 @@ def test_signed_out_gives_an_error_state(sim, sessions, make_service, qtbot):
     assert "sign in" in state.message.lower()
 
 
-def test_network_error_then_retry(sim, sessions, make_service, qtbot):
+def test_no_connection_says_retrying_and_recovers_without_a_key_press(sim, sessions, make_service, qtbot):
     session = sessions(sim)
     service, rec = make_service(session.provider)
     sim.stop()
-    state = wait_state_after_show(service, rec, qtbot, "ready-net", "error")
-    assert state.message
+    state = wait_state_after_show(service, rec, qtbot, "ready-net", "retrying")
+    assert state.message.startswith("No connection to the server: retrying in ")
+    sim.start()  # same port; nobody presses a key
+    wait_image(qtbot, rec, "ready-net")
+    assert "error" not in rec.kinds("ready-net")
+
+
+@pytest.mark.parametrize("path", ["/reviews/b", "/blackout-images/"])
+def test_a_503_with_retry_after_shows_the_wait_then_the_image(sim, sessions, make_service, qtbot, path):
+    sim.config.unavailable = {path: 1}
+    sim.config.unavailable_retry_after = 1
+    session = sessions(sim, reviewer=True)
+    service, rec = make_service(session.provider)
+    service.show("ready-503", [])
+    wait_image(qtbot, rec, "ready-503")
+    retrying = [s.message for sid, s in rec.states if sid == "ready-503" and s.kind == "retrying"]
+    assert retrying == ["Server error 503: retrying in 1 s"]
+    assert [st for _, p, st in sim.requests_log() if p.startswith(path)][:2] == [503, 200]
+
+
+def test_network_error_then_retry_key(sim, sessions, make_service, qtbot):
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    sim.stop()
+    wait_state_after_show(service, rec, qtbot, "ready-net", "retrying")
     sim.start()  # same port
-    service.retry("ready-net")
+    service.retry("ready-net")  # Ctrl+R still tries at once
     assert rec.last("ready-net").kind == "loading"
     wait_image(qtbot, rec, "ready-net")
 
@@ -720,3 +747,29 @@ def test_the_view_size_chooses_the_preview(make_service, qtbot, big):
     service.show("big-2", [])
     image = wait_image(qtbot, rec, "big-2")
     assert image.size() == QSize(BIG_W, BIG_H) and not is_preview(image)
+
+
+def test_an_image_host_that_dribbles_does_not_keep_the_pane_on_loading(sim, make_service, qtbot):
+    """A byte every 0.2 s: the download's deadline (shortened here) ends it and the pane says so
+    and tries again by itself, instead of "Loading the image…" for as long as anyone watches."""
+    import json as json_module
+
+    from odd_server import OddServer, endless, response, streamed
+
+    with OddServer() as srv:
+        link = f"{srv.base_url}/img.jpg?X-Amz-Date=20990101T000000Z&X-Amz-Expires=3600"
+        srv.routes["/reviews/b"] = lambda *_: response(
+            200, json_module.dumps({"imageSrc": link}).encode(), {"Content-Type": "application/json"}
+        )
+        srv.routes["/img.jpg"] = lambda *_: streamed(200, endless(b"\xff", 100), {}, 0.2)
+        client = ReviewsClient(
+            srv.base_url, ReviewerToken.parse(sim.mint_token("tester")), image_deadline=1.0
+        )
+        resolver = ImageResolver(client)
+        service, rec = make_service(lambda: resolver)
+        service.show("slow-1", [])
+        state = wait_state(qtbot, rec, "slow-1", "retrying")
+        assert state.message.startswith("The server did not answer in time: retrying in ")
+        assert rec.kinds("slow-1")[0] == "loading"
+        service.clear()
+        run_on_loop(qtbot, client.aclose())

@@ -279,8 +279,9 @@ def test_expired_urls_are_refreshed_and_images_still_show(qtbot, desk, sim) -> N
     ("scan_id", "kinds", "hint"),
     [
         # A reviewer's /reviews/b has no status: a 404 may be "still uploading", so the pane keeps
-        # looking for a while, and offers the no-image key all along.
-        ("missing-z", ("uploading", "not_found"), "press X"),
+        # looking for a while (saying so: "checking whether the image exists"), and offers the
+        # no-image key all along.
+        ("missing-z", ("checking", "not_found"), "press X"),
         ("corrupt-z", ("error",), "Ctrl+R"),
         ("huge-z", ("too_large",), "too large"),
     ],
@@ -315,7 +316,8 @@ def test_uploading_image_is_polled_until_ready(qtbot, desk, sim) -> None:
     sign_in(qtbot, desk, sim.mint_token("kim"))
     queue(qtbot, desk, ["uploading-q"])
     view = desk.window.image_view
-    qtbot.waitUntil(lambda: view.state is not None and view.state.kind == "uploading", timeout=WAIT)
+    # a reviewer is not told UPLOADING (only a 404): the pane says it is checking, not a guess
+    qtbot.waitUntil(lambda: view.state is not None and view.state.kind == "checking", timeout=WAIT)
     wait_image(qtbot, desk, "uploading-q")
     qtbot.waitUntil(lambda: view.has_image and view.state.is_ready, timeout=WAIT)
 

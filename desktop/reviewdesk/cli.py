@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -16,6 +17,7 @@ from reviewdesk.sync import commands as outbox
 if TYPE_CHECKING:
     from reviewdesk.api.auth import Credential
     from reviewdesk.api.reviews import ReviewsClient
+    from reviewdesk.domain.route import Route
 
 PROG = "reviewdesk"
 DEFAULT_BASE_URL = "https://api.dyneti.com"
@@ -133,13 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def base_url_of(args: argparse.Namespace) -> str:
+    """--base-url (or REVIEWDESK_BASE_URL), else the server the window remembers, else the default."""
     from reviewdesk.api.errors import UsageError
     from reviewdesk.api.reviews import normalize_base_url
 
+    if not args.base_url:
+        remembered = remembered_base_url(getattr(args, "data_dir", None))
+        if remembered:
+            return remembered
     try:
         return normalize_base_url(args.base_url or DEFAULT_BASE_URL)
     except UsageError as exc:
         raise CliError(f"--base-url: {exc}") from None
+
+
+def remembered_base_url(data_dir: str | None) -> str:
+    """The server the review window last signed in to (its settings file), or ''."""
+    from reviewdesk.paths import resolve_paths
+    from reviewdesk.settings import Settings, remembered_server
+
+    return remembered_server(Settings.load(resolve_paths(data_dir).settings_file))
 
 
 def credential_of(base_url: str, *, want_admin: bool = False) -> Credential:
@@ -170,17 +185,58 @@ def credential_of(base_url: str, *, want_admin: bool = False) -> Credential:
     )
 
 
+def credential_for_route(route: Route, command_server: str) -> Credential | None:
+    """A credential of `route`'s identity for `route`'s server, or None. The environment's
+    credentials belong to the server of this command (`command_server`); the keyring's to the
+    server they were stored for. A credential is never sent to another server."""
+    from reviewdesk import keychain
+    from reviewdesk.api.auth import AdminKey, ReviewerToken
+    from reviewdesk.api.errors import AuthError
+    from reviewdesk.domain.route import ADMIN
+
+    want_admin = route.identity == ADMIN
+    candidates: list[str | None] = []
+    if route.server == command_server:
+        candidates.append(os.environ.get("REVIEWDESK_ADMIN_KEY" if want_admin else "REVIEWDESK_TOKEN"))
+    with contextlib.suppress(keychain.KeyringUnavailable):
+        kind = keychain.ADMIN_KEY if want_admin else keychain.REVIEWER_TOKEN
+        candidates.append(keychain.load(kind, route.server))
+    for secret in candidates:
+        if not secret:
+            continue
+        try:
+            credential: Credential = AdminKey(secret) if want_admin else ReviewerToken.parse(secret)
+        except AuthError:
+            continue
+        if credential.identity == route.identity:
+            return credential
+    return None
+
+
 def run_with_client(
     args: argparse.Namespace, body: Callable[[ReviewsClient], Awaitable[int]], *, want_admin: bool = False
 ) -> int:
+    from reviewdesk import limits
+    from reviewdesk.api.errors import EXIT_NETWORK
     from reviewdesk.api.reviews import ReviewsClient
 
     base_url = base_url_of(args)
     credential = credential_of(base_url, want_admin=want_admin)
 
     async def go() -> int:
-        async with ReviewsClient(base_url, credential) as client:
-            return await body(client)
+        # Each request has its own deadline (retries included); the command has one in all.
+        try:
+            async with (
+                asyncio.timeout(limits.COMMAND_DEADLINE),
+                ReviewsClient(base_url, credential) as client,
+            ):
+                return await body(client)
+        except TimeoutError:
+            raise CliError(
+                f"gave up after {limits.COMMAND_DEADLINE:g} s: the server or the network is too slow; "
+                "try again",
+                EXIT_NETWORK,
+            ) from None
 
     return asyncio.run(go())
 

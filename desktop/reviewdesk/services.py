@@ -10,19 +10,21 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from reviewdesk.api.http import make_http_client
 from reviewdesk.domain.decision import build_annotation_info
 from reviewdesk.domain.importer import ImportResult
+from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import Scan
 from reviewdesk.paths import Paths
 from reviewdesk.session import Session
-from reviewdesk.settings import Settings
+from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.store import ImportSummary, OutboxEntry
+from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary
 from reviewdesk.sync.worker import DeliveryWorker
 
 log = logging.getLogger("reviewdesk.services")
@@ -60,6 +62,7 @@ class Services:
             if self._http is None:
                 self._http = self.session.http = await http
         await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
+        await self._attribute_old_decisions()
         # Feedback goes with the credential the session holds: admin headers for an admin
         # session, the Bearer token for a reviewer (shared/reference/README.md).
         self.worker = DeliveryWorker(
@@ -70,6 +73,46 @@ class Services:
         )
         self.session.add_listener(self._session_changed)
         self.worker.start()
+
+    async def _attribute_old_decisions(self) -> None:
+        """Decisions from before the outbox recorded where they go: attributed to the server the
+        window remembers, and left for the reviewer to confirm (nothing is sent meanwhile)."""
+        assert self.store is not None
+        server = remembered_server(self.settings)
+        if server:
+            n = await self.store.attribute_unknown(server, admin=self.settings.sign_in_mode == "admin")
+            if n:
+                log.warning("%d decision(s) from an earlier version attributed to %s; to confirm", n, server)
+
+    async def confirm_route(self, route: Route | None = None) -> int:
+        """The reviewer confirmed where the unconfirmed decisions go; delivery may send them.
+        Decisions made here while signed out go to the session signed in now."""
+        n = await self._store().confirm(route, adopt=self.session.route)
+        if self.worker is not None:
+            self.worker.kick()
+        return n
+
+    async def discard_route(self, route: Route) -> list[OutboxEntry]:
+        entries = await self._store().discard(route)
+        if self.worker is not None:
+            self.worker.kick()
+        return entries
+
+    async def routes(self) -> list[RouteSummary]:
+        return await self._store().routes()
+
+    async def export_outbox(self, path: Path) -> int:
+        """Write every undelivered decision, with where it goes, to `path` (JSON)."""
+        from reviewdesk.sync.commands import export_entries
+
+        entries = await self._store().pending_entries()
+        return await asyncio.get_running_loop().run_in_executor(None, export_entries, path, entries)
+
+    async def send_now(self) -> float:
+        """Send what waits now (a Retry-After still in force is kept: its seconds left)."""
+        if self.worker is None:
+            return 0.0
+        return await self.worker.send_now()
 
     def _session_changed(self) -> None:
         if self.worker is not None and self.session.signed_in:
@@ -123,8 +166,11 @@ class Services:
             card_facts=scan.facts,
         )
         hold = self.settings.undo_grace_seconds if hold_seconds is None else hold_seconds
+        # Delivered only to this server, under this identity; made while signed out, it waits
+        # (for an unknown reviewer) until the reviewer says where it goes.
+        route = self.session.route or Route(remembered_server(self.settings), "")
         entry = await self._store().record_decision(
-            scan.scan_id, shortcode, info, note=note, hold_seconds=hold, now=time.time()
+            scan.scan_id, shortcode, info, note=note, hold_seconds=hold, now=time.time(), route=route
         )
         updated = await self._store().get_scan(scan.scan_id)
         if self.worker is not None:

@@ -19,6 +19,7 @@ from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.errors import AuthError, UsageError
 from reviewdesk.api.images import ImageResolver
 from reviewdesk.api.reviews import ReviewsClient, normalize_base_url
+from reviewdesk.domain.route import ADMIN, Route, reviewer_identity
 
 log = logging.getLogger("reviewdesk.session")
 
@@ -91,6 +92,14 @@ class Session:
     @property
     def reviewer(self) -> str:
         return self.token.reviewer if self.token else ""
+
+    @property
+    def route(self) -> Route | None:
+        """Where decisions made now go: this server, as this reviewer (or as the admin: an admin
+        session sends feedback with the key). None when signed out."""
+        if self.base_url is None or self.token is None:
+            return None
+        return Route(self.base_url, ADMIN if self.admin_key else reviewer_identity(self.token.reviewer))
 
     def seconds_left(self) -> float | None:
         return self.token.seconds_left() if self.token else None

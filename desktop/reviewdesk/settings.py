@@ -86,3 +86,16 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
     return str(exc) or type(exc).__name__
+
+
+def remembered_server(settings: Settings) -> str:
+    """The server the window last signed in to, normalized ('' when none or unusable)."""
+    if not settings.base_url:
+        return ""
+    from reviewdesk.api.errors import UsageError
+    from reviewdesk.api.reviews import normalize_base_url
+
+    try:
+        return normalize_base_url(settings.base_url)
+    except UsageError:
+        return ""

@@ -9,6 +9,7 @@ from typing import Any
 
 from reviewdesk.api.errors import AuthError, TokenExpiredError
 from reviewdesk.api.redact import register_secret
+from reviewdesk.domain.route import ADMIN, reviewer_identity
 from reviewdesk.limits import MAX_TOKEN_EXP, MIN_TOKEN_EXP
 
 # Claims that may name the reviewer, in the order we prefer them ("revier_id" is the
@@ -45,6 +46,11 @@ class AdminKey:
     @property
     def who(self) -> str:
         return "admin"
+
+    @property
+    def identity(self) -> str:
+        """Whom decisions sent with this credential are made by (see domain.route)."""
+        return ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,10 @@ class ReviewerToken:
     @property
     def who(self) -> str:
         return self.reviewer
+
+    @property
+    def identity(self) -> str:
+        return reviewer_identity(self.reviewer)
 
 
 def _timestamp(value: Any) -> int | None:

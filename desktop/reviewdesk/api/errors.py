@@ -111,6 +111,21 @@ class ProtocolError(ReviewDeskError):
     retryable = True
 
 
+class UnexpectedAnswerError(ProtocolError):
+    """A success status with something that is not the API's answer (an HTML page: a captive
+    portal, a proxy's login page). Not delivered; tried again."""
+
+    def __init__(self, message: str, host: str = "") -> None:
+        super().__init__(message)
+        self.host = host
+
+
+class ResponseTooLargeError(ProtocolError):
+    """The server sent more than ReviewDesk reads for this kind of answer (see reviewdesk.limits)."""
+
+    retryable = False
+
+
 class ImageError(ReviewDeskError):
     """An image could not be fetched or is unusable (too large, not an image)."""
 

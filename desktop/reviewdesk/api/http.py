@@ -72,13 +72,18 @@ def retry_after(response: httpx.Response) -> float | None:
             return None
 
 
-def server_message(response: httpx.Response, secrets: tuple[str | None, ...] = ()) -> str:
-    """The server's own short explanation, redacted, or '' when it gave none."""
+def server_message(
+    response: httpx.Response, secrets: tuple[str | None, ...] = (), body: bytes | None = None
+) -> str:
+    """The server's own short explanation, redacted, or '' when it gave none. `body`: what was
+    read of the answer (at most reviewdesk.limits.MAX_ERROR_BODY_BYTES of it)."""
     text = ""
-    try:
-        body = response.content[:2000]
-    except httpx.ResponseNotRead:
-        return ""
+    if body is None:
+        try:
+            body = response.content
+        except httpx.ResponseNotRead:
+            return ""
+    body = body[:2000]
     try:
         data = json.loads(body)
         if isinstance(data, Mapping):
@@ -100,10 +105,12 @@ def server_message(response: httpx.Response, secrets: tuple[str | None, ...] = (
     return redact(text, secrets)
 
 
-def error_for(response: httpx.Response, what: str, secrets: tuple[str | None, ...] = ()) -> e.ReviewDeskError:
+def error_for(
+    response: httpx.Response, what: str, secrets: tuple[str | None, ...] = (), body: bytes | None = None
+) -> e.ReviewDeskError:
     """A typed error for a non-2xx answer; `what` names the action ("fetching the image URL")."""
     status = response.status_code
-    said = server_message(response, secrets)
+    said = server_message(response, secrets, body)
     tail = f" (server said: {said})" if said else ""
     if status == 400:
         return e.BadRequestError(f"{what} failed: the server rejected the request as malformed{tail}")
@@ -120,16 +127,15 @@ def error_for(response: httpx.Response, what: str, secrets: tuple[str | None, ..
         return e.NotFoundError(f"{what} failed: not found (404){tail}; check the scan id")
     if status == 405:
         return e.MethodNotAllowedError(f"{what} failed: the server does not allow this method (405)")
+    wait = retry_after(response)
+    asked = f"; the server asked to wait {wait:.0f} s" if wait is not None else ""
     if status == 429:
         return e.RateLimitedError(
-            f"{what} failed: too many requests (429); ReviewDesk will retry later{tail}",
-            retry_after(response),
+            f"{what} failed: too many requests (429){tail}{asked or '; ReviewDesk will retry later'}", wait
         )
     if status >= 500:
         return e.ServerError(
-            f"{what} failed: server error {status}{tail}; try again in a moment",
-            status,
-            retry_after(response),
+            f"{what} failed: server error {status}{tail}{asked or '; try again in a moment'}", status, wait
         )
     return e.ProtocolError(f"{what} failed: unexpected answer {status}{tail}")
 

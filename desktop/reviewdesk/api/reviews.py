@@ -7,15 +7,17 @@ Where the reference contradicts itself the client works with either side
 
 from __future__ import annotations
 
+import json as json_module
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
+from reviewdesk import limits
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, Credential, ReviewerToken
 from reviewdesk.api.http import (
@@ -26,12 +28,15 @@ from reviewdesk.api.http import (
     transport_error,
 )
 from reviewdesk.api.presigned import DEFAULT_LIFETIME, PresignedURL, check_transport_url
+from reviewdesk.api.retry import NO_RETRY, RetryPolicy, retrying
 from reviewdesk.domain import shortcodes
+from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan_id import InvalidScanId, quote_path_segment, validate_scan_id
 
 log = logging.getLogger("reviewdesk.api")
+T = TypeVar("T")
 
-DEFAULT_MAX_IMAGE_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_IMAGE_BYTES = limits.MAX_IMAGE_BYTES
 IMAGE_STATUSES = ("READY", "UPLOADING", "FILENOTFOUND")
 MAX_EXPIRES_IN = 7 * 24 * 3600
 
@@ -73,6 +78,10 @@ class ReviewsClient:
         *,
         http: httpx.AsyncClient | None = None,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_json_bytes: int = limits.MAX_JSON_BYTES,
+        api_deadline: float = limits.API_DEADLINE,
+        image_deadline: float = limits.IMAGE_DEADLINE,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
@@ -80,6 +89,10 @@ class ReviewsClient:
         self._http = http or make_http_client()
         self._owns_http = http is None
         self.max_image_bytes = max_image_bytes
+        self.max_json_bytes = max_json_bytes
+        self.api_deadline = api_deadline
+        self.image_deadline = image_deadline
+        self.retry = retry
         self.clock = clock
         self._b_verb = "GET"  # learnt per session: the reference says POST in a heading, GET elsewhere
 
@@ -120,7 +133,19 @@ class ReviewsClient:
     def is_admin(self) -> bool:
         return isinstance(self.credential, AdminKey)
 
+    @property
+    def route(self) -> Route:
+        """Where decisions sent with this client go: this server, under this credential's identity."""
+        c = self.credential
+        return Route(self.base_url, c.identity if c is not None else "")
+
     # -- plumbing ----------------------------------------------------------------------------
+
+    async def _retry(
+        self, what: str, attempt: Callable[[], Awaitable[T]], deadline: float | None = None
+    ) -> T:
+        """One request with retries of transient failures, all of it within one deadline."""
+        return await retrying(attempt, what, deadline=deadline or self.api_deadline, policy=self.retry)
 
     async def _send(
         self,
@@ -131,16 +156,16 @@ class ReviewsClient:
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        stream: bool = False,
     ) -> httpx.Response:
-        """Send, following same-host redirects only; return any answer (2xx or not)."""
+        """Send, following same-host redirects only; return any answer (2xx or not) with its body
+        not read yet: the caller reads it with a limit (`_read_limited`), which closes it."""
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 request = self._http.build_request(method, url, params=params, json=json, headers=headers)
             except (ValueError, httpx.InvalidURL) as exc:  # e.g. a header value that is not ASCII
                 raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
             try:
-                response = await self._http.send(request, stream=stream)
+                response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise transport_error(exc, what) from None
             if response.status_code not in (301, 302, 303, 307, 308):
@@ -151,6 +176,44 @@ class ReviewsClient:
                 method, json = "GET", None
         raise e.RedirectRefusedError(f"{what} failed: too many redirects")
 
+    async def _read_limited(
+        self, response: httpx.Response, limit: int, what: str, *, truncate: bool = False
+    ) -> bytes:
+        """The body as a stream, never more than `limit` bytes (decoded): past it the connection is
+        closed and, unless `truncate` (error bodies: what was read is enough), it is an error."""
+        too_big = e.ResponseTooLargeError(
+            f"{what}: the server's answer is larger than {_size(limit)}, more than such an answer "
+            "can be; not read"
+        )
+        try:
+            declared = response.headers.get("content-length")
+            if not truncate and declared and declared.isdigit() and int(declared) > limit:
+                raise too_big
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                if size + len(chunk) > limit:
+                    if truncate:
+                        chunks.append(chunk[: limit - size])
+                        break
+                    raise too_big
+                size += len(chunk)
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, what) from None
+        finally:
+            await response.aclose()
+
+    async def _error(
+        self, response: httpx.Response, what: str, secrets: tuple[str | None, ...] | None = None
+    ) -> e.ReviewDeskError:
+        """The typed error for a non-2xx answer, from at most MAX_ERROR_BODY_BYTES of its body."""
+        try:
+            body = await self._read_limited(response, limits.MAX_ERROR_BODY_BYTES, what, truncate=True)
+        except e.NetworkError:
+            body = b""  # the status says enough
+        return error_for(response, what, self._secrets() if secrets is None else secrets, body)
+
     async def _api(
         self,
         method: str,
@@ -159,18 +222,21 @@ class ReviewsClient:
         *,
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, bytes]:
+        """One API call: the answer and its body (at most `max_json_bytes`), or the typed error."""
         headers = self._auth_headers(what)
         response = await self._send(
             method, self.base_url + path, what, params=params, json=json, headers=headers
         )
-        if response.is_success:
-            return response
-        raise error_for(response, what, self._secrets())
+        if not response.is_success:
+            raise await self._error(response, what)
+        return response, await self._read_limited(response, self.max_json_bytes, what)
 
-    def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+    def _json(self, response: httpx.Response, body: bytes, what: str) -> dict[str, Any]:
+        if _is_html(response, body):
+            raise _unexpected_answer(response, what)
         try:
-            data = response.json()
+            data = json_module.loads(body)
         except ValueError:
             raise e.ProtocolError(f"{what}: the server's answer is not JSON") from None
         if not isinstance(data, dict):
@@ -186,27 +252,14 @@ class ReviewsClient:
         except e.InsecureURLError as exc:  # the server's answer, not the user's input: exit 5, not 2
             raise e.ServerURLRefusedError(f"{what}: the server sent an unusable imageSrc ({exc})") from None
 
-    async def _read_capped(self, response: httpx.Response, what: str) -> bytes:
-        limit = self.max_image_bytes
-        too_big = e.ImageTooLargeError(
-            f"{what}: the image is larger than the {limit // (1024 * 1024)} MB limit; not loaded",
-            limit,
-        )
+    async def _read_image(self, response: httpx.Response, what: str) -> bytes:
         try:
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise too_big
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise too_big
-                chunks.append(chunk)
-            return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, what) from None
-        finally:
-            await response.aclose()
+            return await self._read_limited(response, self.max_image_bytes, what)
+        except e.ResponseTooLargeError:
+            limit = self.max_image_bytes
+            raise e.ImageTooLargeError(
+                f"{what}: the image is larger than the {limit // (1024 * 1024)} MB limit; not loaded", limit
+            ) from None
 
     # -- admin endpoints ---------------------------------------------------------------------
 
@@ -217,13 +270,15 @@ class ReviewsClient:
         reviewer = reviewer.strip()
         if not reviewer or len(reviewer) > 128 or any(ord(c) < 32 for c in reviewer):
             raise e.UsageError("the reviewer name must be 1 to 128 printable characters")
-        data = self._json(
-            await self._api("GET", "/reviews/authorize", what, params={"reviewer": reviewer}), what
-        )
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
-            raise e.ProtocolError(f"{what}: the answer has no token")
-        return token
+
+        async def attempt() -> str:
+            response, body = await self._api("GET", "/reviews/authorize", what, params={"reviewer": reviewer})
+            token = self._json(response, body, what).get("token")
+            if not isinstance(token, str) or not token:
+                raise e.ProtocolError(f"{what}: the answer has no token")
+            return token
+
+        return await self._retry(what, attempt)
 
     async def image_info(self, scan_id: str, expires_in: int = int(DEFAULT_LIFETIME)) -> ImageInfo:
         """`GET /reviews/image` (admin): a presigned URL and the image status."""
@@ -232,38 +287,44 @@ class ReviewsClient:
         self._require_admin(what)
         if not 1 <= int(expires_in) <= MAX_EXPIRES_IN:
             raise e.UsageError(f"--expires-in must be between 1 and {MAX_EXPIRES_IN} seconds")
-        response = await self._api(
-            "GET", "/reviews/image", what, params={"scanId": scan_id, "ExpiresIn": int(expires_in)}
-        )
-        data = self._json(response, what)
-        status = data.get("status")
-        status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
-        return ImageInfo(scan_id, self._presigned(data, what, float(expires_in)), status)
+
+        async def attempt() -> ImageInfo:
+            response, body = await self._api(
+                "GET", "/reviews/image", what, params={"scanId": scan_id, "ExpiresIn": int(expires_in)}
+            )
+            data = self._json(response, body, what)
+            status = data.get("status")
+            status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
+            return ImageInfo(scan_id, self._presigned(data, what, float(expires_in)), status)
+
+        return await self._retry(what, attempt)
 
     async def image_jpeg(self, scan_id: str, *, tight: bool = False) -> bytes:
         """`GET /reviews/image/{scanId}.jpg` (admin). The crop that comes back may be tight anyway."""
         scan_id = checked_scan_id(scan_id)
         what = f"downloading the image of scan {scan_id}"
         self._require_admin(what)
-        headers = self._auth_headers(what)
         path = f"/reviews/image/{quote_path_segment(scan_id)}.jpg"
-        response = await self._send(
-            "GET",
-            self.base_url + path,
-            what,
-            params={"tight": "true"} if tight else None,
-            headers=headers,
-            stream=True,
-        )
-        if not response.is_success:
-            await response.aread()
-            await response.aclose()
-            if response.status_code == 404:
-                raise e.ImageNotAvailableError(
-                    f"scan {scan_id} has no image (not found, or still uploading)", None
-                )
-            raise error_for(response, what, self._secrets())
-        return await self._read_capped(response, what)
+
+        async def attempt() -> bytes:
+            headers = self._auth_headers(what)
+            response = await self._send(
+                "GET",
+                self.base_url + path,
+                what,
+                params={"tight": "true"} if tight else None,
+                headers=headers,
+            )
+            if not response.is_success:
+                error = await self._error(response, what)
+                if response.status_code == 404:
+                    raise e.ImageNotAvailableError(
+                        f"scan {scan_id} has no image (not found, or still uploading)", None
+                    )
+                raise error
+            return await self._read_image(response, what)
+
+        return await self._retry(what, attempt, self.image_deadline)
 
     # -- reviewer endpoint -------------------------------------------------------------------
 
@@ -273,17 +334,21 @@ class ReviewsClient:
         what = f"fetching the image URL of scan {scan_id}"
         if not isinstance(self.credential, ReviewerToken):
             raise e.UsageError(f"{what}: /reviews/b needs a reviewer token")
-        try:
-            response = await self._api(self._b_verb, "/reviews/b", what, params={"scanId": scan_id})
-        except e.MethodNotAllowedError:
-            other = "POST" if self._b_verb == "GET" else "GET"
-            response = await self._api(other, "/reviews/b", what, params={"scanId": scan_id})
-            self._b_verb = other
-            log.info("the server wants %s on /reviews/b; using it from now on", other)
-        data = self._json(response, what)
-        status = data.get("status")
-        status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
-        return ImageInfo(scan_id, self._presigned(data, what, DEFAULT_LIFETIME), status)
+
+        async def attempt() -> ImageInfo:
+            try:
+                response, body = await self._api(self._b_verb, "/reviews/b", what, params={"scanId": scan_id})
+            except e.MethodNotAllowedError:
+                other = "POST" if self._b_verb == "GET" else "GET"
+                response, body = await self._api(other, "/reviews/b", what, params={"scanId": scan_id})
+                self._b_verb = other
+                log.info("the server wants %s on /reviews/b; using it from now on", other)
+            data = self._json(response, body, what)
+            status = data.get("status")
+            status = status.upper() if isinstance(status, str) and status.upper() in IMAGE_STATUSES else None
+            return ImageInfo(scan_id, self._presigned(data, what, DEFAULT_LIFETIME), status)
+
+        return await self._retry(what, attempt)
 
     async def image_url(self, scan_id: str, expires_in: int = int(DEFAULT_LIFETIME)) -> ImageInfo:
         """A fresh presigned URL with whichever flavour the credential allows."""
@@ -297,25 +362,29 @@ class ReviewsClient:
         """Fetch a presigned URL: no credential of ours is sent to the image host."""
         what = f"downloading the image of scan {scan_id}" if scan_id else "downloading the image"
         check_transport_url(url.url, "image URL")
-        response = await self._send("GET", url.url, what, stream=True)
-        if response.is_success:
-            return await self._read_capped(response, what)
-        await response.aread()
-        await response.aclose()
-        if response.status_code in (401, 403):  # the link, not our credential: get a new link
-            raise e.ImageURLRejectedError(
-                f"{what}: the image link was refused (expired or invalid); fetching a new one"
-            )
-        if response.status_code == 404:
-            raise e.ImageNotAvailableError(f"{what}: no image is stored for this scan", None)
-        raise error_for(response, what, (url.url,))
+
+        async def attempt() -> bytes:
+            response = await self._send("GET", url.url, what)
+            if response.is_success:
+                return await self._read_image(response, what)
+            error = await self._error(response, what, (url.url,))  # the body is read once, capped
+            if response.status_code in (401, 403):  # the link, not our credential: get a new link
+                raise e.ImageURLRejectedError(
+                    f"{what}: the image link was refused (expired or invalid); fetching a new one"
+                )
+            if response.status_code == 404:
+                raise e.ImageNotAvailableError(f"{what}: no image is stored for this scan", None)
+            raise error
+
+        return await self._retry(what, attempt, self.image_deadline)
 
     # -- feedback ----------------------------------------------------------------------------
 
     async def send_feedback(
         self, scan_id: str, shortcode: str, annotation_info: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
-        """`POST /reviews/feedback` with whatever credential the session holds."""
+        """`POST /reviews/feedback` with whatever credential the session holds. One try, within
+        the API deadline; an HTML page for an answer is an UnexpectedAnswerError (not delivered)."""
         scan_id = checked_scan_id(scan_id)
         try:
             shortcodes.get(shortcode)
@@ -327,9 +396,37 @@ class ReviewsClient:
             "annotationShortCode": shortcode,
             "annotationInfo": dict(annotation_info or {}),
         }
-        response = await self._api("POST", "/reviews/feedback", what, json=body)
-        try:
-            data = response.json()
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
+
+        async def attempt() -> dict[str, Any]:
+            response, answer = await self._api("POST", "/reviews/feedback", what, json=body)
+            # The reference does not document this answer: any 2xx counts, but a web page does not
+            # (a captive portal or a proxy's login page would swallow the decision).
+            if _is_html(response, answer):
+                raise _unexpected_answer(response, what, "; not counted as sent, it is sent again later")
+            try:
+                data = json_module.loads(answer) if answer.strip() else {}
+            except ValueError:
+                return {}
+            return data if isinstance(data, dict) else {}
+
+        # One try per call: the outbox keeps its own durable schedule of retries (sync.worker).
+        return await retrying(attempt, what, deadline=self.api_deadline, policy=NO_RETRY)
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+
+
+def _is_html(response: httpx.Response, body: bytes) -> bool:
+    kind = response.headers.get("content-type", "").lower()
+    head = body[:512].lstrip().lower()
+    return "html" in kind or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _unexpected_answer(response: httpx.Response, what: str, tail: str = "") -> e.UnexpectedAnswerError:
+    host = response.request.url.host
+    return e.UnexpectedAnswerError(
+        f"{what}: unexpected answer from {host}: a web page, not the API's answer (a captive portal "
+        f"or a proxy's login page?){tail}",
+        host,
+    )

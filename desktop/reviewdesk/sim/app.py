@@ -57,7 +57,10 @@ class ChaosMiddleware:
             config = self.state.config
             if config.latency > 0:
                 await asyncio.sleep(config.latency)
-            if self.state.chance(config.failure_rate):
+            scripted = self.state.take_scripted(path)
+            if scripted is not None:
+                await scripted(scope, receive, logged_send)
+            elif self.state.chance(config.failure_rate):
                 await _unavailable(path)(scope, receive, logged_send)
             elif self.state.chance(config.drop_rate):
                 await _drop(scope, receive)
@@ -68,11 +71,23 @@ class ChaosMiddleware:
                 self.state.log_request(scope["method"], path, 0)
 
 
-def _unavailable(path: str) -> Response:
-    headers = {"Retry-After": "1"}
+def _unavailable(path: str, retry_after: float = 1.0) -> Response:
+    headers = {"Retry-After": f"{retry_after:g}"}
     if path.startswith(IMAGE_HOST_PREFIX):
         return xml_error(503, "SlowDown", "Please reduce your request rate.", headers=headers)
     return json_error(503, "Service temporarily unavailable", headers=headers)
+
+
+CAPTIVE_PORTAL = (
+    "<!DOCTYPE html><html><head><title>Sign in to the network</title></head>"
+    "<body><form>Accept the terms to use this Wi-Fi</form></body></html>"
+)
+
+
+def scripted_answer(kind: str, path: str, retry_after: float) -> Response:
+    if kind == "unavailable":
+        return _unavailable(path, retry_after)
+    return Response(CAPTIVE_PORTAL, status_code=200, media_type="text/html")
 
 
 async def _drop(scope: Scope, receive: Receive) -> None:

@@ -30,6 +30,12 @@ class SimConfig:
     bearer_colon_form_accepted: bool = False
     fail_feedback_codes: dict[str, int] = field(default_factory=dict)
     clock_offset: float = 0.0
+    #: Path (or prefix ending in "/") -> how many of the next requests there get a 503 with
+    #: `Retry-After: unavailable_retry_after`, e.g. {"/reviews/b": 1, "/blackout-images/": 2}.
+    unavailable: dict[str, int] = field(default_factory=dict)
+    unavailable_retry_after: float = 1.0
+    #: How many of the next feedback requests get a 200 with an HTML page (a captive portal).
+    html_feedback: int = 0
     #: Seed of the random source behind failure_rate / drop_rate (None: unpredictable).
     seed: int | None = None
 

@@ -9,7 +9,14 @@ from reviewdesk.store.errors import (
     StoreVersionError,
     UndoError,
 )
-from reviewdesk.store.store import ImportSummary, OutboxCounts, OutboxEntry, OutboxStatus, Store
+from reviewdesk.store.store import (
+    ImportSummary,
+    OutboxCounts,
+    OutboxEntry,
+    OutboxStatus,
+    RouteSummary,
+    Store,
+)
 
 __all__ = [
     "AsyncStore",
@@ -18,6 +25,7 @@ __all__ = [
     "OutboxCounts",
     "OutboxEntry",
     "OutboxStatus",
+    "RouteSummary",
     "Store",
     "StoreCorruptError",
     "StoreError",

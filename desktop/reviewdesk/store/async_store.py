@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
+from reviewdesk.domain.route import UNATTRIBUTED, Route
 from reviewdesk.domain.scan import Scan, ScanState
-from reviewdesk.store.store import ImportSummary, OutboxCounts, OutboxEntry, Store
+from reviewdesk.store.store import ImportSummary, OutboxCounts, OutboxEntry, RouteSummary, Store
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -139,6 +140,7 @@ class AsyncStore:
         note: str = "",
         hold_seconds: float = 0.0,
         now: float | None = None,
+        route: Route = UNATTRIBUTED,
     ) -> OutboxEntry:
         return await self._run(
             self.store.record_decision,
@@ -148,19 +150,24 @@ class AsyncStore:
             note=note,
             hold_seconds=hold_seconds,
             now=now,
+            route=route,
         )
 
     async def undo_decision(self, entry_id: int) -> Scan | None:
         return await self._run(self.store.undo_decision, entry_id)
 
-    async def claim_due(self, now: float, limit: int) -> list[OutboxEntry]:
-        return await self._run(self.store.claim_due, now, limit)
+    async def claim_due(
+        self, now: float, limit: int, route: Route = UNATTRIBUTED, *, backoff: bool = True
+    ) -> list[OutboxEntry]:
+        return await self._run(self.store.claim_due, now, limit, route, backoff=backoff)
 
     async def mark_delivered_many(self, entry_ids: Iterable[int], *, now: float | None = None) -> None:
         await self._run(self.store.mark_delivered_many, list(entry_ids), now=now)
 
-    async def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> None:
-        await self._run(self.store.mark_retry, entry_id, error, next_attempt_at)
+    async def mark_retry(
+        self, entry_id: int, error: str, next_attempt_at: float, *, server_wait: bool = False
+    ) -> None:
+        await self._run(self.store.mark_retry, entry_id, error, next_attempt_at, server_wait=server_wait)
 
     async def requeue(self, entry_id: int, error: str | None = None) -> None:
         await self._run(self.store.requeue, entry_id, error)
@@ -192,6 +199,24 @@ class AsyncStore:
     async def reset_backoff(self, now: float) -> int:
         return await self._run(self.store.reset_backoff, now)
 
+    async def pull_back(self, now: float, horizon: float, hold_horizon: float) -> int:
+        return await self._run(self.store.pull_back, now, horizon, hold_horizon)
+
+    async def server_wait_until(self, route: Route, now: float) -> float | None:
+        return await self._run(self.store.server_wait_until, route, now)
+
+    async def routes(self) -> list[RouteSummary]:
+        return await self._run(self.store.routes)
+
+    async def attribute_unknown(self, server: str, admin: bool = False) -> int:
+        return await self._run(self.store.attribute_unknown, server, admin)
+
+    async def confirm(self, route: Route | None = None, *, adopt: Route | None = None) -> int:
+        return await self._run(self.store.confirm, route, adopt=adopt)
+
+    async def discard(self, route: Route) -> list[OutboxEntry]:
+        return await self._run(self.store.discard, route)
+
     async def get_entry(self, entry_id: int) -> OutboxEntry | None:
         return await self._run(self.store.get_entry, entry_id)
 
@@ -201,19 +226,27 @@ class AsyncStore:
     async def pending_entries(self) -> list[OutboxEntry]:
         return await self._run(self.store.pending_entries)
 
-    async def counts(self) -> OutboxCounts:
-        return await self._run(self.store.counts)
+    async def counts(self, route: Route | None = None) -> OutboxCounts:
+        return await self._run(self.store.counts, route=route)
 
     async def recent_decisions(self, n: int = 10) -> list[OutboxEntry]:
         return await self._run(self.store.recent_decisions, n)
 
-    async def next_wakeup(self, now: float | None = None) -> float | None:
-        return await self._run(self.store.next_wakeup, now)
+    async def next_wakeup(
+        self, now: float | None = None, route: Route | None = None, *, backoff: bool = True
+    ) -> float | None:
+        return await self._run(self.store.next_wakeup, now, route, backoff=backoff)
 
-    async def delivery_state(self, now: float | None = None) -> tuple[OutboxCounts, float | None]:
-        """`counts()` and, if anything is pending, `next_wakeup(now)`, in one trip to the store thread."""
-        return await self._run(self._delivery_state, now)
+    async def delivery_state(
+        self, now: float | None = None, route: Route | None = None, *, backoff: bool = True
+    ) -> tuple[OutboxCounts, float | None, list[RouteSummary]]:
+        """`counts(route)`, if anything is pending `next_wakeup(now, route)`, and every route's
+        summary, in one trip to the store thread."""
+        return await self._run(self._delivery_state, now, route, backoff)
 
-    def _delivery_state(self, now: float | None) -> tuple[OutboxCounts, float | None]:
-        counts = self.store.counts(delivered=False)
-        return counts, self.store.next_wakeup(now) if counts.pending else None
+    def _delivery_state(
+        self, now: float | None, route: Route | None, backoff: bool
+    ) -> tuple[OutboxCounts, float | None, list[RouteSummary]]:
+        counts = self.store.counts(delivered=False, route=route)
+        wake = self.store.next_wakeup(now, route, backoff=backoff) if counts.pending else None
+        return counts, wake, self.store.routes()

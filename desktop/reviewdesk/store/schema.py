@@ -60,4 +60,17 @@ V1 = sql(
     "CREATE INDEX outbox_by_status ON outbox (status, id)",
 )
 
-MIGRATIONS: Sequence[Migration] = (V1,)
+V2 = sql(
+    # Where each decision goes: the server (normalized base URL) and the identity ("admin" or
+    # "reviewer:NAME") it was made under. Not a secret: no token, no key, no image link.
+    "ALTER TABLE outbox ADD COLUMN server TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE outbox ADD COLUMN identity TEXT NOT NULL DEFAULT ''",
+    # 1: made before decisions recorded their server; waits until the reviewer confirms where it goes.
+    "ALTER TABLE outbox ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0",
+    # 1: next_attempt_at is the server's own Retry-After (kept by "send now" and `sync`).
+    "ALTER TABLE outbox ADD COLUMN server_wait INTEGER NOT NULL DEFAULT 0",
+    "UPDATE outbox SET unconfirmed = 1 WHERE status != 'delivered'",
+    "CREATE INDEX outbox_by_route ON outbox (server, identity, status, id)",
+)
+
+MIGRATIONS: Sequence[Migration] = (V1, V2)

@@ -13,13 +13,15 @@ Outbox rules (per scan, decisions are delivered in the order they were made):
   any of its scan is in flight.
 * The scan's state follows its newest entry.
 
-No credential, key or URL is ever written here.
+No credential, key or image link is ever written here; each decision keeps the server (base URL)
+and the identity (reviewer name or admin) it was made under, to be delivered there only.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewdesk.domain import shortcodes
+from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
 from reviewdesk.limits import FILE_MODE
@@ -79,6 +82,9 @@ class OutboxEntry:
     attempts: int
     last_error: str | None
     delivered_at: float | None
+    route: Route = UNATTRIBUTED  # where it goes: its server, and whom it was made by
+    unconfirmed: bool = False  # from before decisions recorded their route: waits for a confirmation
+    server_wait: bool = False  # next_attempt_at is the server's Retry-After
 
     @property
     def due_at(self) -> float:
@@ -110,7 +116,8 @@ class OutboxCounts:
 
 _ENTRY_COLUMNS = (
     "id, scan_id, shortcode, annotation_info, idempotency_key, note, status, created_at, "
-    "not_before, next_attempt_at, attempts, last_error, delivered_at"
+    "not_before, next_attempt_at, attempts, last_error, delivered_at, server, identity, unconfirmed, "
+    "server_wait"
 )
 _SCAN_COLUMNS = "scan_id, facts, state, shortcode, note, error"
 #: Ids per `IN (...)` list: well under SQLite's bound on host parameters (999 before 3.32).
@@ -121,14 +128,32 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-# An entry may go out only when no older entry of its scan is waiting and none is in flight.
+# An entry may go out only when no older entry of its scan (on its server) is waiting and none
+# is in flight.
+# (By scan id: the planner would otherwise take the route index, every row of the server.)
 _CLAIMABLE = """
     o.status = 'pending' AND NOT EXISTS (
-        SELECT 1 FROM outbox p
-        WHERE p.scan_id = o.scan_id AND p.id != o.id
+        SELECT 1 FROM outbox p INDEXED BY outbox_by_scan
+        WHERE p.scan_id = o.scan_id AND p.server = o.server AND p.id != o.id
           AND (p.status = 'in_flight' OR (p.status = 'pending' AND p.id < o.id))
     )
 """
+# ... and only to its own server, with a credential of its own identity, once confirmed.
+_ON_ROUTE = "o.server = ? AND o.identity = ? AND o.unconfirmed = 0"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSummary:
+    """The undelivered decisions of one route."""
+
+    route: Route
+    pending: int = 0  # waiting or in flight
+    failed: int = 0
+    unconfirmed: int = 0  # of those, made before routes were recorded (waiting for a confirmation)
+
+    @property
+    def undelivered(self) -> int:
+        return self.pending + self.failed
 
 
 def _entry(row: Sequence[Any]) -> OutboxEntry:
@@ -146,6 +171,9 @@ def _entry(row: Sequence[Any]) -> OutboxEntry:
         attempts=row[10],
         last_error=row[11],
         delivered_at=row[12],
+        route=Route(row[13], row[14]),
+        unconfirmed=bool(row[15]),
+        server_wait=bool(row[16]),
     )
 
 
@@ -555,9 +583,12 @@ class Store:
         note: str = "",
         hold_seconds: float = 0.0,
         now: float | None = None,
+        route: Route = UNATTRIBUTED,
     ) -> OutboxEntry:
         """Commit a decision to the outbox (one transaction); returning is the acknowledgement.
 
+        `route`: the server and identity it was made under; it is delivered there only. A new
+        decision replaces an undelivered one of the same scan on the same route only.
         Recording the same idempotency key again is a no-op that returns the stored entry.
         """
         try:
@@ -573,7 +604,7 @@ class Store:
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)
         try:
-            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before)
+            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
         except StoreWriteError as exc:
             raise StoreWriteError(
                 f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
@@ -594,10 +625,19 @@ class Store:
             attempts=0,
             last_error=None,
             delivered_at=None,
+            route=route,
         )
 
     def _insert_decision(
-        self, scan_id: str, shortcode: str, info_text: str, key: str, note: str, now: float, not_before: float
+        self,
+        scan_id: str,
+        shortcode: str,
+        info_text: str,
+        key: str,
+        note: str,
+        now: float,
+        not_before: float,
+        route: Route,
     ) -> int | OutboxEntry:
         """The outbox row's id, or the entry already stored under that idempotency key."""
         with self._tx() as c:
@@ -606,14 +646,29 @@ class Store:
             ).fetchone()
             if row is not None:
                 return _entry(row)
-            c.execute("DELETE FROM outbox WHERE scan_id = ? AND status IN ('pending', 'failed')", (scan_id,))
+            c.execute(
+                "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
+                "AND identity = ? AND status IN ('pending', 'failed')",
+                (scan_id, route.server, route.identity),
+            )
             cur = c.execute(
                 """
                 INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, note, status,
-                                    created_at, not_before, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+                                    created_at, not_before, next_attempt_at, server, identity)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
                 """,
-                (scan_id, shortcode, info_text, key, note, now, not_before, now),
+                (
+                    scan_id,
+                    shortcode,
+                    info_text,
+                    key,
+                    note,
+                    now,
+                    not_before,
+                    now,
+                    route.server,
+                    route.identity,
+                ),
             )
             entry_id = cur.lastrowid
             c.execute(
@@ -674,18 +729,22 @@ class Store:
 
     # -- outbox: delivery bookkeeping --------------------------------------------------------
 
-    def claim_due(self, now: float, limit: int) -> list[OutboxEntry]:
-        """Mark up to `limit` due entries in flight (oldest first, one per scan) and return them."""
-        if limit <= 0:
+    def claim_due(
+        self, now: float, limit: int, route: Route = UNATTRIBUTED, *, backoff: bool = True
+    ) -> list[OutboxEntry]:
+        """Mark up to `limit` due entries of `route` in flight (oldest first, one per scan) and
+        return them. `backoff=False`: an entry's own next attempt time is not looked at (the
+        delivery worker keeps the route's wait in memory); the undo hold always is."""
+        if limit <= 0 or not route.known:
             return []
         with self._tx() as c:
             rows = c.execute(
                 f"""
                 SELECT {_ENTRY_COLUMNS} FROM outbox o
-                WHERE {_CLAIMABLE} AND o.not_before <= ? AND o.next_attempt_at <= ?
+                WHERE {_CLAIMABLE} AND {_ON_ROUTE} AND o.not_before <= ? AND o.next_attempt_at <= ?
                 ORDER BY o.id LIMIT ?
                 """,
-                (now, now, limit),
+                (route.server, route.identity, now, now if backoff else math.inf, limit),
             ).fetchall()
             ids = [r[0] for r in rows]
             for start in range(0, len(ids), _MAX_PARAMS):  # not one statement per row
@@ -746,14 +805,17 @@ class Store:
         self._require(self._db, entry_id)
         self.mark_delivered_many([entry_id], now=now)
 
-    def mark_retry(self, entry_id: int, error: str, next_attempt_at: float) -> None:
-        """Back to pending after a failed attempt that may succeed later (counts as an attempt)."""
+    def mark_retry(
+        self, entry_id: int, error: str, next_attempt_at: float, *, server_wait: bool = False
+    ) -> None:
+        """Back to pending after a failed attempt that may succeed later (counts as an attempt).
+        `server_wait`: the time is the server's Retry-After ("send now" keeps it)."""
         with self._tx() as c:
             entry = self._require(c, entry_id)
             c.execute(
                 "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = ?, "
-                "next_attempt_at = ? WHERE id = ?",
-                (error, next_attempt_at, entry_id),
+                "next_attempt_at = ?, server_wait = ? WHERE id = ?",
+                (error, next_attempt_at, int(server_wait), entry_id),
             )
             if self._is_newest(c, entry):
                 c.execute("UPDATE scans SET error = ? WHERE scan_id = ?", (error, entry.scan_id))
@@ -872,14 +934,40 @@ class Store:
             )
 
     def reset_backoff(self, now: float) -> int:
-        """Make every waiting entry due now (an explicit "sync now"); the undo hold still counts."""
+        """Make every waiting entry due now (an explicit "sync now"), except where the server
+        itself asked to wait (Retry-After); the undo hold still counts."""
         with self._tx() as c:
             return int(
                 c.execute(
-                    "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?",
+                    "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ? "
+                    "AND server_wait = 0",
                     (now, now),
                 ).rowcount
             )
+
+    def pull_back(self, now: float, horizon: float, hold_horizon: float) -> int:
+        """Times further ahead than any wait ReviewDesk makes come back to now: after the clock
+        was set back, a decision must not wait for the old clock to come round again."""
+        with self._tx() as c:
+            n = c.execute(
+                "UPDATE outbox SET next_attempt_at = ?, server_wait = 0 "
+                "WHERE status = 'pending' AND next_attempt_at > ?",
+                (now, now + horizon),
+            ).rowcount
+            n += c.execute(
+                "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?",
+                (now, now + hold_horizon),
+            ).rowcount
+        return int(n)
+
+    def server_wait_until(self, route: Route, now: float) -> float | None:
+        """The latest Retry-After still in force for `route`'s waiting decisions, or None."""
+        row = self._db.execute(
+            "SELECT max(next_attempt_at) FROM outbox o WHERE o.status = 'pending' AND o.server_wait = 1 "
+            f"AND o.next_attempt_at > ? AND {_ON_ROUTE}",
+            (now, route.server, route.identity),
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     # -- outbox: reading ---------------------------------------------------------------------
 
@@ -899,12 +987,21 @@ class Store:
         )
         return [_entry(r) for r in rows]
 
-    def counts(self, *, delivered: bool = True) -> OutboxCounts:
-        """How many entries in each status. `delivered=False` leaves delivered ones uncounted (0):
-        cheaper, as they are most of a long-used outbox."""
-        where = "" if delivered else "WHERE status IN ('pending', 'in_flight', 'failed')"
+    def counts(self, *, delivered: bool = True, route: Route | None = None) -> OutboxCounts:
+        """How many entries in each status (of `route` only, confirmed ones, if given).
+        `delivered=False` leaves delivered ones uncounted (0): cheaper, as they are most of a
+        long-used outbox."""
+        clauses, params = [], []
+        if not delivered:
+            clauses.append("status IN ('pending', 'in_flight', 'failed')")
+        if route is not None:
+            clauses.append(_ON_ROUTE.replace("o.", ""))
+            params += [route.server, route.identity]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         found = dict(
-            self._db.execute(f"SELECT status, count(*) FROM outbox {where} GROUP BY status").fetchall()
+            self._db.execute(
+                f"SELECT status, count(*) FROM outbox {where} GROUP BY status", params
+            ).fetchall()
         )
         return OutboxCounts(
             pending=found.get("pending", 0),
@@ -918,25 +1015,103 @@ class Store:
         rows = self._db.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?", (n,))
         return [_entry(r) for r in rows]
 
-    def next_wakeup(self, now: float | None = None) -> float | None:
+    def next_wakeup(
+        self, now: float | None = None, route: Route | None = None, *, backoff: bool = True
+    ) -> float | None:
         """When the earliest waiting entry becomes due (may be in the past), or None.
 
         With `now`: if some entry is due by then, the due time of the OLDEST such entry is returned
         at once (a time <= now, not necessarily the earliest): a quick answer to "is anything due?"
         while a long backlog is being delivered, instead of a scan of every waiting entry.
         """
+        on_route, params = (
+            ("", []) if route is None else (f" AND {_ON_ROUTE}", [route.server, route.identity])
+        )
+        due = "max(o.not_before, o.next_attempt_at)" if backoff else "o.not_before"
         if now is not None:
             row = self._db.execute(
-                f"SELECT max(o.not_before, o.next_attempt_at) FROM outbox o WHERE {_CLAIMABLE} "
-                "AND o.not_before <= ? AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 1",
-                (now, now),
+                f"SELECT {due} FROM outbox o WHERE {_CLAIMABLE}{on_route} AND {due} <= ? "
+                "ORDER BY o.id LIMIT 1",
+                (*params, now),
             ).fetchone()
             if row is not None:
                 return float(row[0])
         row = self._db.execute(
-            f"SELECT min(max(o.not_before, o.next_attempt_at)) FROM outbox o WHERE {_CLAIMABLE}"
+            f"SELECT min({due}) FROM outbox o WHERE {_CLAIMABLE}{on_route}",
+            params,
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
+
+    # -- outbox: routes ----------------------------------------------------------------------
+
+    def routes(self) -> list[RouteSummary]:
+        """The undelivered decisions per route (server, identity), oldest route first."""
+        rows = self._db.execute(
+            """
+            SELECT server, identity, sum(status != 'failed'), sum(status = 'failed'), sum(unconfirmed)
+            FROM outbox WHERE status IN ('pending', 'in_flight', 'failed')
+            GROUP BY server, identity ORDER BY min(id)
+            """
+        ).fetchall()
+        return [RouteSummary(Route(r[0], r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    def attribute_unknown(self, server: str, admin: bool = False) -> int:
+        """Decisions from before routes were recorded: attributed to `server` (the one the window
+        remembers) and to the reviewer their annotationInfo names (or the admin), still marked
+        unconfirmed: they wait until the reviewer confirms (`confirm`)."""
+        with self._tx() as c:
+            rows = c.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE server = '' AND status != 'delivered'"
+            ).fetchall()
+            for row in rows:
+                entry = _entry(row)
+                name = entry.annotation_info.get("reviewer")
+                identity = (
+                    ADMIN if admin or not isinstance(name, str) or not name else reviewer_identity(name)
+                )
+                c.execute(
+                    "UPDATE outbox SET server = ?, identity = ?, unconfirmed = 1 WHERE id = ?",
+                    (server, identity, entry.id),
+                )
+        return len(rows)
+
+    def confirm(self, route: Route | None = None, *, adopt: Route | None = None) -> int:
+        """The reviewer confirmed where these unconfirmed decisions go (all, or `route`'s).
+        `adopt`: decisions made while signed out (no identity) of `adopt`'s server go to it too."""
+        where, params = (
+            ("", [])
+            if route is None
+            else (" AND server = ? AND identity = ?", [route.server, route.identity])
+        )
+        with self._tx() as c:
+            n = c.execute(f"UPDATE outbox SET unconfirmed = 0 WHERE unconfirmed = 1{where}", params).rowcount
+            if adopt is not None and adopt.known:
+                n += c.execute(
+                    "UPDATE outbox SET identity = ?, unconfirmed = 0 WHERE identity = '' "
+                    "AND server IN ('', ?) AND status IN ('pending', 'failed')",
+                    (adopt.identity, adopt.server),
+                ).rowcount
+                c.execute(
+                    "UPDATE outbox SET server = ? WHERE server = '' AND identity = ? "
+                    "AND status IN ('pending', 'failed')",
+                    (adopt.server, adopt.identity),
+                )
+            return int(n)
+
+    def discard(self, route: Route) -> list[OutboxEntry]:
+        """Delete the undelivered decisions of `route` (not those in flight); returns them."""
+        with self._tx() as c:
+            rows = c.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE server = ? AND identity = ? "
+                "AND status IN ('pending', 'failed') ORDER BY id",
+                (route.server, route.identity),
+            ).fetchall()
+            entries = [_entry(r) for r in rows]
+            for entry in entries:
+                c.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
+            for scan_id in dict.fromkeys(e.scan_id for e in entries):
+                self._sync_scan_state(c, scan_id)
+        return entries
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -963,6 +1138,7 @@ class Store:
 
 __all__ = [
     "ImportSummary",
+    "RouteSummary",
     "OutboxCounts",
     "OutboxEntry",
     "OutboxStatus",

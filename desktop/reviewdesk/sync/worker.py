@@ -1,5 +1,8 @@
 """Delivers the outbox to the Reviews API in the background: asyncio only, no Qt.
 
+* Each decision goes only to the server it was made against, with a credential of the identity it
+  was made under (its `Route`): the worker delivers the route of the client `client_provider()`
+  hands out, and the others wait for a sign-in there (the status says which, and for whom).
 * Oldest first, up to `concurrency` requests at a time, never two of one scan at once (the store's
   `claim_due` sees to that), so per scan decisions arrive in the order they were made.
 * The store work is batched, because on a busy machine it costs more than the request itself:
@@ -8,17 +11,23 @@
   are marked in group commits (one transaction, one fsync, for every answer that came while the
   previous group was being written). A request slot is held until its delivery is written, so at
   most `concurrency` decisions are ever sent but not yet marked: what a crash can send again (the
-  idempotency key allows it). Claimed entries not yet sent go back to pending on a pause, when the
-  breaker trips, on `stop()`, at the end of `drain()`, and (after a crash) at the next start. A
+  idempotency key allows it). Claimed entries not yet sent go back to pending on a pause, while
+  the route waits, on `stop()`, at the end of `drain()`, and (after a crash) at the next start. A
   decision changed while its older one is claimed but not sent goes out after it (both are sent,
   in order), as for one on the wire.
-* Network errors, timeouts, 429, 5xx and malformed answers are retried with exponential backoff
-  and full jitter (`Retry-After` is a floor). After `breaker_threshold` such failures in a row
-  the whole worker holds off too, so a dead server is probed, not hammered.
+* A transient failure (network error, timeout, 429, 5xx, an answer that is not the API's) makes the
+  whole route wait: exactly as long as the server's `Retry-After` says (up to `MAX_RETRY_AFTER`),
+  else full-jitter exponential backoff over the failures in a row, capped at `reachable_max_delay`
+  while the server answers and at `max_delay` while it cannot be reached. Waits are measured on the
+  monotonic clock. After a failure, decisions go one at a time, oldest first, until the backlog is
+  through (so they arrive in the order they were made); then `concurrency` at a time again.
 * A 400 is permanent for that decision only (it goes FAILED with the server's message).
 * 401, 403 and an expired token pause delivery ("sign in again"); nothing counts as an attempt.
   Delivery resumes on `resume()`, or by itself once `client_provider()` hands out a client with
   another credential.
+* Wall-clock times in the store (next attempt, undo hold) further ahead than any wait ReviewDesk
+  makes are pulled back to now at start and at every `drain()` (a clock set back must not stall
+  delivery).
 * The credential comes from `client_provider()` at send time; the outbox holds none.
 """
 
@@ -35,35 +44,65 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from reviewdesk import limits
 from reviewdesk.api import errors as e
+from reviewdesk.domain.route import Route
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreWriteError
-from reviewdesk.store.store import OutboxEntry
+from reviewdesk.store.store import OutboxEntry, RouteSummary
 
 if TYPE_CHECKING:
     from reviewdesk.api.reviews import ReviewsClient
 
 log = logging.getLogger("reviewdesk.sync")
 
-State = Literal["online", "offline", "paused", "idle"]
+State = Literal["online", "offline", "server_error", "waiting", "paused", "idle"]
 
-#: A server's Retry-After is honoured up to this many seconds.
-MAX_RETRY_AFTER = 3600.0
+MAX_RETRY_AFTER = limits.OUTBOX_MAX_RETRY_AFTER
+REACHABLE_MAX_DELAY = limits.OUTBOX_REACHABLE_MAX_DELAY
+MAX_HOLD_AHEAD = limits.OUTBOX_MAX_HOLD_AHEAD
 #: Decisions claimed per store transaction, at most.
 CLAIM_BATCH = 32
 NO_CLIENT_REASON = "not signed in; sign in again to send the queued decisions"
 
 
+def waiting_line(summary: RouteSummary) -> str:
+    """`12 decisions for ana on https://…: sign in as ana on https://… to send them`."""
+    route = summary.route
+    if summary.unconfirmed:
+        n = summary.unconfirmed
+        return (
+            f"{n} decision{'s' if n != 1 else ''} for {route.describe()} from before ReviewDesk recorded "
+            "where decisions go: confirm them (Outbox, or `reviewdesk queue --confirm`) or export them"
+        )
+    n = summary.pending
+    return f"{n} decision{'s' if n != 1 else ''} for {route.describe()}: {route.sign_in_hint()}"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryStatus:
-    """What the status bar shows. `queued` counts pending and in-flight decisions."""
+    """What the status bar shows. `queued` counts pending and in-flight decisions of every route;
+    `sendable` those of the route being delivered; `elsewhere` the routes that wait for another
+    sign-in (or for a confirmation)."""
 
     state: State = "idle"
     queued: int = 0
     failed: int = 0
     last_error: str | None = None
-    next_retry_at: float | None = None
+    next_retry_at: float | None = None  # wall clock
     in_flight: int = 0
+    route: Route | None = None
+    sendable: int = 0
+    elsewhere: tuple[RouteSummary, ...] = ()
+    server_status: int | None = None  # the HTTP status of a server error
+    unexpected_from: str | None = None  # the host that answered with something not the API's
+
+    @property
+    def waiting_elsewhere(self) -> int:
+        return sum(r.unconfirmed or r.pending for r in self.elsewhere)
+
+    def elsewhere_lines(self) -> list[str]:
+        return [waiting_line(r) for r in self.elsewhere]
 
     @property
     def message(self) -> str:
@@ -73,6 +112,13 @@ class DeliveryStatus:
             return f"Paused: sign in again ({queued}{failed})"
         if self.state == "offline":
             return f"Offline, retrying ({queued}{failed})"
+        if self.state == "server_error" and self.unexpected_from:
+            return f"Unexpected answer from {self.unexpected_from}, retrying ({queued}{failed})"
+        if self.state == "server_error":
+            code = f" {self.server_status}" if self.server_status else ""
+            return f"Server error{code}, retrying ({queued}{failed})"
+        if self.state == "waiting":
+            return f"Waiting as the server asked ({queued}{failed})"
         if self.state == "online":
             return f"Sending ({queued}{failed})"
         return f"Idle ({queued}{failed})"
@@ -80,6 +126,13 @@ class DeliveryStatus:
 
 AUTH_ERRORS = (e.TokenExpiredError, e.UnauthorizedError, e.ForbiddenError, e.NoCredentialError)
 PERMANENT_ERRORS = (e.BadRequestError, e.UsageError)
+#: Errors that show the server is there and answering (backoff capped at reachable_max_delay).
+ANSWERED_ERRORS = (e.ServerError, e.RateLimitedError, e.ProtocolError)
+
+
+def route_of(client: object) -> Route:
+    route = getattr(client, "route", None)
+    return route if isinstance(route, Route) else Route()
 
 
 class DeliveryWorker:
@@ -90,10 +143,12 @@ class DeliveryWorker:
         *,
         concurrency: int = 4,
         base_delay: float = 1.0,
-        max_delay: float = 180.0,
+        max_delay: float = limits.OUTBOX_MAX_DELAY,
+        reachable_max_delay: float = REACHABLE_MAX_DELAY,
+        max_retry_after: float = MAX_RETRY_AFTER,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
-        breaker_threshold: int = 3,
         pause_poll: float = 1.0,
         status_interval: float = 0.05,
         claim_batch: int = CLAIM_BATCH,
@@ -107,9 +162,11 @@ class DeliveryWorker:
         self.concurrency = concurrency
         self.base_delay = base_delay
         self.max_delay = max_delay
-        self.clock = clock
+        self.reachable_max_delay = min(reachable_max_delay, max_delay)
+        self.max_retry_after = max_retry_after
+        self.clock = clock  # wall clock: the times kept in the store
+        self.monotonic = monotonic  # every wait in this process
         self.rng = rng if rng is not None else random.Random()
-        self.breaker_threshold = breaker_threshold
         self.pause_poll = pause_poll
         self.status_interval = status_interval
         self.claim_batch = claim_batch
@@ -128,9 +185,16 @@ class DeliveryWorker:
         self._paused_credential: object = None
         self._epoch = 0  # +1 on every resume: an auth error from an older send does not pause again
         self._no_client = False
-        # breaker
+        # the route being delivered, and its wait after a transient failure (monotonic times)
+        self._route: Route | None = None
         self._failures_in_a_row = 0
+        self._round = 0  # +1 per failure that set the wait: sends of an older round only follow it
         self._gate_until = 0.0
+        self._server_wait_until = 0.0  # the part of the wait the server asked for (Retry-After)
+        self._serial = False  # after a failure: one at a time, oldest first, until the backlog is through
+        self._problem: State | None = None
+        self._server_status: int | None = None
+        self._unexpected_from: str | None = None
         self._last_error: str | None = None
         # status
         self._status = DeliveryStatus()
@@ -151,6 +215,15 @@ class DeliveryWorker:
     @property
     def paused(self) -> bool:
         return self._paused is not None or self._no_client
+
+    @property
+    def longest_wait(self) -> float:
+        """No wait of this worker is ever longer (what `pull_back` measures against)."""
+        return max(self.max_delay, self.max_retry_after)
+
+    def server_wait_left(self) -> float:
+        """Seconds left of a Retry-After still in force (0 when none)."""
+        return max(0.0, self._server_wait_until - self.monotonic())
 
     def add_listener(self, callback: Callable[[DeliveryStatus], object]) -> None:
         """`callback(status)` is called on the loop after every change of the status."""
@@ -203,22 +276,34 @@ class DeliveryWorker:
         self._epoch += 1
         self.kick()
 
-    async def drain(self, timeout: float | None = None, *, once: bool = False) -> bool:
-        """Deliver what is due now, ignoring backoff; True when nothing is left pending.
+    async def send_now(self) -> float:
+        """ "Send now": waiting decisions become due and the backoff ends, but a Retry-After the
+        server gave is still honoured. Returns how many seconds that one has left (0: none)."""
+        await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+        await self.store.reset_backoff(self.clock())
+        left = self.server_wait_left()
+        if left <= 0:
+            self._gate_until = 0.0
+        self.kick()
+        return left
 
-        `once`: try each due decision at most once (for `reviewdesk decide`). Otherwise retries
-        go on (with backoff) until everything is delivered, delivery pauses, or `timeout`.
+    async def drain(self, timeout: float | None = None, *, once: bool = False) -> bool:
+        """Deliver what is due now, ignoring backoff (not a Retry-After); True when nothing of
+        the route is left pending.
+
+        `once`: try each due decision at most once. Otherwise retries go on (with backoff) until
+        everything of the route is delivered, delivery pauses, or `timeout`.
         """
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         if self.running:
-            await self.store.reset_backoff(self.clock())
-            self._gate_until = 0.0
+            await self.send_now()
             return await self._wait_until_empty(deadline)
         await self._ensure_released()
         start = self.clock()
         await self.store.reset_backoff(start)
-        self._gate_until = 0.0
+        if self.server_wait_left() <= 0:
+            self._gate_until = 0.0
         self._draining = True
         try:
             while True:
@@ -226,11 +311,7 @@ class DeliveryWorker:
                 wait = await self._pump(start if once else None)
                 if self.paused and not self._sending:  # let the sends under way come back first
                     break
-                if (
-                    not self._sending
-                    and not self._queue
-                    and (once or (await self.store.counts()).queued == 0)
-                ):
+                if not self._sending and not self._queue and (once or await self._route_empty()):
                     break
                 if deadline is not None:
                     left = deadline - loop.time()
@@ -245,7 +326,12 @@ class DeliveryWorker:
                 await self._release_queue()
             await self._finish_sends(0.0)
         await self._settle()
-        return (await self.store.counts()).queued == 0
+        return await self._route_empty()
+
+    async def _route_empty(self) -> bool:
+        if self._route is None:
+            return False
+        return (await self.store.counts(self._route)).queued == 0
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -274,6 +360,9 @@ class DeliveryWorker:
             n = await self.store.release_inflight()
             if n:
                 log.info("delivery: %d decision(s) were in flight at the last exit; sending again", n)
+            pulled = await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+            if pulled:
+                log.info("delivery: %d wait(s) ended further ahead than any wait (clock set back?)", pulled)
             self._released = True
 
     def _client(self) -> ReviewsClient | None:
@@ -297,27 +386,61 @@ class DeliveryWorker:
             self._refresh_soon()
         return client
 
+    async def _enter_route(self, route: Route) -> None:
+        """Another server or identity: its own wait (a Retry-After kept in the store) applies."""
+        await self._release_queue()
+        self._route = route
+        self._failures_in_a_row = 0
+        self._serial = False
+        self._problem = self._server_status = self._unexpected_from = None
+        self._gate_until = self._server_wait_until = 0.0
+        now = self.clock()
+        until = await self.store.server_wait_until(route, now)
+        if until is not None:
+            wait = min(until - now, self.max_retry_after)
+            self._gate_until = self._server_wait_until = self.monotonic() + wait
+            self._problem = "waiting"
+        self._refresh_soon()
+
+    def _slots(self) -> int:
+        return 1 if self._serial else self.concurrency
+
     async def _pump(self, claim_at: float | None) -> float | None:
         """Claim and start what can be started; return how long to sleep at most (None: until a
         kick or the end of a send)."""
-        if self._client() is None:
+        client = self._client()
+        if client is None:
             await self._release_queue()
             return self.pause_poll
-        now = self.clock()
-        if now < self._gate_until:
+        route = route_of(client)
+        if route != self._route:
+            await self._enter_route(route)
+        mono = self.monotonic()
+        if mono < self._gate_until:
             await self._release_queue()
-            return self._gate_until - now
-        if len(self._queue) <= self.concurrency:  # running low: claim the next batch
-            limit = self.claim_batch - len(self._queue)
-            entries = await self.store.claim_due(now if claim_at is None else claim_at, limit)
+            return self._gate_until - mono
+        slots = self._slots()
+        if len(self._queue) <= slots:  # running low: claim the next batch
+            limit = (1 if self._serial else self.claim_batch) - len(self._queue)
+            # The route's wait is kept here; `once` tries only what was due when it began.
+            once = claim_at is not None
+            now = claim_at if claim_at is not None else self.clock()
+            entries = await self.store.claim_due(now, limit, route, backoff=once)
             if entries:
                 self._queue.extend(entries)
                 self._refresh_soon()
             elif not self._queue and not self._sending:
-                # Nothing due now and nothing under way: sleep until the next one is due. (While
-                # sends are under way, the end of each one wakes the pump to claim again.)
-                wake = await self.store.next_wakeup()
-                return None if wake is None else max(0.0, wake - self.clock())
+                # Nothing due now and nothing under way: the backlog is through. Sleep until the
+                # next one is due. (While sends are under way, the end of each one wakes the pump.)
+                self._serial = False
+                wake = await self.store.next_wakeup(None, route, backoff=once)
+                if wake is None:
+                    return None
+                ahead = wake - self.clock()
+                if ahead > MAX_HOLD_AHEAD:  # the clock went back: no hold is that long
+                    await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+                    return 0.0
+                return max(0.0, ahead)
         self._start_sends()
         return None
 
@@ -326,22 +449,23 @@ class DeliveryWorker:
 
         A send task keeps its slot: once its decision is settled it goes on with the next one in
         the queue, so there is no task to make per decision."""
-        if not self._queue or len(self._sending) >= self.concurrency:
+        slots = self._slots()
+        if not self._queue or len(self._sending) >= slots:
             return
         client = self._client()
-        if client is None or self.clock() < self._gate_until:
+        if client is None or route_of(client) != self._route or self.monotonic() < self._gate_until:
             return
         loop = asyncio.get_running_loop()
-        while self._queue and len(self._sending) < self.concurrency:
+        while self._queue and len(self._sending) < slots:
             entry = self._queue.popleft()
             self._sending[entry.id] = loop.create_task(self._send(client, entry))
 
     def _next_entry(self) -> tuple[ReviewsClient, OutboxEntry] | None:
         """For a send task done with its decision: the next one, if it may go now."""
-        if not self._queue:
+        if not self._queue or len(self._sending) >= self._slots():
             return None
         client = self._client()
-        if client is None or self.clock() < self._gate_until:
+        if client is None or route_of(client) != self._route or self.monotonic() < self._gate_until:
             return None
         return client, self._queue.popleft()
 
@@ -396,7 +520,7 @@ class DeliveryWorker:
                     break
                 client, entry = following
                 self._sending[entry.id] = task
-                if len(self._queue) <= self.concurrency:
+                if len(self._queue) <= self._slots():
                     self._wake.set()  # the queue runs low: the pump claims the next batch
         finally:
             self._sending.pop(entry.id, None)
@@ -406,7 +530,7 @@ class DeliveryWorker:
     async def _send_one(self, client: ReviewsClient, entry: OutboxEntry) -> bool:
         """Send one decision and record the outcome; True when it was delivered."""
         store = self.store
-        epoch = self._epoch
+        epoch, round_ = self._epoch, self._round
         try:
             try:
                 await client.send_feedback(entry.scan_id, entry.shortcode, entry.annotation_info)
@@ -419,16 +543,18 @@ class DeliveryWorker:
                 log.warning("delivery: the decision for scan %s was refused: %s", entry.scan_id, exc)
                 await store.mark_failed(entry.id, str(exc))
                 self._failures_in_a_row = 0  # the server is there and answering
+                self._problem = None
             except e.ReviewDeskError as exc:
-                await self._retry_later(entry, str(exc), getattr(exc, "retry_after", None))
+                await self._retry_later(entry, exc, round_)
             except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
                 raise
             except Exception as exc:
                 log.exception("delivery: unexpected error sending the decision for scan %s", entry.scan_id)
-                await self._retry_later(entry, f"unexpected error: {type(exc).__name__}: {exc}", None)
+                error = e.ProtocolError(f"unexpected error: {type(exc).__name__}: {exc}")
+                await self._retry_later(entry, error, round_)
             else:
                 self._failures_in_a_row = 0
-                self._gate_until = 0.0
+                self._problem = self._server_status = self._unexpected_from = None
                 self._last_error = None
                 # The slot is held until the delivery is committed: at most `concurrency`
                 # decisions are ever sent but not yet marked (what a crash can send twice).
@@ -445,23 +571,39 @@ class DeliveryWorker:
             log.exception("delivery: cannot record the outcome for scan %s", entry.scan_id)
         return False
 
-    async def _retry_later(self, entry: OutboxEntry, error: str, retry_after: float | None) -> None:
-        delay = self._backoff(entry.attempts, retry_after)
-        log.info("delivery: scan %s: %s; retrying in %.2f s", entry.scan_id, error, delay)
-        self._last_error = error
-        self._failures_in_a_row += 1
-        if self._failures_in_a_row >= self.breaker_threshold:
-            gate = self._backoff(self._failures_in_a_row - self.breaker_threshold, retry_after)
-            self._gate_until = max(self._gate_until, self.clock() + gate)
-        await self.store.mark_retry(entry.id, error, self.clock() + delay)
+    async def _retry_later(self, entry: OutboxEntry, exc: e.ReviewDeskError, round_: int) -> None:
+        """A transient failure: the whole route waits (the first failure of a round sets how long;
+        sends of the same round that fail too follow it), then goes on one at a time."""
+        error = str(exc)
+        mono = self.monotonic()
+        if round_ == self._round:
+            self._round += 1
+            self._failures_in_a_row += 1
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                wait = min(max(0.0, retry_after), self.max_retry_after)
+                self._server_wait_until = mono + wait
+                self._problem = "waiting"
+            else:
+                wait = self._backoff(self._failures_in_a_row - 1, isinstance(exc, ANSWERED_ERRORS))
+                self._server_wait_until = 0.0
+                self._problem = "offline" if isinstance(exc, e.NetworkError) else "server_error"
+            self._server_status = exc.status if isinstance(exc, e.ServerError | e.RateLimitedError) else None
+            self._unexpected_from = exc.host if isinstance(exc, e.UnexpectedAnswerError) else None
+            self._gate_until = mono + wait
+            self._serial = True
+            self._last_error = error
+            log.info("delivery: scan %s: %s; the route waits %.2f s", entry.scan_id, error, wait)
+        wait = max(0.0, self._gate_until - mono)
+        server_wait = self._server_wait_until > mono
+        await self.store.mark_retry(entry.id, error, self.clock() + wait, server_wait=server_wait)
+        self._refresh_soon()
 
-    def _backoff(self, attempts: int, retry_after: float | None) -> float:
-        """Full jitter: uniform(0, min(max_delay, base_delay * 2**attempts)); Retry-After a floor."""
-        cap = min(self.max_delay, self.base_delay * math.pow(2.0, min(attempts, 60)))
-        delay = self.rng.uniform(0.0, cap)
-        if retry_after is not None and retry_after > 0:
-            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-        return delay
+    def _backoff(self, failures: int, answered: bool) -> float:
+        """Full jitter: uniform(0, min(cap, base_delay * 2**failures)), the cap smaller while the
+        server answers."""
+        cap = self.reachable_max_delay if answered else self.max_delay
+        return self.rng.uniform(0.0, min(cap, self.base_delay * math.pow(2.0, min(failures, 60))))
 
     def _pause(self, reason: str, credential: object) -> None:
         if self._paused is None:
@@ -490,7 +632,7 @@ class DeliveryWorker:
         self.kick()
         while True:
             self._changed.clear()
-            if (await self.store.counts()).queued == 0:
+            if await self._route_empty():
                 return True
             if self.paused:
                 return False
@@ -534,28 +676,38 @@ class DeliveryWorker:
     async def _refresh(self) -> None:
         # `next_wakeup(now)` answers at once while something is due (a time <= now), instead of
         # scanning the whole backlog: a due time only matters when it is in the future.
-        counts, wake = await self.store.delivery_state(self.clock())
+        route = self._route
+        counts, wake, routes = await self.store.delivery_state(self.clock(), route, backoff=False)
+        sendable = counts.queued if route is not None else 0
         state: State
         if self.paused:
             state = "paused"
-        elif self._failures_in_a_row > 0:
-            state = "offline"
-        elif counts.queued:
+        elif self._failures_in_a_row > 0 and self._problem is not None:
+            state = self._problem
+        elif sendable:
             state = "online"
         else:
             state = "idle"
-        now = self.clock()
-        next_retry = max(wake, self._gate_until) if wake is not None else None
-        if next_retry is not None and next_retry <= now:
-            next_retry = None
+        now, mono = self.clock(), self.monotonic()
+        next_retry = now + (self._gate_until - mono) if self._gate_until > mono else None
+        if next_retry is None and wake is not None and wake > now:
+            next_retry = wake
         last_error = self._paused or (NO_CLIENT_REASON if self._no_client else None) or self._last_error
+        elsewhere = tuple(
+            r for r in routes if (r.route != route and r.pending) or (r.route == route and r.unconfirmed)
+        )
         status = DeliveryStatus(
             state=state,
-            queued=counts.queued,
-            failed=counts.failed,
+            queued=sum(r.pending for r in routes),
+            failed=sum(r.failed for r in routes),
             last_error=last_error,
             next_retry_at=next_retry,
             in_flight=counts.in_flight,
+            route=route,
+            sendable=sendable,
+            elsewhere=elsewhere,
+            server_status=self._server_status if state == "server_error" else None,
+            unexpected_from=self._unexpected_from if state == "server_error" else None,
         )
         if status != self._status:
             self._status = status

@@ -80,6 +80,7 @@ class ReviewController(QObject):
         self._history_again = False
         self._history: list[OutboxEntry] = []
         self._last_delivery: DeliveryStatus | None = None
+        self._token_refused = False  # the server refused the token: the countdown says so, in red
         self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
         self._seen: set[str] = set()  # scans whose image was painted for the reviewer
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
@@ -270,6 +271,9 @@ class ReviewController(QObject):
             "too_large": "The image is too large to show safely; decide from the card facts or skip it",
             "uploading": "Checking again with backoff. If no image ever comes, press "
             f"{key('no_action_no_image_available')} for no_action_no_image_available",
+            "checking": "No image yet, and the server does not say why: looking again. If none comes, press "
+            f"{key('no_action_no_image_available')} for no_action_no_image_available",
+            "retrying": f"Tried again by itself; {key('retry_image')} tries at once",
         }
         view.set_hint(hints.get(state.kind, ""))
 
@@ -500,12 +504,17 @@ class ReviewController(QObject):
         )
 
     def _session_refused(self, message: str) -> None:
-        self.window.status.set_refused(True)
+        self._note_refused()
         self._session_notice(redact(message), level="bad")
 
+    def _note_refused(self) -> None:
+        """The server refused a token our clock still counts down: the countdown must not say fine."""
+        self._token_refused = (self.services.session.seconds_left() or 0.0) > 0
+        self._tick()
+
     def _session_changed(self) -> None:
+        self._token_refused = False
         session = self.services.session
-        self.window.status.set_refused(False)
         left = session.seconds_left()
         if session.signed_in and (left is None or left > 0):
             self.window.notices.clear("session")
@@ -518,8 +527,10 @@ class ReviewController(QObject):
 
     def _tick(self) -> None:
         session = self.services.session
-        level = self.window.status.set_countdown(session.seconds_left())
+        level = self.window.status.set_countdown(session.seconds_left(), refused=self._token_refused)
         left = session.seconds_left()
+        if self._token_refused:
+            return  # the sign-in prompt is open or was declined: nothing to renew or warn about
         if session.is_admin and left is not None and left > 0:
             due = left <= session.renew_margin() and time.monotonic() >= self._renew_after
             if due and not self._renewing:
@@ -534,10 +545,14 @@ class ReviewController(QObject):
             )
         if level == "bad" and session.signed_in and not self._prompted_expiry:
             self._prompted_expiry = True  # once per token
+            expired = (
+                "The reviewer token of this admin session expired and could not be renewed with the "
+                "admin key."
+                if session.is_admin
+                else "Your reviewer token has expired."
+            )
             self._session_notice(
-                "Your reviewer token has expired. Decisions you make now wait in the outbox; nothing "
-                "is lost.",
-                level="bad",
+                f"{expired} Decisions you make now wait in the outbox; nothing is lost.", level="bad"
             )
 
     async def _renew(self) -> None:
@@ -657,6 +672,11 @@ class ReviewController(QObject):
                 "The server refused the reviewer token while sending decisions. Nothing is lost; "
                 "delivery resumes by itself after you sign in."
             )
+        lines = status.elsewhere_lines()
+        if lines and (previous is None or previous.elsewhere_lines() != lines):
+            # e.g. "12 decisions for ana on https://…: sign in as ana on https://… to send them"
+            more = f" (and {len(lines) - 1} more: see the Outbox)" if len(lines) > 1 else ""
+            self.window.status.show_message(lines[0] + more, 30000)
         if previous is None or (previous.queued, previous.failed) != (status.queued, status.failed):
             self.spawn(self._sync_rows())
 

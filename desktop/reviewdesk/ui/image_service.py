@@ -7,8 +7,12 @@ silently in the cache (see `cached`). Presigned URLs are never logged or put in 
 
 UPLOADING is polled with backoff (1 s, 2 s, 4 s, ... at most 30 s) for as long as the scan is
 shown. A reviewer session is often not told the status (`/reviews/b` may leave it out): a bare
-404 from the image host is then looked at again BARE_404_CHECKS times, shown as "uploading"
-meanwhile, before the pane says "not found" (not remembered: showing it again looks again).
+404 from the image host is then looked at again BARE_404_CHECKS times, shown as "checking whether
+the image exists" meanwhile (not as "uploading": nobody said so), before the pane says "not
+found" (not remembered: showing it again looks again). A transient failure (server busy, no
+connection; see api.retry) is retried by the client within its deadline, the pane saying
+"retrying in N s", and after that with the same backoff for as long as the scan is shown: it
+recovers without a key press.
 
 A large JPEG (see image_decode.preview_scale) is decoded as a reduced *preview* first, sized for
 the view (`view_size`): the preview is cached with the JPEG bytes and emitted, then, for the scan
@@ -35,6 +39,7 @@ from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
 from reviewdesk.api import errors as e
+from reviewdesk.api import retry
 from reviewdesk.api.images import ImageResolver
 from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache, image_bytes
 from reviewdesk.ui.image_decode import (
@@ -48,8 +53,19 @@ from reviewdesk.ui.image_decode import (
 
 log = logging.getLogger("reviewdesk.ui.image")
 
-ImageKind = Literal["loading", "uploading", "not_found", "error", "too_large", "ready"]
-IMAGE_KINDS: tuple[str, ...] = ("loading", "uploading", "not_found", "error", "too_large", "ready")
+ImageKind = Literal[
+    "loading", "checking", "uploading", "retrying", "not_found", "error", "too_large", "ready"
+]
+IMAGE_KINDS: tuple[str, ...] = (
+    "loading",
+    "checking",  # no image found yet, no status told (reviewer sessions): looking again
+    "uploading",
+    "retrying",  # a transient failure (server busy, no connection): tried again by itself
+    "not_found",
+    "error",
+    "too_large",
+    "ready",
+)
 
 DEFAULT_PREFETCH = 3
 DEFAULT_CONCURRENCY = 3
@@ -87,6 +103,7 @@ READY = ImageState("ready")
 # What an attempt can end in besides "done" (None):
 _UPLOADING = "uploading"  # the server says the image is not uploaded yet
 _BARE_404 = "bare-404"  # no image and no status (reviewer sessions): missing, or still uploading
+_TRANSIENT = "transient"  # the server was busy or could not be reached: try again later
 
 
 @dataclass(eq=False)
@@ -371,6 +388,8 @@ class ImageService(QObject):
     async def _run(self, job: _Job) -> None:
         delay = self._poll_first
         bare_checks = 0
+        # The client's own retries of one request say here how long they wait.
+        retry.on_retry.set(functools.partial(self._retrying, job))
         while True:
             if job.background:
                 async with self._semaphore():
@@ -383,8 +402,20 @@ class ImageService(QObject):
                 return
             if job.background:
                 # A prefetch does not poll: it gives its slot back; showing the scan polls.
-                self._update(job, ImageState("uploading", "The image is still uploading"))
+                if result == _TRANSIENT:
+                    self._update(job, ImageState("error", job.note))
+                elif result == _BARE_404:
+                    self._update(
+                        job, ImageState("checking", "No image found yet; checking whether it exists")
+                    )
+                else:
+                    self._update(job, ImageState("uploading", "The image is still uploading"))
                 return
+            if result == _TRANSIENT:
+                self._update(job, ImageState("retrying", f"{job.note}: retrying in {delay:g} s"))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._poll_max)
+                continue
             if result == _BARE_404:
                 if bare_checks >= self._bare_404_checks:
                     # Not remembered: showing the scan again (or retry) looks once more.
@@ -396,10 +427,14 @@ class ImageService(QObject):
                     )
                     return
                 bare_checks += 1
-                message = f"No image yet: it may still be uploading; checking again in {delay:g} s"
+                state = ImageState(
+                    "checking", f"No image found yet; checking whether it exists (again in {delay:g} s)"
+                )
             else:
-                message = f"The image is still uploading; checking again in {delay:g} s"
-            self._update(job, ImageState("uploading", message))
+                state = ImageState(
+                    "uploading", f"The image is still uploading; checking again in {delay:g} s"
+                )
+            self._update(job, state)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._poll_max)
 
@@ -430,6 +465,9 @@ class ImageService(QObject):
             self._update(job, ImageState("too_large", str(exc)), final=True)
             return None
         except e.ReviewDeskError as exc:
+            if retry.is_transient(exc):
+                job.note = short_reason(exc)
+                return _TRANSIENT
             self._update(job, ImageState("error", str(exc)))
             return None
         except Exception as exc:  # anything unforeseen: say so, and log the type only (no URL)
@@ -514,6 +552,10 @@ class ImageService(QObject):
         except e.ReviewDeskError:
             return None
 
+    def _retrying(self, job: _Job, what: str, wait: float, exc: e.ReviewDeskError) -> None:
+        """Told by the client before it waits to try a request again."""
+        self._update(job, ImageState("retrying", f"{short_reason(exc)}: retrying in {max(1, round(wait))} s"))
+
     def _update(self, job: _Job, state: ImageState, *, final: bool = False) -> None:
         if job.generation != self._generation or self._jobs.get(job.scan_id) is not job:
             return
@@ -530,6 +572,21 @@ class ImageService(QObject):
     def _emit_ready(self, scan_id: str, image: QImage) -> None:
         self.image_ready.emit(scan_id, image)
         self.state_changed.emit(scan_id, READY)
+
+
+def short_reason(exc: e.ReviewDeskError) -> str:
+    """What went wrong, in a few words for the pane ("Server error 503", "No connection")."""
+    if isinstance(exc, e.UnexpectedAnswerError):
+        return str(exc).split(": ", 1)[-1].split(":", 1)[0].capitalize()
+    if isinstance(exc, e.RateLimitedError):
+        return "The server is busy (429)"
+    if isinstance(exc, e.ServerError):
+        return f"Server error {exc.status}"
+    if isinstance(exc, e.TimeoutError_):
+        return "The server did not answer in time"
+    if isinstance(exc, e.NetworkError):
+        return "No connection to the server"
+    return "The request failed"
 
 
 def _release_after_decode(slot: asyncio.Semaphore, future: asyncio.Future[QImage]) -> None:

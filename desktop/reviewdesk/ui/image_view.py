@@ -39,7 +39,9 @@ OVERLAY_BG = QColor(0, 0, 0, 150)
 OVERLAY_TEXT = QColor(220, 220, 220)
 ACCENTS: dict[str, QColor] = {
     "loading": QColor(207, 216, 220),
+    "checking": QColor(207, 216, 220),
     "uploading": QColor(128, 216, 255),
+    "retrying": QColor(255, 209, 128),
     "not_found": QColor(255, 209, 128),
     "too_large": QColor(255, 209, 128),
     "error": QColor(255, 138, 128),
@@ -47,7 +49,9 @@ ACCENTS: dict[str, QColor] = {
 }
 TITLES: dict[str, str] = {
     "loading": "Loading image…",
+    "checking": "Checking whether the image exists…",
     "uploading": "Image still uploading",
+    "retrying": "Server trouble: retrying by itself",
     "not_found": "No image for this scan",
     "too_large": "Image too large to show",
     "error": "Image could not be shown",

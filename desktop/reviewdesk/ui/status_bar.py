@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
 
@@ -32,7 +34,6 @@ class StatusWidgets:
             bar.addPermanentWidget(widget)
         self.delivery_clicked = self.delivery.clicked
         self._levels: dict[QWidget, str] = {}
-        self._refused = False
 
     def _set_level(self, widget: QWidget, level: str) -> None:
         self._levels[widget] = level
@@ -60,40 +61,58 @@ class StatusWidgets:
         metrics = self.who.fontMetrics()
         self.who.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, WHO_MAX_WIDTH - 4))
 
-    def set_refused(self, refused: bool) -> None:
-        """The server refused the token: the countdown says so in red, whatever time it has left."""
-        self._refused = refused
-
-    def set_countdown(self, seconds_left: float | None) -> str:
-        """Show the time left on the token; returns the level ("ok", "warn", "bad")."""
-        if self._refused and seconds_left is not None:
-            self.countdown.setText("token refused")
-            self._set_level(self.countdown, "bad")
-            return "refused"
+    def set_countdown(self, seconds_left: float | None, refused: bool = False) -> str:
+        """Show the time left on the token; returns the level ("ok", "warn", "bad"). `refused`:
+        the server refused the token, whatever its clock says: shown as such, never as fine."""
         if seconds_left is None:
             self.countdown.setText("")
             return "plain"
-        level = "bad" if seconds_left <= 0 else "warn" if seconds_left <= WARN_BEFORE else "ok"
-        text = "token expired" if seconds_left <= 0 else f"token {format_duration(seconds_left)}"
+        level = "bad" if seconds_left <= 0 or refused else "warn" if seconds_left <= WARN_BEFORE else "ok"
+        if refused:
+            text = "token refused: sign in again"
+        else:
+            text = "token expired" if seconds_left <= 0 else f"token {format_duration(seconds_left)}"
         self.countdown.setText(text)
         self._set_level(self.countdown, level)
         return level
 
     def set_delivery(self, status: DeliveryStatus) -> None:
-        level = {"paused": "bad", "offline": "warn"}.get(status.state, "ok" if not status.failed else "warn")
-        parts = {
+        level = {
+            "paused": "bad",
+            "offline": "warn",
+            "server_error": "warn",
+            "waiting": "warn",
+        }.get(status.state, "ok" if not status.failed else "warn")
+        self.delivery.setText("Outbox: " + delivery_text(status))
+        self._set_level(self.delivery, level)
+        tip = status.last_error or "Decisions waiting to be sent. Click to see them."
+        tips = [tip, *status.elsewhere_lines()]
+        self.delivery.setToolTip(tooltip("\n".join(tips)))
+
+
+def delivery_text(status: DeliveryStatus, now: float | None = None) -> str:
+    """`offline (no connection), retrying · 3 queued · 12 wait for another sign-in`."""
+    now = time.time() if now is None else now
+    if status.state == "server_error" and status.unexpected_from:
+        text = f"unexpected answer from {status.unexpected_from}, retrying"
+    elif status.state == "server_error":
+        code = f" {status.server_status}" if status.server_status else ""
+        text = f"server error{code}, retrying"
+    elif status.state == "waiting":
+        left = max(0, round((status.next_retry_at or now) - now))
+        text = f"waiting {left} s as the server asked" if left else "waiting as the server asked"
+    else:
+        text = {
             "online": "online",
             "idle": "online",
-            "offline": "offline",
+            "offline": "offline (no connection), retrying",
             "paused": "paused until sign-in",
-        }
-        text = f"Outbox: {parts.get(status.state, status.state)}"
-        if status.queued:
-            text += f" · {status.queued} queued"
-        if status.failed:
-            text += f" · {status.failed} failed"
-        self.delivery.setText(text)
-        self._set_level(self.delivery, level)
-        self.delivery.setToolTip(
-            tooltip(status.last_error) or "Decisions waiting to be sent. Click to see them."
-        )
+        }.get(status.state, status.state)
+    sendable = status.queued - status.waiting_elsewhere
+    if sendable > 0:
+        text += f" · {sendable} queued"
+    if status.failed:
+        text += f" · {status.failed} failed"
+    if status.waiting_elsewhere:
+        text += f" · {status.waiting_elsewhere} wait for another sign-in"
+    return text
