@@ -335,7 +335,11 @@ def damaged_database(folder: Path, *, hit: str) -> tuple[Path, dict[str, str]]:
     store.add_scans(Scan(f"scan-{i}", {"cardholder": f"NAME {i} " + "x" * 200}) for i in range(3000))
     entries = [
         store.record_decision(
-            f"scan-{i}", "approved" if i % 2 else "denied_fake_card", {"n": i}, note=f"n{i}"
+            # made by kim (as every decision names its reviewer), on a server this database did not record
+            f"scan-{i}",
+            "approved" if i % 2 else "denied_fake_card",
+            {"n": i, "reviewer": "kim"},
+            note=f"n{i}",
         )
         for i in range(45)
     ]

@@ -274,3 +274,15 @@ def test_sixteen_shortcodes_in_three_groups() -> None:
     assert all(s.code.startswith("no_action_") for s in shortcodes.in_group(shortcodes.Group.NO_ACTION))
     with pytest.raises(shortcodes.UnknownShortcode, match="valid shortcodes are: approved"):
         shortcodes.get("ABC")
+
+
+def test_a_known_secret_inside_a_presigned_query_does_not_shield_the_rest_of_it() -> None:
+    from reviewdesk.api.redact import redact
+
+    url = (
+        "http://127.0.0.1:1/blackout-images/6f/s1.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=SIMKEY%2F20261129&X-Amz-Signature=8a45e420bd269b1c858d"
+    )
+    shown = redact(f"GET {url} 200", secrets=["AWS4-HMAC"])
+    assert "8a45e420bd269b1c858d" not in shown and "X-Amz-Signature" not in shown
+    assert shown == "GET http://127.0.0.1:1/blackout-images/6f/s1.jpg?<redacted> 200"

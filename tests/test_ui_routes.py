@@ -17,7 +17,7 @@ from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from reviewdesk.store.store import RouteSummary
 from reviewdesk.sync.worker import DeliveryStatus
-from reviewdesk.ui.status_bar import _STYLES, delivery_text
+from reviewdesk.ui.status_bar import delivery_text
 from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
 
 
@@ -109,8 +109,10 @@ def test_a_token_the_server_refuses_is_not_shown_as_fine(qtbot, desk, sim) -> No
     assert window.status.countdown.text().startswith("token ")
     queue(qtbot, desk, ["ready-r1"])  # its image link is refused (403), while our clock says 59 min
     qtbot.waitUntil(lambda: window.status.countdown.text() == "token refused: sign in again", timeout=WAIT)
-    assert window.status.countdown.styleSheet() == _STYLES["bad"]  # red, not the green of "ok"
-    assert desk.controller._sign_in is not None  # and the sign-in is asked for
+    assert window.status.level(window.status.countdown) == "bad"  # red, not the green of "ok"
+    # and signing in again is asked for, by a banner naming the key (no dialog takes the keys)
+    assert "Ctrl+L" in window.notices.text("session")
+    assert desk.controller._sign_in is None
 
 
 def test_the_outbox_status_tells_offline_server_error_waiting_and_paused_apart() -> None:

@@ -32,11 +32,15 @@ def safe_url(url: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """`text` with every known or given secret, JWT, bearer value and URL query replaced."""
+    """`text` with every known or given secret, JWT, bearer value and URL query replaced.
+
+    URL queries go first: a secret replaced inside a query would put "<redacted>" (which ends a
+    URL match) in the middle of it, and the rest of the query, signature included, would stay.
+    """
+    text = _URL.sub(lambda m: safe_url(m.group(0)), text)
     for secret in sorted({s for s in (*_known_secrets, *secrets) if s}, key=len, reverse=True):
         text = text.replace(secret, "<redacted>")
     text = _JWT.sub("<token>", text)
-    text = _URL.sub(lambda m: safe_url(m.group(0)), text)
     text = _BEARER.sub(r"\1<redacted>", text)
     return _HEADER.sub(r"\1<redacted>", text)
 

@@ -57,17 +57,37 @@ def salvage_outbox(path: Path) -> Salvage:
             conn.close()
 
 
+# Columns an older database (schema 1, before decisions recorded their route) does not have, and
+# what such a row reads as: no known server or identity (`recover` attributes it; see there).
+_ROUTE_DEFAULTS = {"server": "''", "identity": "''", "unconfirmed": "0", "server_wait": "0"}
+
+
+def _columns(conn: sqlite3.Connection) -> str:
+    """`_ENTRY_COLUMNS`, with literal defaults for the columns this database predates."""
+    try:
+        have = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    except sqlite3.DatabaseError:
+        return _ENTRY_COLUMNS
+    if not have:
+        return _ENTRY_COLUMNS
+    names = [c.strip() for c in _ENTRY_COLUMNS.split(",")]
+    return ", ".join(
+        n if n in have or n not in _ROUTE_DEFAULTS else f"{_ROUTE_DEFAULTS[n]} AS {n}" for n in names
+    )
+
+
 def _read(conn: sqlite3.Connection, path: Path) -> Salvage:
     result = Salvage()
     rows: dict[int, tuple[Any, ...]] = {}
+    columns = _columns(conn)
     try:
-        for row in conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox ORDER BY id"):
+        for row in conn.execute(f"SELECT {columns} FROM outbox ORDER BY id"):
             rows[row[0]] = row
     except sqlite3.DatabaseError as exc:
         if "no such table" in str(exc):
             raise StoreError(f"{path} holds no outbox: it is not a ReviewDesk database") from None
         result.whole = False
-        _probe(conn, rows, result)
+        _probe(conn, rows, result, columns)
     for entry_id in sorted(rows):
         entry = _checked(rows[entry_id])
         if entry is None:
@@ -77,7 +97,7 @@ def _read(conn: sqlite3.Connection, path: Path) -> Salvage:
     return result
 
 
-def _probe(conn: sqlite3.Connection, rows: dict[int, tuple[Any, ...]], result: Salvage) -> None:
+def _probe(conn: sqlite3.Connection, rows: dict[int, tuple[Any, ...]], result: Salvage, columns: str) -> None:
     """Read the rows one id at a time, from 1 to past the highest id known."""
     highest = max(rows, default=0)
     for query in ("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", "SELECT max(id) FROM outbox"):
@@ -93,7 +113,7 @@ def _probe(conn: sqlite3.Connection, rows: dict[int, tuple[Any, ...]], result: S
         if entry_id in rows:
             continue
         try:
-            row = conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            row = conn.execute(f"SELECT {columns} FROM outbox WHERE id = ?", (entry_id,)).fetchone()
         except sqlite3.DatabaseError:
             if entry_id <= highest:
                 result.unreadable += 1

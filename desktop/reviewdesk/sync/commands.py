@@ -585,13 +585,35 @@ def cmd_recover(args: argparse.Namespace) -> int:
             return EXIT_OK
         for entry in to_queue:
             store.record_decision(
-                entry.scan_id, entry.shortcode, entry.annotation_info, note=entry.note, hold_seconds=0.0
+                entry.scan_id,
+                entry.shortcode,
+                entry.annotation_info,
+                note=entry.note,
+                hold_seconds=0.0,
+                route=_recovered_route(entry, args),
             )
     finally:
         if store is not None:
             store.close()
     print(f"queued {len(to_queue)} decision(s); `reviewdesk sync` sends them now")
     return EXIT_OK
+
+
+def _recovered_route(entry: OutboxEntry, args: argparse.Namespace) -> Route:
+    """Where a recovered decision goes: where it was made, as the damaged database says; for a
+    database from before decisions recorded that, the command's server (--base-url, else the one
+    the window remembers) and the reviewer named in the decision. The reviewer saw the list and
+    said --yes: that is the confirmation. Without a reviewer's name it stays unattributed, to be
+    confirmed in the window (docs/OUTBOX_ROUTING.md)."""
+    from reviewdesk.cli import base_url_of
+    from reviewdesk.domain.route import reviewer_identity
+
+    if entry.route.known:
+        return entry.route
+    reviewer = entry.annotation_info.get("reviewer")
+    if not isinstance(reviewer, str) or not reviewer:
+        return Route()
+    return Route(entry.route.server or base_url_of(args), reviewer_identity(reviewer))
 
 
 def _open_to_read(path: Any) -> Store:
