@@ -315,3 +315,30 @@ def test_cli_verbose_logs_never_show_the_token_or_key(sim, env, tmp_path) -> Non
     assert result.returncode == 0, result.stderr
     assert "sig=secret-signature" not in result.stderr
     assert TOKEN not in result.stderr and "the-api-key-42" not in result.stderr
+
+
+def test_cli_without_a_token_says_how_to_give_one_and_a_missing_command_is_usage(tmp_path) -> None:
+    result = run("preventor", "ticket", "T-1", env={"REVIEWDESK_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 3
+    assert "`read -rs REVIEWDESK_PREVENTOR_TOKEN && export REVIEWDESK_PREVENTOR_TOKEN`" in result.stderr
+    assert run("preventor", env={"REVIEWDESK_DATA_DIR": str(tmp_path)}).returncode == 2
+
+
+def test_sim_command_line_sets_the_preventor_and_bouncer_knobs() -> None:
+    import argparse
+
+    from reviewdesk.sim.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        ["--preventor-shape", "object", "--preventor-api-key", "k1", "--bouncer-header", "bearer"]
+    )
+    config = config_from_args(args)
+    assert (config.preventor_shape, config.preventor_api_key, config.bouncer_header_mode) == (
+        "object",
+        "k1",
+        "bearer",
+    )
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--preventor-shape", "xml"])

@@ -62,7 +62,7 @@ def _read_body(name: str) -> Any:
 def _key(base_url: str) -> str:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli import CliError, _env_hint
 
     key = os.environ.get(KEY_ENV)
     if not key:
@@ -71,7 +71,7 @@ def _key(base_url: str) -> str:
         except keychain.KeyringUnavailable:
             key = None
     if not key:
-        raise CliError(f"no Bouncer key: set {KEY_ENV}", EXIT_AUTH)
+        raise CliError(f"no Bouncer key; {_env_hint(KEY_ENV)}", EXIT_AUTH)
     return key
 
 

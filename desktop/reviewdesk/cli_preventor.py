@@ -60,7 +60,7 @@ def _client(args: argparse.Namespace) -> Any:
     from reviewdesk.api import errors as e
     from reviewdesk.api.preventor import PreventorClient, PreventorCredential
     from reviewdesk.api.reviews import normalize_base_url
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli import CliError, _env_hint
 
     try:
         base_url = normalize_base_url(args.url)
@@ -69,7 +69,7 @@ def _client(args: argparse.Namespace) -> Any:
     token = _secret(TOKEN_ENV, KEYRING_TOKEN, base_url)
     if not token:
         raise CliError(
-            f"no Preventor token: set {TOKEN_ENV} (and {API_KEY_ENV} if you have one)", e.EXIT_AUTH
+            f"no Preventor token (and {API_KEY_ENV} if you have a key); {_env_hint(TOKEN_ENV)}", e.EXIT_AUTH
         )
     try:
         credential = PreventorCredential(token, _secret(API_KEY_ENV, KEYRING_API_KEY, base_url))
