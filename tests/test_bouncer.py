@@ -169,3 +169,15 @@ def test_cli_never_shows_the_key_or_the_payload(sim, env, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert KEY not in result.stderr + result.stdout
     assert PAYLOAD not in result.stderr + result.stdout
+
+
+async def test_an_answer_without_a_token_names_what_it_had() -> None:
+    from odd_server import OddServer, response
+
+    with OddServer() as srv:
+        srv.routes["/v1/card/verify"] = lambda *_: response(200, b'{"status": "ok", "id": 4}')
+        async with BouncerClient(srv.base_url, KEY) as client:
+            with pytest.raises(e.ProtocolError, match=r"no token \(top-level keys: status, id\)"):
+                await client.verify(VERIFY_BODY)
+    headers = srv.seen[0][2]
+    assert headers["authorization"] == f"Bearer {KEY}" and headers["x-bouncer-auth"] == KEY

@@ -342,3 +342,33 @@ def test_sim_command_line_sets_the_preventor_and_bouncer_knobs() -> None:
     )
     with pytest.raises(SystemExit):
         parser.parse_args(["--preventor-shape", "xml"])
+
+
+# -- hostile answers (a purpose-built server) --------------------------------------------------
+
+
+async def test_odd_answers_are_refused_with_a_message_and_no_credential_leaves_the_host() -> None:
+    from odd_server import OddServer, response
+
+    base = "/id/v1/identity/transactions"
+    with OddServer() as other, OddServer() as srv:
+        srv.routes[f"{base}/html"] = lambda *_: response(200, b"<html>login</html>")
+        srv.routes[f"{base}/away"] = lambda *_: response(302, headers={"Location": other.base_url + "/x"})
+        big = other.base_url + "/big.jpg"
+        srv.routes[f"{base}/big/images"] = lambda *_: response(
+            200, json.dumps([{"type": "DOCUMENT", "url": big}]).encode()
+        )
+        other.routes["/big.jpg"] = lambda *_: response(200, b"\xff\xd8\xff" + b"0" * 5000)
+        async with PreventorClient(
+            srv.base_url, PreventorCredential(TOKEN, "key-1"), max_image_bytes=1000
+        ) as c:
+            with pytest.raises(e.ProtocolError, match="not JSON"):
+                await c.ticket("html")
+            with pytest.raises(e.RedirectRefusedError):
+                await c.ticket("away")
+            (image,) = await c.images("big")
+            with pytest.raises(e.ImageTooLargeError):
+                await c.image_bytes("big", image)
+    assert [target for _, target, _ in other.seen] == ["/big.jpg"]  # the redirect was not followed
+    assert "authorization" not in other.seen[0][2] and "x-api-key" not in other.seen[0][2]
+    assert srv.seen[0][2]["authorization"] == f"Bearer {TOKEN}" and srv.seen[0][2]["x-api-key"] == "key-1"
