@@ -372,3 +372,17 @@ async def test_odd_answers_are_refused_with_a_message_and_no_credential_leaves_t
     assert [target for _, target, _ in other.seen] == ["/big.jpg"]  # the redirect was not followed
     assert "authorization" not in other.seen[0][2] and "x-api-key" not in other.seen[0][2]
     assert srv.seen[0][2]["authorization"] == f"Bearer {TOKEN}" and srv.seen[0][2]["x-api-key"] == "key-1"
+
+
+async def test_the_source_keeps_image_lists_for_a_bounded_number_of_tickets(sim) -> None:
+    from reviewdesk.sources.preventor import MAX_TICKETS_KEPT
+
+    async with client(sim) as c:
+        source = PreventorSource(c)
+        refs = await source.images("T-0")
+        for n in range(1, MAX_TICKETS_KEPT + 3):
+            await source.images(f"T-{n}")
+        assert len(source._images) == MAX_TICKETS_KEPT and "T-0" not in source._images
+        # T-0's list was dropped: fetching one of its images lists it again
+        assert image_format(await source.fetch_image("T-0", refs[1])) == "JPEG"
+        assert "T-0" in source._images and len(source._images) == MAX_TICKETS_KEPT

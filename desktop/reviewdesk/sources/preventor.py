@@ -39,6 +39,9 @@ DECISIONS = (
     DecisionOption("escalate", "no_action", "Escalate: a senior reviewer should look"),
 )
 
+#: Image lists (inline images included) kept for this many tickets, the latest ones: enough for the
+#: window's prefetch, bounded so memory does not grow with every ticket reviewed.
+MAX_TICKETS_KEPT = 8
 MAX_DEPTH = 8
 MAX_NODES = 2000
 MAX_VALUE_CHARS = 300
@@ -151,8 +154,13 @@ class PreventorSource:
             found = await self.client.images(ticket)
         except e.ReviewDeskError as exc:
             raise SourceError(str(exc), exc.exit_code) from None
-        self._images[ticket] = {image.name: image for image in found}
-        return self._images[ticket]
+        self._images.pop(ticket, None)
+        self._images[ticket] = listed = {image.name: image for image in found}
+        while len(self._images) > MAX_TICKETS_KEPT:
+            oldest = next(iter(self._images))
+            del self._images[oldest]
+            self._locks.pop(oldest, None)
+        return listed
 
     async def images(self, item_id: str) -> Sequence[ImageRef]:
         found = await self._list(item_id)
