@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewdesk import cli_bouncer, cli_preventor
 from reviewdesk.sync import commands as outbox
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("logout", help="remove the stored token and admin key for this base URL")
 
     outbox.add_parsers(sub)  # queue, sync, and --hold on decide
+    cli_preventor.add_parser(sub)
+    cli_bouncer.add_parser(sub)
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -430,6 +433,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "login": cmd_login,
     "logout": cmd_logout,
     "sim": cmd_sim,
+    "preventor": cli_preventor.cmd_preventor,
+    "bouncer": cli_bouncer.cmd_bouncer,
     None: cmd_window,
 }
 

@@ -16,7 +16,8 @@ MAX_IMPORT_FILE_BYTES = 64 * 1024 * 1024
 #: so the feedback body stays small. (A CSV field over the csv module's own limit, 128 KiB, makes
 #: its row a bad row: reported, skipped, and the rest of the file imported.)
 MAX_FACT_LENGTH = 256
-#: At most this many card facts go into a decision's `annotationInfo.cardFacts` (there are 7 kinds).
+#: At most this many card facts go into a decision's `annotationInfo.cardFacts` (there are 11 kinds:
+#: 7, and the scanned card's 4, see docs/BOUNCER.md).
 MAX_CARD_FACTS = 16
 
 #: Settings and keymap files larger than this are not read (they are a few KB). One nested too

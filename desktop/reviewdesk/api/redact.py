@@ -10,7 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)(bearer:?\s+)[^\s\"']+")
-_HEADER = re.compile(r"(?i)(x-review(?:er)?-id[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+")
+_HEADER = re.compile(
+    r"(?i)((?:x-review(?:er)?-id|x-api-key|x-bouncer-auth)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"
+)
 
 _known_secrets: set[str] = set()
 

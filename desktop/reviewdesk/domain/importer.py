@@ -23,6 +23,7 @@ from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
+from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
 from reviewdesk.domain.scan_id import MAX_SCAN_ID_LENGTH, InvalidScanId, validate_scan_id
 from reviewdesk.limits import MAX_FACT_LENGTH
@@ -95,11 +96,26 @@ def _norm(name: str) -> str:
 
 
 ID_ALIASES = frozenset({"scanid"})  # scanId, scan_id, scanid, "Scan ID"
+_EXPECTED_SIDES = ("expected", "challenged", "cardchallenged")
+_SCANNED_SIDES = ("scanned", "ocr", "ocrresult")
+_CARD_NAMES = {
+    "bin": "bin",
+    "last4": "last4",
+    "expiry": "expiry",
+    "cardholder": "cardholder",
+    "name": "cardholder",
+    "cardname": "cardholder",
+}
 FACT_ALIASES: dict[str, str] = {
     **dict.fromkeys(("bin", "cardbin"), "bin"),
     **dict.fromkeys(("last4", "lastfour", "cardlast4"), "last4"),
     **dict.fromkeys(("expiry", "exp", "expiration", "expirydate", "expirationdate"), "expiry"),
-    **dict.fromkeys(("cardholder", "name", "cardholdername"), "cardholder"),
+    **dict.fromkeys(("cardholder", "name", "cardholdername", "cardname"), "cardholder"),
+    # The expected card (the one charged) under CardVerify's name for it, and the scanned card
+    # (CardVerify's ocr_result), e.g. columns "expected.bin", "card_challenged.last4", "scanned.bin",
+    # "ocr_result.expiry": see reviewdesk.domain.card_compare and docs/BOUNCER.md.
+    **{f"{side}{name}": fact for side in _EXPECTED_SIDES for name, fact in _CARD_NAMES.items()},
+    **{f"{side}{name}": f"scanned.{fact}" for side in _SCANNED_SIDES for name, fact in _CARD_NAMES.items()},
     "amount": "amount",
     **dict.fromkeys(("merchantref", "merchantreference"), "merchantRef"),
     "currency": "currency",
@@ -112,7 +128,14 @@ _FACT_CHECKS: dict[str, tuple[re.Pattern[str], str]] = {
     "last4": (re.compile(r"[0-9]{4}"), "the last 4 is not 4 digits"),
     "expiry": (re.compile(r"(0[1-9]|1[0-2])/([0-9]{2}|[0-9]{4})"), "the expiry is not MM/YY or MM/YYYY"),
 }
-_DIGIT_FACTS = frozenset({"bin", "last4"})  # "4111 11" is a BIN: spaces inside are dropped
+_FACT_CHECKS.update(
+    {
+        f"scanned.{key}": (pattern, complaint.replace("the ", "the scanned card's ", 1))
+        for key, (pattern, complaint) in _FACT_CHECKS.items()
+    }
+)
+# "4111 11" is a BIN: spaces inside are dropped
+_DIGIT_FACTS = frozenset({"bin", "last4", "scanned.bin", "scanned.last4"})
 
 
 def _no_prefix(line: int) -> str:
@@ -536,8 +559,12 @@ def _parse_json_text(text: str, source: str) -> ImportResult:
         items = data["scans"]
     elif isinstance(data, list):
         items = data
+    elif isinstance(data, dict) and any(_norm(k) in ID_ALIASES for k in data):
+        items = [data]  # one scan, e.g. one CardVerify body with its scanId
     else:
-        raise ImportFailed('expected a list of scans, or an object {"scans": [...]}')
+        raise ImportFailed(
+            'expected a list of scans, or an object {"scans": [...]} (or one object with a scanId)'
+        )
     lines: list[int] = []
     ids: list[object] = []
     facts: list[dict[str, str]] = []
@@ -576,7 +603,7 @@ def _parse_json_text(text: str, source: str) -> ImportResult:
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    kinds = {bool: "true/false", float: "a number", list: "a list", dict: "an object"}
+    kinds = {bool: "true/false", float: "a number", list: "a list", dict: "an object", str: "text"}
     return kinds.get(type(value), type(value).__name__)
 
 
@@ -586,6 +613,7 @@ def _object_row(
     """The object's raw scan id (or _MISSING, reported), filling `facts` from known keys."""
     raw_id: object = _MISSING
     nested: list[tuple[str, object]] = []
+    cards: list[tuple[str, object]] = []  # CardVerify: ("cardVerify"|"card_challenged"|…, value)
     for key, value in item.items():
         n = _norm(key)
         if n in ID_ALIASES:
@@ -595,6 +623,8 @@ def _object_row(
                     raw_id = str(raw_id)
         elif n in _NESTED_FACT_KEYS and isinstance(value, dict):
             nested.extend(value.items())
+        elif n in _CARDVERIFY_KEYS:
+            cards.append((key, value))
         else:
             fact = FACT_ALIASES.get(n)
             if fact is None:
@@ -610,9 +640,112 @@ def _object_row(
         fact = FACT_ALIASES.get(_norm(key))
         if fact is not None:
             _put_fact(facts, fact, key, value, number, problems)
+    if cards:
+        _cardverify_facts(cards, facts, number, problems)
     if raw_id is _MISSING:
         problems.append(ImportProblem(number, f"item {number}: the object has no scanId"))
     return raw_id
+
+
+# -- CardVerify request bodies (docs/BOUNCER.md) -----------------------------------------------------
+
+# Keys of an item that make it (or hold) a CardVerify body. Its `payload` and `verification_results`
+# (encrypted scan results) match no fact and are never kept: not in facts, not in a message.
+_CARDVERIFY_KEYS = frozenset({"cardverify", "cardchallenged", "ocrresult", "expmonth", "expyear"})
+_CARD_FIELD_FACTS = {"bin": "bin", "last4": "last4", "cardname": "cardholder"}
+_MONTH = re.compile(r"0?[1-9]|1[0-2]")
+_YEAR = re.compile(r"[0-9]{2}|[0-9]{4}")
+
+
+def _cardverify_facts(
+    cards: list[tuple[str, object]], facts: dict[str, str], number: int, problems: list[ImportProblem]
+) -> None:
+    """Facts from a CardVerify body: `/v1/card/verify` has the charged card at its top level (its
+    bin and last4 were read as usual, its exp_month/exp_year are read here); `/v1/card/verify_web`
+    has `card_challenged` (expected: the usual keys) and `ocr_result` (scanned: "scanned." keys);
+    `{"scanId": …, "cardVerify": {…}}` wraps either."""
+    top = {_norm(k): v for k, v in cards}
+    wrapped = top.get("cardverify")
+    if "cardverify" in top:
+        if isinstance(wrapped, dict):
+            _card_facts(wrapped, "", "cardVerify.", facts, number, problems)
+            for key, value in wrapped.items():
+                if _norm(key) in ("cardchallenged", "ocrresult"):
+                    _nested_card(key, value, "cardVerify.", facts, number, problems)
+        else:
+            problems.append(
+                ImportProblem(number, f"item {number}: cardVerify is {_kind(wrapped)}, not an object")
+            )
+    _expiry_fact(top, "", "", facts, number, problems)
+    for key, value in cards:
+        if _norm(key) in ("cardchallenged", "ocrresult"):
+            _nested_card(key, value, "", facts, number, problems)
+
+
+def _nested_card(
+    key: str, value: object, where: str, facts: dict[str, str], number: int, problems: list[ImportProblem]
+) -> None:
+    prefix = "scanned." if _norm(key) == "ocrresult" else ""
+    if isinstance(value, dict):
+        _card_facts(value, prefix, f"{where}{key}.", facts, number, problems)
+    elif value is not None:
+        problems.append(
+            ImportProblem(
+                number, f"item {number}: {where}{key} is {_kind(value)}, not an object; it was left out"
+            )
+        )
+
+
+def _card_facts(
+    card: dict[str, object],
+    prefix: str,
+    where: str,
+    facts: dict[str, str],
+    number: int,
+    problems: list[ImportProblem],
+) -> None:
+    """One CardDetails object into facts under `prefix` ("" expected, "scanned." scanned)."""
+    fields = {_norm(k): (k, v) for k, v in card.items()}
+    for name, fact in _CARD_FIELD_FACTS.items():
+        if name in fields:
+            key, value = fields[name]
+            _put_fact(facts, prefix + fact, where + key, value, number, problems)
+    _expiry_fact({n: v for n, (_, v) in fields.items()}, prefix, where, facts, number, problems)
+
+
+def _expiry_fact(
+    fields: dict[str, object],
+    prefix: str,
+    where: str,
+    facts: dict[str, str],
+    number: int,
+    problems: list[ImportProblem],
+) -> None:
+    """exp_month + exp_year -> the `expiry` fact ("01/2027"); a bad or lone half is reported."""
+    month, year = fields.get("expmonth"), fields.get("expyear")
+    if month in (None, "") and year in (None, ""):
+        return
+    texts = {}
+    for name, value, pattern, rule in (
+        ("exp_month", month, _MONTH, "is not a month, 01 to 12"),
+        ("exp_year", year, _YEAR, "is not a year of 2 or 4 digits"),
+    ):
+        if value in (None, ""):
+            problems.append(
+                ImportProblem(number, f"item {number}: {where}{name} is missing; the expiry was left out")
+            )
+            return
+        text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+        if text is None or pattern.fullmatch(text) is None:
+            size = f"{len(text)} characters" if text is not None else _kind(value)
+            problems.append(
+                ImportProblem(
+                    number, f"item {number}: {where}{name} {rule} ({size}); the expiry was left out"
+                )
+            )
+            return
+        texts[name] = text
+    facts.setdefault(prefix + "expiry", expiry_fact(texts["exp_month"], texts["exp_year"]))
 
 
 def _put_fact(

@@ -9,7 +9,14 @@ import sys
 import threading
 from types import FrameType
 
-from reviewdesk.sim.config import ADMIN_HEADER_MODES, B_VERB_MODES, URL_STYLES, SimConfig
+from reviewdesk.sim.config import (
+    ADMIN_HEADER_MODES,
+    B_VERB_MODES,
+    BOUNCER_HEADER_MODES,
+    PREVENTOR_SHAPES,
+    URL_STYLES,
+    SimConfig,
+)
 
 DEFAULT_PORT = 8765
 
@@ -32,6 +39,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url-style", choices=URL_STYLES, default="sigv4")
     parser.add_argument("--reviewer", default="demo-reviewer", help="name in the printed token")
     parser.add_argument("--seed", type=int, help="seed of the random failures (reproducible runs)")
+    parser.add_argument(
+        "--preventor-shape",
+        choices=PREVENTOR_SHAPES,
+        default="list",
+        help="which shape the Preventor answers take (the reference documents none)",
+    )
+    parser.add_argument("--preventor-token", default="demo-preventor-token", help="Preventor bearer token")
+    parser.add_argument("--preventor-api-key", help="Preventor x-api-key (default: none required)")
+    parser.add_argument("--bouncer-key", default="demo-bouncer-key", help="Bouncer API key")
+    parser.add_argument(
+        "--bouncer-header",
+        choices=BOUNCER_HEADER_MODES,
+        default="both",
+        help="which header the Bouncer key must come in",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -52,6 +74,11 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         b_verb_mode=args.b_verb,
         url_style=args.url_style,
         seed=args.seed,
+        preventor_shape=args.preventor_shape,
+        preventor_token=args.preventor_token,
+        preventor_api_key=args.preventor_api_key,
+        bouncer_key=args.bouncer_key,
+        bouncer_header_mode=args.bouncer_header,
     )
     config.validate()
     return config

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 ADMIN_HEADER_MODES = ("both", "reviewer-id", "review-id")
 B_VERB_MODES = ("both", "get", "post")
 URL_STYLES = ("sigv4", "sigv2")
+PREVENTOR_SHAPES = ("list", "object", "unknown")  # see sim/preventor.py
+BOUNCER_HEADER_MODES = ("both", "bearer", "x-bouncer-auth")  # which header sim/bouncer.py reads
 
 
 @dataclass
@@ -38,6 +40,11 @@ class SimConfig:
     html_feedback: int = 0
     #: Seed of the random source behind failure_rate / drop_rate (None: unpredictable).
     seed: int | None = None
+    preventor_token: str = "demo-preventor-token"
+    preventor_api_key: str | None = None  # when set, x-api-key must match too
+    preventor_shape: str = "list"
+    bouncer_key: str = "demo-bouncer-key"
+    bouncer_header_mode: str = "both"
 
     def validate(self) -> None:
         """Raise ValueError naming every knob that is out of range."""
@@ -59,6 +66,8 @@ class SimConfig:
             ("admin_header_mode", ADMIN_HEADER_MODES),
             ("b_verb_mode", B_VERB_MODES),
             ("url_style", URL_STYLES),
+            ("preventor_shape", PREVENTOR_SHAPES),
+            ("bouncer_header_mode", BOUNCER_HEADER_MODES),
         ):
             if getattr(self, name) not in allowed:
                 problems.append(f"{name} must be one of {', '.join(allowed)}")
