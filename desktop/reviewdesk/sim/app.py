@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reviewdesk.sim.config import SimConfig
+from reviewdesk.sim.jumio import jumio_routes
 from reviewdesk.sim.responses import json_error, xml_error
 from reviewdesk.sim.routes import build_routes
 from reviewdesk.sim.state import SimState
@@ -110,7 +111,7 @@ def create_app(config: SimConfig, state: SimState | None = None) -> Starlette:
     elif state.config is not config:
         raise ValueError("state.config must be the config given to create_app")
     return Starlette(
-        routes=build_routes(state),
+        routes=build_routes(state) + jumio_routes(state),
         middleware=[Middleware(ChaosMiddleware, state=state)],
         exception_handlers={
             HTTPException: _http_error,

@@ -32,6 +32,11 @@ class SimConfig:
     clock_offset: float = 0.0
     #: Seed of the random source behind failure_rate / drop_rate (None: unpredictable).
     seed: int | None = None
+    #: Jumio (sim/jumio.py): the HTTP Basic API token and secret, and how many status polls a
+    #: `pending-*` transaction stays PENDING when its id does not say (`pending-3-x`: three).
+    jumio_token: str = "demo-jumio-token"
+    jumio_secret: str = "demo-jumio-secret"
+    jumio_pending_polls: int = 2
 
     def validate(self) -> None:
         """Raise ValueError naming every knob that is out of range."""
