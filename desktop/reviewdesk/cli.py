@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewdesk import cli_jumio
 from reviewdesk.sync import commands as outbox
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("logout", help="remove the stored token and admin key for this base URL")
 
     outbox.add_parsers(sub)  # queue, sync, and --hold on decide
+    cli_jumio.add_parsers(sub)  # jumio status|details|images|wait, and --jumio on login
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -282,6 +284,8 @@ def cmd_login(args: argparse.Namespace) -> int:
     from reviewdesk.api.auth import AdminKey, ReviewerToken
     from reviewdesk.api.errors import AuthError
 
+    if getattr(args, "jumio", False):
+        return cli_jumio.cmd_login_jumio(args)
     base_url = base_url_of(args)
     what = "admin key" if args.admin else "reviewer token"
     var = ENV_VARS[bool(args.admin)]
@@ -374,6 +378,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "login": cmd_login,
     "logout": cmd_logout,
     "sim": cmd_sim,
+    "jumio": cli_jumio.cmd_jumio,
     None: cmd_window,
 }
 

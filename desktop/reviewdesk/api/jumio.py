@@ -275,7 +275,8 @@ def parse_status(data: Mapping[str, Any], field_name: str, allowed: tuple[str, .
 
 
 def image_dimensions(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the image's header (nothing is decoded), or None when unreadable."""
+    """Width and height from the image's header (nothing is decoded), or None when unreadable.
+    A header claiming more pixels than Pillow's own bomb limit gives (0, 0) and is refused."""
     import io
     import warnings
 
@@ -287,9 +288,15 @@ def image_dimensions(data: bytes) -> tuple[int, int] | None:
             with Image.open(io.BytesIO(data)) as image:
                 return image.size
     except Image.DecompressionBombError:
-        return (1 << 30, 1)
+        return (0, 0)
     except Exception:
         return None
+
+
+class ServerImageTooLargeError(e.ImageTooLargeError):
+    """Jumio sent an image too large to show: the server's answer, so exit 5 (not 4)."""
+
+    exit_code = e.EXIT_NETWORK
 
 
 # -- the client ------------------------------------------------------------------------------------
@@ -448,7 +455,7 @@ class JumioClient:
     async def _image(self, url: str, what: str, subject: str) -> JumioImage:
         response = await self._send(url, self._headers(IMAGE_ACCEPT), what)
         limit = self.max_image_bytes
-        too_big = e.ImageTooLargeError(
+        too_big = ServerImageTooLargeError(
             f"{what}: the image is larger than {limit // (1024 * 1024)} MB; not loaded", limit
         )
         if not response.is_success:
@@ -466,10 +473,11 @@ class JumioClient:
             raise e.NotAnImageError(
                 f"{what}: the {kind} image is damaged (its header cannot be read); not shown"
             )
-        if size[0] * size[1] > self.max_pixels:
-            raise e.ImageTooLargeError(
-                f"{what}: the image claims {size[0]}x{size[1]} pixels, more than the "
-                f"{self.max_pixels // 1_000_000} megapixels ReviewDesk shows; not loaded",
+        if size == (0, 0) or size[0] * size[1] > self.max_pixels:
+            claims = f"{size[0]}x{size[1]} pixels" if size != (0, 0) else "a decompression bomb's size"
+            raise ServerImageTooLargeError(
+                f"{what}: the image claims {claims}, more than the {self.max_pixels // 1_000_000} "
+                "megapixels ReviewDesk shows; not loaded",
                 limit,
             )
         return JumioImage(data, kind)
