@@ -162,3 +162,67 @@ def test_usage_errors_exit_2(sim, tmp_path) -> None:
     assert plain.returncode == 2 and "https" in plain.stderr
     scale = run("jumio", "wait", "x", "--schedule-scale", "0", *url(sim), env=env)
     assert scale.returncode == 2
+
+
+class MemoryKeyring:
+    """An OS keyring stand-in (in memory) for one in-process test: no real keyring is touched."""
+
+    @staticmethod
+    def make():
+        from keyring.backend import KeyringBackend
+
+        class Backend(KeyringBackend):
+            priority = 1  # type: ignore[assignment]
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.values: dict[tuple[str, str], str] = {}
+
+            def get_password(self, service, username):
+                return self.values.get((service, username))
+
+            def set_password(self, service, username, password):
+                self.values[(service, username)] = password
+
+            def delete_password(self, service, username):
+                self.values.pop((service, username), None)
+
+        return Backend()
+
+
+def test_login_jumio_stores_both_in_the_keyring_and_the_commands_use_them(
+    sim, tmp_path, monkeypatch, capsys
+) -> None:
+    import getpass
+
+    import keyring
+
+    from reviewdesk.cli import main
+
+    backend = MemoryKeyring.make()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        answers = iter([sim.config.jumio_token, sim.config.jumio_secret])
+        monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+        for name in ("REVIEWDESK_JUMIO_TOKEN", "REVIEWDESK_JUMIO_SECRET"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("REVIEWDESK_JUMIO_USER_AGENT", USER_AGENT)
+        monkeypatch.setenv("REVIEWDESK_DATA_DIR", str(tmp_path / "data"))
+        assert main(["login", "--jumio"]) == 0
+        assert sim.config.jumio_secret in backend.values.values()
+        assert main(["jumio", "status", "done-visa-1", *url(sim)]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == "done-visa-1 DONE"
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_settings_keep_the_jumio_fields_and_refuse_an_unknown_region(tmp_path) -> None:
+    from reviewdesk.settings import Settings
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"jumio_user_agent": "A B/1", "jumio_region": "mars"}))
+    settings = Settings.load(path)
+    assert (settings.jumio_user_agent, settings.jumio_region) == ("A B/1", "us")
+    path.write_text(json.dumps({"jumio_region": "eu"}))
+    assert Settings.load(path).jumio_region == "eu"
