@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -202,6 +203,8 @@ def test_login_jumio_stores_both_in_the_keyring_and_the_commands_use_them(
     backend = MemoryKeyring.make()
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
         answers = iter([sim.config.jumio_token, sim.config.jumio_secret])
         monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
@@ -215,6 +218,8 @@ def test_login_jumio_stores_both_in_the_keyring_and_the_commands_use_them(
         assert capsys.readouterr().out.splitlines()[-1] == "done-visa-1 DONE"
     finally:
         keyring.set_keyring(previous)
+        root.handlers[:] = handlers  # main() adds its stderr handler: leave the root as it was
+        root.setLevel(level)
 
 
 def test_settings_keep_the_jumio_fields_and_refuse_an_unknown_region(tmp_path) -> None:
