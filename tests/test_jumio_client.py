@@ -292,6 +292,7 @@ async def test_basic_credentials_never_reach_a_log_line_or_a_message(sim, caplog
             with pytest.raises(e.ServerError) as info:
                 await c.status("netverify", "r-1")
         logging.getLogger("reviewdesk.api.jumio").info("headers %s", {"Authorization": f"Basic {secret_b64}"})
+    assert "server said: bad header Authorization: <redacted>" in str(info.value)  # the echo was read
     everything = str(info.value) + "\n" + "\n".join(r.getMessage() for r in caplog.records)
     for secret in (secret_b64, sim.config.jumio_secret, sim.config.jumio_token):
         assert secret not in everything

@@ -442,7 +442,7 @@ class JumioClient:
         too_big = e.ProtocolError(f"{what}: Jumio's answer is larger than {MAX_JSON_BYTES // 1024} KB")
         body = await self._read(response, MAX_JSON_BYTES, too_big, what)
         if not response.is_success:
-            raise self._error(response, what, subject)
+            raise self._error(_with_body(response, body), what, subject)
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
@@ -459,10 +459,12 @@ class JumioClient:
             f"{what}: the image is larger than {limit // (1024 * 1024)} MB; not loaded", limit
         )
         if not response.is_success:
-            await self._read(response, MAX_JSON_BYTES, e.ProtocolError(what), what)
+            body = await self._read(
+                response, MAX_JSON_BYTES, e.ProtocolError(f"{what}: the error is too long"), what
+            )
             if response.status_code == 404:
                 raise e.ImageNotAvailableError(f"{what}: Jumio has no such image for {subject} (404)", None)
-            raise self._error(response, what, subject)
+            raise self._error(_with_body(response, body), what, subject)
         data = await self._read(response, limit, too_big, what)
         kind = image_format(data)
         if kind not in ("JPEG", "PNG"):
@@ -621,6 +623,13 @@ class JumioClient:
 
     async def document_page(self, reference: str, page: int) -> JumioImage:
         return await self.image("document", reference, str(int(page)))
+
+
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A streamed answer whose (capped) body was read by us, as a read answer: for its message."""
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=body, request=response.request
+    )
 
 
 def _text(value: object) -> str | None:

@@ -225,7 +225,8 @@ class JumioSource:
             DetailNode("Next status request", when),
         )
         summary = f"{LABELS[item.kind]} {item.reference} · {shown} · {when}"
-        return Details(summary, tree, state=status or "PENDING", next_poll=next_at, facts={"status": shown})
+        # state "" until the first answer: nothing is known yet, not even that it is pending.
+        return Details(summary, tree, state=status, next_poll=next_at, facts={"status": shown})
 
     # -- images ------------------------------------------------------------------------------------
 
