@@ -298,3 +298,13 @@ async def test_basic_credentials_never_reach_a_log_line_or_a_message(sim, caplog
         assert secret not in everything
     assert "Basic <redacted>" not in redact("basic authentication is used")  # prose stays
     assert secret_b64 not in redact(f"Authorization: Basic {secret_b64}")
+
+
+async def test_slow_body_knob_applies_to_jumio_images(sim) -> None:
+    import time
+
+    sim.config.slow_body = 0.3
+    async with client(sim) as c:
+        started = time.monotonic()
+        image = await c.netverify_image("done-id-1", "front")
+    assert image.format == "JPEG" and time.monotonic() - started >= 0.25

@@ -120,7 +120,9 @@ def reject_detail_text(code: object, server_description: object = None) -> str:
 
 # -- card numbers ------------------------------------------------------------------------------
 
-_DIGIT_RUN = re.compile(r"(?<![\dA-Za-z])\d(?:[ -]?\d){12,18}(?![\dA-Za-z])")
+# A run of 13-19 digits, single spaces or dashes between them, not part of a longer dashed run (a
+# UUID's digit groups never match); letters may touch it ("PAN4111…" is masked too).
+_DIGIT_RUN = re.compile(r"(?<!\d)(?<!\d-)\d(?:[ -]?\d){12,18}(?!\d)(?!-\d)")
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reviewdesk.sim.responses import json_error
+from reviewdesk.sim.responses import jpeg_response, json_error
 from reviewdesk.sim.state import SimState
 
 PREFIX = "/api/netverify/v2"
@@ -317,7 +317,10 @@ def broken_image() -> bytes:
     return b"\xff\xd8\xff\xe0" + bytes(range(1, 200)) * 8
 
 
-def _image_response(data: bytes) -> Response:
+def _image_response(data: bytes, state: SimState | None = None) -> Response:
+    """A JPEG goes out like the Reviews API's (streamed, `slow_body` honoured); a PNG in one piece."""
+    if state is not None and not data.startswith(b"\x89PNG"):
+        return jpeg_response(state, data)
     media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return Response(data, media_type=media, headers={"Cache-Control": "private, no-store"})
 
@@ -457,7 +460,7 @@ class JumioApi:
             return _image_response(huge_image())
         if classifier == "front" and kind == "broken":
             return _image_response(broken_image())
-        return _image_response(await run_in_threadpool(document_image, ref, classifier))
+        return _image_response(await run_in_threadpool(document_image, ref, classifier), self.state)
 
     async def scan_liveness(self, request: Request) -> Response:
         ref, number = request.path_params["ref"], request.path_params["number"]
@@ -465,7 +468,7 @@ class JumioApi:
             return denied
         if netverify_kind(ref) != "liveness" or not number.isdigit() or int(number) not in LIVENESS_ORDER:
             return json_error(404, "Not Found")
-        return _image_response(await run_in_threadpool(liveness_image, ref, int(number)))
+        return _image_response(await run_in_threadpool(liveness_image, ref, int(number)), self.state)
 
     # -- Authentication ----------------------------------------------------------------------------
 
@@ -501,7 +504,7 @@ class JumioApi:
             return denied
         if auth_kind(ref) in (None, "started") or classifier != "face":
             return json_error(404, "Not Found")
-        return _image_response(await run_in_threadpool(document_image, ref, "face"))
+        return _image_response(await run_in_threadpool(document_image, ref, "face"), self.state)
 
     async def authentication_liveness(self, request: Request) -> Response:
         ref, number = request.path_params["ref"], request.path_params["number"]
@@ -509,7 +512,7 @@ class JumioApi:
             return denied
         if auth_kind(ref) in (None, "started") or not number.isdigit() or not 1 <= int(number) <= 7:
             return json_error(404, "Not Found")
-        return _image_response(await run_in_threadpool(liveness_image, ref, int(number)))
+        return _image_response(await run_in_threadpool(liveness_image, ref, int(number)), self.state)
 
     # -- Document Verification ---------------------------------------------------------------------
 
@@ -575,7 +578,7 @@ class JumioApi:
         kind = dv_kind(ref)
         if kind is None or not page.isdigit() or int(page) not in DV_PAGES[kind]:
             return json_error(404, "Not Found")
-        return _image_response(await run_in_threadpool(page_image, ref, int(page)))
+        return _image_response(await run_in_threadpool(page_image, ref, int(page)), self.state)
 
 
 def jumio_routes(state: SimState) -> list[BaseRoute]:
