@@ -231,3 +231,13 @@ def test_settings_keep_the_jumio_fields_and_refuse_an_unknown_region(tmp_path) -
     assert (settings.jumio_user_agent, settings.jumio_region) == ("A B/1", "us")
     path.write_text(json.dumps({"jumio_region": "eu"}))
     assert Settings.load(path).jumio_region == "eu"
+
+
+def test_wait_since_an_old_acquisition_asks_at_once(sim, tmp_path) -> None:
+    import time
+
+    started = time.monotonic()
+    result = run("jumio", "wait", "done-id-1", "--since", "3600", *url(sim), env=cli_env(sim, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["try 1 of 10 (+40 s): done-id-1 DONE", "done-id-1 DONE"]
+    assert time.monotonic() - started < 30  # not the 40 s the first try waits after a fresh acquisition
