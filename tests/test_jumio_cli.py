@@ -83,6 +83,8 @@ def test_no_credentials_names_the_environment_variables(sim, tmp_path) -> None:
     assert half.returncode == 3 and "only one" in half.stderr
     login = run("login", "--jumio", env=env)
     assert login.returncode == 3 and "REVIEWDESK_JUMIO_TOKEN" in login.stderr and "keyring" in login.stderr
+    logout = run("logout", "--jumio", env=env)
+    assert logout.returncode == 3 and "unset REVIEWDESK_JUMIO_TOKEN REVIEWDESK_JUMIO_SECRET" in logout.stderr
     assert sim.requests_log() == []
 
 
@@ -216,6 +218,8 @@ def test_login_jumio_stores_both_in_the_keyring_and_the_commands_use_them(
         assert sim.config.jumio_secret in backend.values.values()
         assert main(["jumio", "status", "done-visa-1", *url(sim)]) == 0
         assert capsys.readouterr().out.splitlines()[-1] == "done-visa-1 DONE"
+        assert main(["logout", "--jumio"]) == 0 and backend.values == {}
+        assert main(["jumio", "status", "done-visa-1", *url(sim)]) == 3  # nothing stored any more
     finally:
         keyring.set_keyring(previous)
         root.handlers[:] = handlers  # main() adds its stderr handler: leave the root as it was

@@ -314,6 +314,8 @@ def cmd_login(args: argparse.Namespace) -> int:
 def cmd_logout(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
 
+    if getattr(args, "jumio", False):
+        return cli_jumio.cmd_logout_jumio(args)
     base_url = base_url_of(args)
     try:
         keychain.delete(keychain.ADMIN_KEY, base_url)

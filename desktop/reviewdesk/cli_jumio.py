@@ -30,7 +30,7 @@ KINDS = ("netverify", "authentication", "document")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `jumio` command, and `--jumio` on `login` (which must already be added)."""
+    """The `jumio` command, and `--jumio` on `login` and `logout` (which must already be added)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("reference", metavar="REF", help="the Jumio transaction reference")
     common.add_argument("--kind", choices=KINDS, default="netverify", help="the kind of transaction")
@@ -63,10 +63,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="S",
         help="the transaction's images were acquired S seconds ago (default 0: now)",
     )
-    login = sub.choices.get("login")
+    login, logout = sub.choices.get("login"), sub.choices.get("logout")
     if login is not None:
         login.add_argument(
             "--jumio", action="store_true", help="store the Jumio API token and secret instead"
+        )
+    if logout is not None:
+        logout.add_argument(
+            "--jumio", action="store_true", help="remove the stored Jumio API token and secret"
         )
 
 
@@ -274,4 +278,22 @@ def cmd_login_jumio(args: argparse.Namespace) -> int:
     except keychain.KeyringUnavailable as exc:
         raise CliError(f"{exc}; {hint}", EXIT_AUTH) from None
     print("stored the Jumio API token and secret in the OS keyring")
+    return 0
+
+
+def cmd_logout_jumio(args: argparse.Namespace) -> int:
+    from reviewdesk import keychain
+    from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV
+    from reviewdesk.cli import CliError
+
+    try:
+        keychain.delete(KEYRING_TOKEN, KEYRING_ACCOUNT)
+        keychain.delete(KEYRING_SECRET, KEYRING_ACCOUNT)
+    except keychain.KeyringUnavailable as exc:
+        raise CliError(
+            f"{exc}, so no Jumio credential is stored here; ReviewDesk takes them from {TOKEN_ENV} and "
+            f"{SECRET_ENV}: `unset {TOKEN_ENV} {SECRET_ENV}` forgets them",
+            3,
+        ) from None
+    print("removed the stored Jumio API token and secret")
     return 0
