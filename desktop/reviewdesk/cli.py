@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reviewdesk import cli_bouncer, cli_preventor
+from reviewdesk import cli_bouncer, cli_jumio, cli_preventor
 from reviewdesk.sync import commands as outbox
 
 if TYPE_CHECKING:
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_parsers(sub)  # queue, sync, and --hold on decide
     cli_preventor.add_parser(sub)
     cli_bouncer.add_parser(sub)
+    cli_jumio.add_parsers(sub)  # jumio status|details|images|wait, and --jumio on login
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -341,6 +342,8 @@ def cmd_login(args: argparse.Namespace) -> int:
     from reviewdesk.api.auth import AdminKey, ReviewerToken
     from reviewdesk.api.errors import AuthError
 
+    if getattr(args, "jumio", False):
+        return cli_jumio.cmd_login_jumio(args)
     base_url = base_url_of(args)
     what = "admin key" if args.admin else "reviewer token"
     var = ENV_VARS[bool(args.admin)]
@@ -369,6 +372,8 @@ def cmd_login(args: argparse.Namespace) -> int:
 def cmd_logout(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
 
+    if getattr(args, "jumio", False):
+        return cli_jumio.cmd_logout_jumio(args)
     base_url = base_url_of(args)
     try:
         keychain.delete(keychain.ADMIN_KEY, base_url)
@@ -435,6 +440,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "sim": cmd_sim,
     "preventor": cli_preventor.cmd_preventor,
     "bouncer": cli_bouncer.cmd_bouncer,
+    "jumio": cli_jumio.cmd_jumio,
     None: cmd_window,
 }
 

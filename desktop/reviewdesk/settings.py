@@ -26,6 +26,10 @@ class Settings:
     log_level: str = "INFO"
     window_geometry: str = ""  # Qt's saveGeometry(), base64
     window_state: str = ""
+    #: Jumio requires a User-Agent naming the customer's company and application (docs/JUMIO.md):
+    #: no request goes to Jumio until it is set (or REVIEWDESK_JUMIO_USER_AGENT is).
+    jumio_user_agent: str = ""
+    jumio_region: str = "us"  # "us" or "eu": Jumio's data centre
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -64,6 +68,8 @@ class Settings:
         settings.prefetch = max(0, min(settings.prefetch, 20))
         settings.cache_mb = max(16, min(settings.cache_mb, 4096))
         settings.undo_grace_seconds = max(0.0, min(settings.undo_grace_seconds, 60.0))
+        if settings.jumio_region not in ("us", "eu"):
+            settings.jumio_region = "us"
         return settings, ""
 
     def save(self, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Keep secrets out of messages and logs: tokens, admin keys and presigned URL signatures."""
+"""Keep secrets out of messages and logs: tokens, admin keys, HTTP Basic credentials (Jumio) and
+presigned URL signatures."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from urllib.parse import urlsplit, urlunsplit
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)(bearer:?\s+)[^\s\"']+")
+# HTTP Basic (Jumio): the base64 of "token:secret", and any Authorization header value whatever its scheme.
+# (a word after "basic" in prose has no digit, "+", "/", "=" nor two capitals: it stays).
+_BASIC = re.compile(
+    r"([Bb][Aa][Ss][Ii][Cc]\s+)(?=[^\s\"']*(?:[0-9+/=]|[A-Z][^\s\"']*[A-Z]))[A-Za-z0-9+/=._~-]{8,}"
+)
+_AUTHORIZATION = re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?!<redacted>)[^\"',}\r\n]+")
 _HEADER = re.compile(
     r"(?i)((?:x-review(?:er)?-id|x-api-key|x-bouncer-auth)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"
 )
@@ -44,6 +51,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         text = text.replace(secret, "<redacted>")
     text = _JWT.sub("<token>", text)
     text = _BEARER.sub(r"\1<redacted>", text)
+    text = _BASIC.sub(r"\1<redacted>", text)
+    text = _AUTHORIZATION.sub(r"\1<redacted>", text)
     return _HEADER.sub(r"\1<redacted>", text)
 
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reviewdesk.sim.bouncer import bouncer_routes
 from reviewdesk.sim.config import SimConfig
+from reviewdesk.sim.jumio import jumio_routes
 from reviewdesk.sim.preventor import preventor_routes
 from reviewdesk.sim.responses import json_error, xml_error
 from reviewdesk.sim.routes import build_routes
@@ -127,7 +128,7 @@ def create_app(config: SimConfig, state: SimState | None = None) -> Starlette:
     elif state.config is not config:
         raise ValueError("state.config must be the config given to create_app")
     return Starlette(
-        routes=[*build_routes(state), *preventor_routes(state), *bouncer_routes(state)],
+        routes=[*build_routes(state), *preventor_routes(state), *bouncer_routes(state), *jumio_routes(state)],
         middleware=[Middleware(ChaosMiddleware, state=state)],
         exception_handlers={
             HTTPException: _http_error,

@@ -124,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"admin-key: {config.admin_key}")
         print(f"reviewer-token: {token}")
         print(f"catalog: {server.base_url}/_sim/catalog")
+        print(f"jumio: --url {server.base_url} token {config.jumio_token} secret {config.jumio_secret}")
         print(
             f"hint: export REVIEWDESK_BASE_URL={server.base_url} "
             f"REVIEWDESK_ADMIN_KEY={config.admin_key} REVIEWDESK_TOKEN={token}"

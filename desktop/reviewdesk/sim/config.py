@@ -45,6 +45,11 @@ class SimConfig:
     preventor_shape: str = "list"
     bouncer_key: str = "demo-bouncer-key"
     bouncer_header_mode: str = "both"
+    #: Jumio (sim/jumio.py): the HTTP Basic API token and secret, and how many status polls a
+    #: `pending-*` transaction stays PENDING when its id does not say (`pending-3-x`: three).
+    jumio_token: str = "demo-jumio-token"
+    jumio_secret: str = "demo-jumio-secret"
+    jumio_pending_polls: int = 2
 
     def validate(self) -> None:
         """Raise ValueError naming every knob that is out of range."""

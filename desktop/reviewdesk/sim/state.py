@@ -33,6 +33,8 @@ class SimState:
     records: list[FeedbackRecord] = field(default_factory=list)
     log: list[tuple[str, str, int]] = field(default_factory=list)
     first_seen: dict[str, float] = field(default_factory=dict)
+    #: The Jumio routes' own memory (sim/jumio.py): status polls per reference, requests seen.
+    jumio: dict[str, Any] = field(default_factory=dict)
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:

@@ -85,7 +85,7 @@ class _TreeBuilder:
         return DetailNode(label, _scalar(value))
 
     def children(self, mapping: Mapping[Any, Any], depth: int) -> tuple[DetailNode, ...]:
-        nodes = []
+        nodes: list[DetailNode] = []
         for key, value in mapping.items():
             if self.nodes >= MAX_NODES:
                 nodes.append(DetailNode("…", f"{len(mapping) - len(nodes)} more entries, not shown"))

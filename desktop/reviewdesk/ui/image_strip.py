@@ -1,0 +1,210 @@
+"""Several images of one item: side by side, or one at a time, with a filmstrip for a sequence.
+
+For sources whose items have more than one image (a Jumio transaction: front, back and face; its
+liveness images; Document Verification pages). The images of the main groups ("document",
+"pages", "main") are laid out side by side in their order, or one at a time (`toggle_mode`, `V`
+by default; `]` / `[` step through them); a "liveness" group runs as a filmstrip of small frames
+under them, in number order. A cell whose image could not be had shows its message instead, as
+plain text. The widget only draws: the window decides what to load and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from reviewdesk.sources.base import ImageRef
+
+FILMSTRIP_GROUPS = ("liveness",)
+SIDE_BY_SIDE = "side_by_side"
+ONE_AT_A_TIME = "one_at_a_time"
+TOGGLE_KEY = Qt.Key.Key_V
+NEXT_KEY = Qt.Key.Key_BracketRight
+PREVIOUS_KEY = Qt.Key.Key_BracketLeft
+GAP = 8.0
+LABEL_HEIGHT = 18.0
+FILMSTRIP_SHARE = 0.22  # of the height, when there is a filmstrip
+BACKGROUND = QColor(48, 48, 48)
+
+
+@dataclass
+class _Cell:
+    ref: ImageRef
+    image: QImage | None = None
+    message: str = "Loading…"
+
+
+class ImageStrip(QWidget):
+    #: The mode changed (SIDE_BY_SIDE or ONE_AT_A_TIME).
+    mode_changed = Signal(str)
+    #: The image shown on its own changed (its key).
+    current_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cells: list[_Cell] = []
+        self._mode = SIDE_BY_SIDE
+        self._current = 0
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 150)
+        self.setAccessibleName("Item images")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(800, 520)
+
+    # -- content ---------------------------------------------------------------------------------
+
+    def set_refs(self, refs: Sequence[ImageRef]) -> None:
+        """The item's images, each "Loading…" until its image or message comes. Main groups
+        first, then the filmstrip; each in its `order`."""
+        ordered = sorted(refs, key=lambda r: (r.group in FILMSTRIP_GROUPS, r.order, r.key))
+        self._cells = [_Cell(ref) for ref in ordered]
+        self._current = 0
+        self.update()
+
+    def set_image(self, key: str, image: QImage) -> None:
+        cell = self._cell(key)
+        if cell is not None:
+            cell.image, cell.message = (None, "The image is empty") if image.isNull() else (image, "")
+            self.update()
+
+    def set_message(self, key: str, message: str) -> None:
+        """Show `message` (plain text) in the image's place: it could not be fetched or decoded."""
+        cell = self._cell(key)
+        if cell is not None:
+            cell.image, cell.message = None, message
+            self.update()
+
+    def clear(self) -> None:
+        self.set_refs(())
+
+    def _cell(self, key: str) -> _Cell | None:
+        return next((c for c in self._cells if c.ref.key == key), None)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def keys(self) -> list[str]:
+        return [c.ref.key for c in self._cells]
+
+    def main_keys(self) -> list[str]:
+        return [c.ref.key for c in self._cells if c.ref.group not in FILMSTRIP_GROUPS]
+
+    def filmstrip_keys(self) -> list[str]:
+        return [c.ref.key for c in self._cells if c.ref.group in FILMSTRIP_GROUPS]
+
+    def current_key(self) -> str:
+        return self._cells[self._current].ref.key if self._cells else ""
+
+    def message(self, key: str) -> str:
+        cell = self._cell(key)
+        return cell.message if cell else ""
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in (SIDE_BY_SIDE, ONE_AT_A_TIME) or mode == self._mode:
+            return
+        self._mode = mode
+        self.mode_changed.emit(mode)
+        self.update()
+
+    def toggle_mode(self) -> None:
+        self.set_mode(ONE_AT_A_TIME if self._mode == SIDE_BY_SIDE else SIDE_BY_SIDE)
+
+    def step(self, delta: int) -> None:
+        """One at a time: the next (or previous) image, filmstrip included, wrapping around."""
+        if not self._cells:
+            return
+        self._current = (self._current + delta) % len(self._cells)
+        self.current_changed.emit(self.current_key())
+        self.update()
+
+    def show_key(self, key: str) -> None:
+        keys = self.keys()
+        if key in keys:
+            self._current = keys.index(key)
+            self.set_mode(ONE_AT_A_TIME)
+            self.current_changed.emit(key)
+            self.update()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def layout_rects(self) -> dict[str, QRectF]:
+        """Where each shown image's cell is (widget coordinates): the images themselves are fitted
+        inside, above their label."""
+        rects: dict[str, QRectF] = {}
+        width, height = float(self.width()), float(self.height())
+        if not self._cells:
+            return rects
+        if self._mode == ONE_AT_A_TIME:
+            rects[self.current_key()] = QRectF(GAP, GAP, width - 2 * GAP, height - 2 * GAP)
+            return rects
+        main, strip = self.main_keys(), self.filmstrip_keys()
+        strip_height = height * FILMSTRIP_SHARE if strip and main else (height - 2 * GAP if strip else 0.0)
+        main_height = height - strip_height - (3 if strip and main else 2) * GAP if main else 0.0
+        for keys, top, row_height in (
+            (main, GAP, main_height),
+            (strip, height - strip_height - GAP, strip_height),
+        ):
+            if not keys or row_height <= 0:
+                continue
+            cell_width = (width - GAP * (len(keys) + 1)) / len(keys)
+            for i, key in enumerate(keys):
+                rects[key] = QRectF(GAP + i * (cell_width + GAP), top, cell_width, row_height)
+        return rects
+
+    @staticmethod
+    def image_rect(cell: QRectF, image_size: QSize) -> QRectF:
+        """`image_size` fitted (aspect kept, never enlarged past 4x) and centred above the label."""
+        area = QRectF(cell.x(), cell.y(), cell.width(), max(1.0, cell.height() - LABEL_HEIGHT))
+        if image_size.isEmpty():
+            return area
+        scale = min(area.width() / image_size.width(), area.height() / image_size.height(), 4.0)
+        w, h = image_size.width() * scale, image_size.height() * scale
+        return QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
+
+    # -- drawing and keys ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        text = self.palette().color(QPalette.ColorRole.BrightText)
+        text = text if text.lightness() > 128 else QColor(235, 235, 235)
+        for key, rect in self.layout_rects().items():
+            cell = self._cell(key)
+            if cell is None:
+                continue
+            label = QRectF(rect.x(), rect.bottom() - LABEL_HEIGHT, rect.width(), LABEL_HEIGHT)
+            painter.setPen(text)
+            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, cell.ref.label)  # drawText: plain text
+            if cell.image is not None:
+                painter.drawImage(self.image_rect(rect, cell.image.size()), cell.image)
+            else:
+                area = QRectF(rect.x(), rect.y(), rect.width(), rect.height() - LABEL_HEIGHT)
+                painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, cell.message)
+        painter.end()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.isAutoRepeat():
+            event.accept()
+            return
+        key = event.key()
+        if key == TOGGLE_KEY and not event.modifiers():
+            self.toggle_mode()
+        elif key == NEXT_KEY:
+            self.step(1)
+        elif key == PREVIOUS_KEY:
+            self.step(-1)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
