@@ -223,7 +223,7 @@ class ReviewController(QObject):
         w = self.window
         w.show_scan_title(scan_id, self.model.counts().get(ScanState.TO_REVIEW))
         w.decision_pane.set_scan(scan)
-        w.facts.show_scan(scan)
+        w.show_facts(scan)
         w.image_view.set_hint("")
         self.images.show(scan_id, [s for s in self._upcoming(scan_id) if s != skip])
         if paint_now:
@@ -721,6 +721,7 @@ class ReviewController(QObject):
     def apply_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
         self.window.decision_pane.set_keymap(keymap)
+        self.window.set_keymap(keymap)
         self.window.notices.clear("keymap")
         self.window.status.show_message("New keys saved and in use.", 8000)
 

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import Keymap
+from reviewdesk.domain.card_compare import has_both_cards
+from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import CARD_FACTS, Scan
+from reviewdesk.ui.card_compare_view import CardCompareView
 from reviewdesk.ui.decision_pane import DecisionPane
 from reviewdesk.ui.history_strip import HistoryStrip
 from reviewdesk.ui.image_view import ImageView
@@ -64,7 +66,8 @@ class FactsBar(QLabel):
         )
         self.show_scan(None)
 
-    def show_scan(self, scan: Scan | None) -> None:
+    def show_scan(self, scan: Scan | None, *, without: tuple[str, ...] = ()) -> None:
+        """The scan id and its facts; `without`: fact keys shown elsewhere (the card comparison)."""
         if scan is None:
             self.setText("<span style='color:gray'>No scan selected</span>")
             return
@@ -72,14 +75,14 @@ class FactsBar(QLabel):
         full = [scan.scan_id]
         for key, header in CARD_FACTS:
             value = scan.facts.get(key)
-            if value:
+            if value and key not in without:
                 if key == "amount" and scan.facts.get("currency"):
                     value = f"{value} {scan.facts['currency']}"
                 full.append(f"{header}: {value}")
                 parts.append(
                     f"<span style='color:gray'>{header}</span> <b>{_esc(_cut(value, FACT_SHOWN_CHARS))}</b>"
                 )
-        if len(parts) == 1:
+        if len(parts) == 1 and not without:
             parts.append("<span style='color:gray'>no card facts known</span>")
         self.setText(" · ".join(parts))
         self.setToolTip(tooltip("\n".join(_cut(f, 400) for f in full)))
@@ -102,6 +105,12 @@ class MainWindow(QMainWindow):
         self.scan_list = ScanListPane()
         self.notices = NoticeBar()
         self.facts = FactsBar()
+        # The charged card beside the scanned one, when a scan has both (Bouncer CardVerify).
+        self.compare = CardCompareView()
+        self.compare.setObjectName("cardCompare")
+        self.compare.setContentsMargins(10, 4, 10, 6)
+        self.compare.hide()
+        self._keymap = keymap
         self.image_view = ImageView()
         # The review surface: where the keyboard is whenever the reviewer is not typing on purpose.
         self.image_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.notices)
         centre_layout.addWidget(self.facts)
+        centre_layout.addWidget(self.compare)
         centre_layout.addWidget(self.image_view, 1)
 
         self.decision_pane = DecisionPane(keymap)
@@ -180,6 +190,26 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         menu.addAction(action)
         return action
+
+    def show_facts(self, scan: Scan | None) -> None:
+        """The facts over the image: the id and facts line, and the two cards side by side when the
+        scan knows both the charged and the scanned card (differences marked, D B suggested)."""
+        both = scan is not None and has_both_cards(scan.facts)
+        self.facts.show_scan(scan, without=("bin", "last4", "expiry", "cardholder") if both else ())
+        if not both:
+            self.compare.hide()
+            return
+        assert scan is not None
+        self.compare.show_facts(scan.facts)
+        if not self.compare.suggestion.isHidden():
+            keys = display_keys(self._keymap.key_for("denied_bin_mismatch"))
+            self.compare.suggestion.set_full_text(
+                f"BIN or last 4 differ: {keys} (deny: bin or last 4 mismatch) suggested"
+            )
+        self.compare.show()
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        self._keymap = keymap
 
     # -- focus, size and layout ----------------------------------------------------------------------
 
