@@ -320,3 +320,32 @@ def test_status_texts_have_aa_contrast_in_light_and_dark_palettes(qtbot, desk, d
 
 def test_typing_fields_are_only_the_search_and_the_note() -> None:
     assert is_typing(QLineEdit()) and is_typing(QPlainTextEdit())
+
+
+def test_one_registry_serves_keys_and_menus_and_menu_keys_are_reserved(qtbot, desk, sim, tmp_path) -> None:
+    from reviewdesk.domain.keymap import Keymap
+    from reviewdesk.ui.main_window import MENU_KEYS
+
+    ready(qtbot, desk, sim, ["ready-m1", "ready-m2"])
+    w, controller = desk.window, desk.controller
+    assert set(controller.actions.names()) == set(Keymap.defaults().actions())  # every action, one handler
+    assert w.undo_action.shortcut().toString(PORTABLE) == "Ctrl+Z"  # the menu shows the keymap's key
+    w.find_action.trigger()  # the menu entry runs the same handler as the key
+    assert QApplication.focusWidget() is w.scan_list.search_box
+    type_keys(qtbot, "Esc")
+    type_keys(qtbot, "A")
+    qtbot.waitUntil(lambda: desk.controller.current == "ready-m2", timeout=WAIT)
+    type_keys(qtbot, "Ctrl+Z")  # once, though the menu shows the same key
+    qtbot.waitUntil(lambda: desk.controller.current == "ready-m1", timeout=WAIT)
+    qtbot.waitUntil(lambda: w.scan_list.model.get("ready-m1").state is ScanState.TO_REVIEW, timeout=WAIT)
+    # A menu's own key is never given to a keymap binding: not at load, not in the editor.
+    path = tmp_path / "keymap.json"
+    path.write_text(json.dumps({"shortcodes": {"approved": "Ctrl+O"}, "actions": {"undo": "U"}}))
+    keymap, notes = Keymap.load_lenient(path, reserved=MENU_KEYS)
+    assert keymap.key_for("approved") == "A" and keymap.key_for("undo") == "U"
+    assert any("File > Import scans" in n for n in notes)
+    editor = controller.edit_keymap()
+    editor.select("approved")
+    editor._pressed(QKeySequence.fromString("Ctrl+Q", PORTABLE))
+    assert "File > Quit" in editor.problem_text()
+    editor.reject()

@@ -110,7 +110,7 @@ async def build(
     from reviewdesk.services import Services
     from reviewdesk.settings import Settings
     from reviewdesk.ui.controller import ReviewController
-    from reviewdesk.ui.main_window import MainWindow
+    from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 
     app = make_qapp(args)
     if paths is None:
@@ -123,7 +123,7 @@ async def build(
         settings.base_url = args.base_url  # what the user said now wins over what was remembered
     setup_file_logging(paths.logs, settings.log_level)
     # A bad binding disables only itself; the rest of the reviewer's keys stay (see Keymap.load_lenient).
-    keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file)
+    keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file, reserved=MENU_KEYS)
     keymap_problem = "\n".join(keymap_notes)
     services = Services(paths, settings)
     await services.open(**(delivery or {}))

@@ -316,6 +316,8 @@ class _Binding:
     from_user: bool
 
     def label(self, *, with_keys: bool = False) -> str:
+        if self.section == "menu":
+            return f"the menu entry {self.name}" + (f' ("{self.keys}")' if with_keys else "")
         text = f"{self.section}.{self.name}"
         notes = [f'"{self.keys}"'] if with_keys else []
         if not self.from_user:
@@ -435,6 +437,17 @@ def _collision_groups(bindings: Iterable[_Binding]) -> list[tuple[str, list[_Bin
     return found
 
 
+def _menu_bindings(reserved: Mapping[str, str]) -> list[_Binding]:
+    """Keys a menu answers to itself (keys -> the menu entry), as bindings for the clash check."""
+    found = []
+    for keys, entry in reserved.items():
+        try:
+            found.append(_Binding("menu", entry, normalise_keys(keys), False))
+        except KeyTextError:
+            continue
+    return found
+
+
 @cache
 def _default_entries() -> tuple[_Binding, ...]:
     path = resource_path(DEFAULTS_RESOURCE)
@@ -484,7 +497,9 @@ class Keymap:
         return cls.from_data(data, source=path)
 
     @classmethod
-    def load_lenient(cls, user_file: Path | str | None) -> tuple[Keymap, list[str]]:
+    def load_lenient(
+        cls, user_file: Path | str | None, reserved: Mapping[str, str] | None = None
+    ) -> tuple[Keymap, list[str]]:
         """Like `load`, but a bad binding disables only itself: it is dropped (its name keeps the
         default key) and the rest of the reviewer's keys stay. Returns the keymap and one line per
         binding dropped and why; a file that cannot be read at all gives the defaults and why."""
@@ -499,25 +514,29 @@ class Keymap:
         defaults = {b.name: b for b in _default_entries()}
         merged = dict(defaults)
         merged.update({b.name: b for b in overrides})
+        menu = _menu_bindings(reserved or {})
         while True:
-            groups = _collision_groups(merged.values())
+            groups = _collision_groups([*merged.values(), *menu])
             if not groups:
                 break
             message, involved = groups[0]
-            dropped = [b for b in involved if b.from_user] or involved[:1]
+            dropped = [b for b in involved if b.from_user]
+            if not dropped:  # a default clashes with a menu's key: a bug of ours, never the reviewer's
+                raise KeymapError(None, [message])
             for b in dropped:
                 merged[b.name] = defaults[b.name]
             names = ", ".join(f"{b.section}.{b.name}" for b in dropped)
             notes.append(f"{message}; {names} keeps its default key")
         return cls(merged.values(), source=path), [f"{path}: {n}" for n in notes]
 
-    def with_binding(self, name: str, keys: str) -> Keymap:
-        """A copy with `name` bound to `keys` (KeymapError if that clashes; KeyTextError if no key)."""
+    def with_binding(self, name: str, keys: str, reserved: Mapping[str, str] | None = None) -> Keymap:
+        """A copy with `name` bound to `keys` (KeymapError if that clashes with another binding or
+        with a menu's own key in `reserved`; KeyTextError if it is no key)."""
         normal = normalise_keys(keys)
         bindings = dict(self._bindings)
         old = bindings[name]
         bindings[name] = _Binding(old.section, name, normal, True)
-        problems = _collisions(bindings.values())
+        problems = _collisions([*bindings.values(), *_menu_bindings(reserved or {})])
         if problems:
             raise KeymapError(None, problems)
         return Keymap(bindings.values(), source=self.source)

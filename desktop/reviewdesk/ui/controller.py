@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk.api.redact import redact
@@ -25,12 +25,13 @@ from reviewdesk.domain.scan import ScanState
 from reviewdesk.gcpause import paused_gc
 from reviewdesk.services import Services
 from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
 from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
-from reviewdesk.ui.main_window import MainWindow
+from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 from reviewdesk.ui.sign_in import SignInDialog
 
@@ -116,10 +117,11 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
     def _wire(self) -> None:
         w = self.window
         pane = w.decision_pane
+        self.actions = ActionRegistry(self.keymap, self)
+        self._register_actions()
         self.router = pane.install_shortcuts(w, self.keymap)
         self.router.escape_pressed.connect(self.escape)
         self.router.chord_changed.connect(lambda _first: self._clear_confirm())
-        w.find_action.triggered.connect(w.scan_list.focus_search)
         w.scan_list.search_left.connect(w.focus_review)
         pane.decision_requested.connect(self.decide)
         pane.action_triggered.connect(self.run_action)
@@ -133,10 +135,8 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         w.image_view.resized.connect(self.images.set_view_size)  # previews of large JPEGs fit the pane
         w.import_action.triggered.connect(w.scan_list.open_import_dialog)
         w.paste_action.triggered.connect(w.scan_list.open_paste_dialog)
-        w.sign_in_action.triggered.connect(lambda: self.prompt_sign_in(""))
         w.queue_action.triggered.connect(self.open_outbox)
         w.status.delivery_clicked.connect(self.open_outbox)
-        w.keys_action.triggered.connect(pane.toggle_cheat_sheet)
         w.keymap_action.triggered.connect(self.edit_keymap)
         w.about_action.triggered.connect(self.about)
         w.quit_action.triggered.connect(w.close)
@@ -279,27 +279,30 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
     # -- actions -----------------------------------------------------------------------------
 
     def run_action(self, name: str) -> None:
-        view = self.window.image_view
-        simple = {
-            "zoom_in": view.zoom_in,
-            "zoom_out": view.zoom_out,
-            "fit": view.fit,
-            "actual_size": view.actual_size,
-            "rotate": view.rotate,
-            "next_scan": lambda: self.move(1),
-            "previous_scan": lambda: self.move(-1),
-            "undo": self.undo,
-            "cheat_sheet": self.window.decision_pane.toggle_cheat_sheet,
-            "focus_note": self.window.decision_pane.focus_note,
-            "focus_search": self.window.scan_list.focus_search,
-            "focus_history": self.focus_history,
-            "sign_in": lambda: self.prompt_sign_in(""),
-            "retry_image": lambda: self.current and self.images.retry(self.current),
-            "tight_crop": lambda: self.window.tight_action.toggle(),
-        }
-        handler = simple.get(name)
-        if handler is not None:
-            handler()
+        self.actions.trigger(name)
+
+    def _register_actions(self) -> None:
+        """Every keymap action's handler, and its menu entry where it has one (ui/actions.py)."""
+        w, pane, view = self.window, self.window.decision_pane, self.window.image_view
+        entries: list[tuple[str, Callable[[], object], QAction | None]] = [
+            ("zoom_in", view.zoom_in, None),
+            ("zoom_out", view.zoom_out, None),
+            ("fit", view.fit, None),
+            ("actual_size", view.actual_size, None),
+            ("rotate", view.rotate, None),
+            ("next_scan", lambda: self.move(1), None),
+            ("previous_scan", lambda: self.move(-1), None),
+            ("undo", self.undo, w.undo_action),
+            ("cheat_sheet", pane.toggle_cheat_sheet, w.keys_action),
+            ("focus_note", pane.focus_note, w.note_action),
+            ("focus_search", w.scan_list.focus_search, w.find_action),
+            ("focus_history", self.focus_history, w.history_action),
+            ("sign_in", lambda: self.prompt_sign_in(""), w.sign_in_action),
+            ("retry_image", lambda: self.current and self.images.retry(self.current), None),
+            ("tight_crop", w.tight_action.toggle, None),
+        ]
+        for name, handler, menu in entries:
+            self.actions.add(name, handler, menu)
 
     def _set_tight(self, on: bool) -> None:
         if on and not self.services.session.is_admin:
@@ -318,7 +321,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
             self._keymap_editor.raise_()
             self._keymap_editor.activateWindow()
             return self._keymap_editor
-        editor = KeymapEditor(self.keymap, self.services.paths.keymap_file, self.window)
+        editor = KeymapEditor(self.keymap, self.services.paths.keymap_file, self.window, reserved=MENU_KEYS)
         editor.keymap_saved.connect(self.apply_keymap)
         editor.finished.connect(lambda _=0: self.window.focus_review())
         self._keymap_editor = editor
@@ -327,6 +330,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
 
     def apply_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
+        self.actions.set_keymap(keymap)
         self.window.decision_pane.set_keymap(keymap)
         self.window.set_keymap(keymap)
         self.window.notices.clear("keymap")

@@ -40,6 +40,9 @@ from reviewdesk.domain.keymap import (
 )
 
 CHORD_TIMEOUT_MS = 3000
+#: Keys that also do something when the keymap leaves them free: "/" searches, as in most review
+#: tools (the keymap's own search key is Ctrl+F).
+FALLBACK_KEYS = {"/": "focus_search"}
 #: A widget with this property set to True counts as a typing field (e.g. the note's decision box).
 TYPING_PROPERTY = "reviewdeskTyping"
 
@@ -140,6 +143,10 @@ class KeyRouter(QObject):
             else:
                 self._double[(strokes[0], strokes[1])] = name
                 self._prefixes.add(strokes[0])
+        for keys, name in FALLBACK_KEYS.items():
+            (stroke,) = canonical_keys(keys)
+            if stroke not in self._single and stroke not in self._prefixes:
+                self._single[stroke] = name
 
     def set_enabled(self, enabled: bool) -> None:
         self._enabled = enabled

@@ -7,6 +7,7 @@ accepted: the line under the list says which binding it clashes with, and Save s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -36,7 +37,14 @@ NAME_ROLE = Qt.ItemDataRole.UserRole
 class KeymapEditor(QDialog):
     keymap_saved = Signal(object)  # Keymap, already written to the file
 
-    def __init__(self, keymap: Keymap, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        keymap: Keymap,
+        path: Path,
+        parent: QWidget | None = None,
+        *,
+        reserved: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("keymapEditor")
         self.setWindowTitle("ReviewDesk keys")
@@ -44,6 +52,7 @@ class KeymapEditor(QDialog):
         self.resize(640, 560)
         self._path = path
         self._keymap = keymap
+        self._reserved = dict(reserved or {})  # the menus' own keys: never given to anything else
         self._pending: str | None = None  # the new keys pressed for the selected name, not yet taken
 
         intro = QLabel(
@@ -143,7 +152,7 @@ class KeymapEditor(QDialog):
             self._show_problem("")
             return
         try:
-            self._keymap.with_binding(name, text)
+            self._keymap.with_binding(name, text, self._reserved)
         except (KeymapError, KeyTextError) as exc:
             self._pending = None
             self._show_problem(str(exc).replace("keymap: ", ""))
@@ -155,7 +164,7 @@ class KeymapEditor(QDialog):
         name, text = self.current_name(), self._pending
         if name is None or text is None:
             return
-        self._keymap = self._keymap.with_binding(name, text)
+        self._keymap = self._keymap.with_binding(name, text, self._reserved)
         self._pending = None
         self._fill()
 
@@ -171,7 +180,7 @@ class KeymapEditor(QDialog):
             return
         default = Keymap.defaults().key_for(name)
         try:
-            self._keymap = self._keymap.with_binding(name, default)
+            self._keymap = self._keymap.with_binding(name, default, self._reserved)
         except KeymapError as exc:
             self._show_problem(str(exc).replace("keymap: ", ""))
             return
