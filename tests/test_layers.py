@@ -105,3 +105,26 @@ def test_decide_options_are_added_once() -> None:
     add_decide_arguments(parser)
     add_decide_arguments(parser)  # a second time: no argparse conflict over --hold
     assert parser.parse_args(["--hold", "2"]).hold == 2.0
+
+
+def test_comments_cite_docs_in_the_repository() -> None:
+    """Code cites docs/ in this repository, never a file outside it, and every docs/ file it names exists."""
+    import re
+
+    root = PYPROJECT.parent
+    outside = re.compile(r"shared/reference|reference/00\d_")
+    cited = re.compile(r"docs/([A-Z_]+\.md)")
+    problems = []
+    for folder in ("desktop", "tests", "bench", "packaging"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if path == Path(__file__).resolve():
+                continue
+            text = path.read_text(encoding="utf-8")
+            if outside.search(text):
+                problems.append(f"{path.relative_to(root)} cites a file outside the repository")
+            problems += [
+                f"{path.relative_to(root)} cites docs/{name}, which does not exist"
+                for name in cited.findall(text)
+                if not (root / "docs" / name).is_file()
+            ]
+    assert not problems, problems
