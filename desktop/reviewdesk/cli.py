@@ -4,30 +4,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reviewdesk import cli_bouncer, cli_jumio, cli_preventor
+from reviewdesk.cli_common import (
+    DEFAULT_BASE_URL,
+    ENV_VARS,
+    CliError,
+    base_url_of,
+    credential_of,
+    env_hint,
+    write_atomically,
+)
 from reviewdesk.sync import commands as outbox
 
 if TYPE_CHECKING:
-    from reviewdesk.api.auth import Credential
     from reviewdesk.api.reviews import ReviewsClient
-    from reviewdesk.domain.route import Route
 
 PROG = "reviewdesk"
-DEFAULT_BASE_URL = "https://api.dyneti.com"
-
-
-class CliError(Exception):
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 # -- parser ------------------------------------------------------------------------------------
@@ -138,85 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
 # -- credentials -------------------------------------------------------------------------------
 
 
-def base_url_of(args: argparse.Namespace) -> str:
-    """--base-url (or REVIEWDESK_BASE_URL), else the server the window remembers, else the default."""
-    from reviewdesk.api.errors import UsageError
-    from reviewdesk.api.reviews import normalize_base_url
-
-    if not args.base_url:
-        remembered = remembered_base_url(getattr(args, "data_dir", None))
-        if remembered:
-            return remembered
-    try:
-        return normalize_base_url(args.base_url or DEFAULT_BASE_URL)
-    except UsageError as exc:
-        raise CliError(f"--base-url: {exc}") from None
-
-
-def remembered_base_url(data_dir: str | None) -> str:
-    """The server the review window last signed in to (its settings file), or ''."""
-    from reviewdesk.paths import resolve_paths
-    from reviewdesk.settings import Settings, remembered_server
-
-    return remembered_server(Settings.load(resolve_paths(data_dir).settings_file))
-
-
-def credential_of(base_url: str, *, want_admin: bool = False) -> Credential:
-    """Env first (REVIEWDESK_ADMIN_KEY / REVIEWDESK_TOKEN), then the OS keyring."""
-    from reviewdesk import keychain
-    from reviewdesk.api.auth import AdminKey, ReviewerToken
-    from reviewdesk.api.errors import EXIT_AUTH, AuthError
-
-    admin = os.environ.get("REVIEWDESK_ADMIN_KEY")
-    token = os.environ.get("REVIEWDESK_TOKEN")
-    if not admin and not token:
-        try:
-            admin = keychain.load(keychain.ADMIN_KEY, base_url)
-            token = None if admin else keychain.load(keychain.REVIEWER_TOKEN, base_url)
-        except keychain.KeyringUnavailable:
-            pass
-    try:
-        if admin and (want_admin or not token):
-            return AdminKey(admin)
-        if token:
-            return ReviewerToken.parse(token)
-    except AuthError as exc:
-        raise CliError(str(exc), EXIT_AUTH) from None
-    raise CliError(
-        "no credential: set REVIEWDESK_TOKEN (reviewer) or REVIEWDESK_ADMIN_KEY (admin), "
-        "or store one with `reviewdesk login`",
-        EXIT_AUTH,
-    )
-
-
-def credential_for_route(route: Route, command_server: str) -> Credential | None:
-    """A credential of `route`'s identity for `route`'s server, or None. The environment's
-    credentials belong to the server of this command (`command_server`); the keyring's to the
-    server they were stored for. A credential is never sent to another server."""
-    from reviewdesk import keychain
-    from reviewdesk.api.auth import AdminKey, ReviewerToken
-    from reviewdesk.api.errors import AuthError
-    from reviewdesk.domain.route import ADMIN
-
-    want_admin = route.identity == ADMIN
-    candidates: list[str | None] = []
-    if route.server == command_server:
-        candidates.append(os.environ.get("REVIEWDESK_ADMIN_KEY" if want_admin else "REVIEWDESK_TOKEN"))
-    with contextlib.suppress(keychain.KeyringUnavailable):
-        kind = keychain.ADMIN_KEY if want_admin else keychain.REVIEWER_TOKEN
-        candidates.append(keychain.load(kind, route.server))
-    for secret in candidates:
-        if not secret:
-            continue
-        try:
-            credential: Credential = AdminKey(secret) if want_admin else ReviewerToken.parse(secret)
-        except AuthError:
-            continue
-        if credential.identity == route.identity:
-            return credential
-    return None
-
-
 def run_with_client(
     args: argparse.Namespace, body: Callable[[ReviewsClient], Awaitable[int]], *, want_admin: bool = False
 ) -> int:
@@ -292,29 +212,6 @@ def cmd_image(args: argparse.Namespace) -> int:
     return run_with_client(args, body, want_admin=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CliError(f"cannot write {path}: {exc.strerror}", 5) from None
-
-
-def parse_info(pairs: Sequence[str]) -> dict[str, Any]:
-    info: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise CliError(f"--info takes KEY=VALUE, got {pair!r}")
-        info[key.strip()] = value
-    return info
-
-
 def cmd_shortcodes(args: argparse.Namespace) -> int:
     from reviewdesk.domain import shortcodes
 
@@ -323,16 +220,6 @@ def cmd_shortcodes(args: argparse.Namespace) -> int:
         for s in shortcodes.in_group(group):
             print(f"  {s.code:<40} {s.description}")
     return 0
-
-
-ENV_VARS = {True: "REVIEWDESK_ADMIN_KEY", False: "REVIEWDESK_TOKEN"}
-
-
-def _env_hint(var: str) -> str:
-    return (
-        f"give it in the environment variable {var} instead, typed without echo so that no shell "
-        f"history keeps it: `read -rs {var} && export {var}`"
-    )
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -348,9 +235,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     what = "admin key" if args.admin else "reviewer token"
     var = ENV_VARS[bool(args.admin)]
     if keychain.backend_name() is None:  # say so before anyone pastes a secret for nothing
-        raise CliError(
-            f"no OS keyring is available here, so the {what} cannot be stored; {_env_hint(var)}", 3
-        )
+        raise CliError(f"no OS keyring is available here, so the {what} cannot be stored; {env_hint(var)}", 3)
     secret = getpass.getpass(f"Paste the {what} for {base_url}: ").strip()
     try:
         if args.admin:
@@ -364,7 +249,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     try:
         keychain.store(keychain.ADMIN_KEY if args.admin else keychain.REVIEWER_TOKEN, base_url, secret)
     except keychain.KeyringUnavailable as exc:
-        raise CliError(f"{exc}; {_env_hint(var)}", 3) from None
+        raise CliError(f"{exc}; {env_hint(var)}", 3) from None
     print(f"stored the {what} in the OS keyring")
     return 0
 

@@ -100,7 +100,7 @@ def credentials() -> JumioCredentials:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH, NoCredentialError
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV, JumioCredentials
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
 
     token, secret = os.environ.get(TOKEN_ENV), os.environ.get(SECRET_ENV)
     if bool(token) != bool(secret):
@@ -169,7 +169,7 @@ def _details(args: argparse.Namespace) -> int:
 
 def _images(args: argparse.Namespace) -> int:
     from reviewdesk.api.errors import ReviewDeskError
-    from reviewdesk.cli import CliError, write_atomically
+    from reviewdesk.cli_common import CliError, write_atomically
     from reviewdesk.sources.jumio import image_refs
 
     folder = Path(args.output)
@@ -204,7 +204,7 @@ def _images(args: argparse.Namespace) -> int:
 
 def _wait(args: argparse.Namespace) -> int:
     from reviewdesk.api import errors as e
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
     from reviewdesk.domain import jumio_schedule as schedule
     from reviewdesk.sources.jumio import is_open
 
@@ -256,7 +256,7 @@ def cmd_login_jumio(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH, NoCredentialError
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV, JumioCredentials
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
 
     hint = (
         f"set {TOKEN_ENV} and {SECRET_ENV} instead, typed without echo so that no shell history keeps "
@@ -284,7 +284,7 @@ def cmd_login_jumio(args: argparse.Namespace) -> int:
 def cmd_logout_jumio(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
 
     try:
         keychain.delete(KEYRING_TOKEN, KEYRING_ACCOUNT)

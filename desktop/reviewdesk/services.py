@@ -64,7 +64,7 @@ class Services:
         await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
         await self._attribute_old_decisions()
         # Feedback goes with the credential the session holds: admin headers for an admin
-        # session, the Bearer token for a reviewer (shared/reference/README.md).
+        # session, the Bearer token for a reviewer (docs/REVIEWS_API.md).
         self.worker = DeliveryWorker(
             self.store,
             lambda: self.session.admin_client() or self.session.client(),

@@ -187,12 +187,6 @@ class Session:
         lifetime = self.token.expires_at - self.token.issued_at
         return min(RENEW_BEFORE, max(lifetime / 4, 5.0))
 
-    def sign_out(self) -> None:
-        self.token = self.admin_key = None
-        self._client = self._admin_client = None
-        self.resolver = None
-        self._changed()
-
     def _switch(self, base_url: str, token: ReviewerToken, admin: AdminKey | None, name: str) -> None:
         self.base_url, self.token, self.admin_key = base_url, token, admin
         self.reviewer_name = name or token.reviewer

@@ -37,7 +37,7 @@ class AdminKey:
 
     def headers(self) -> dict[str, str]:
         # The reference names the header X-REVIEWER-ID in prose and X-REVIEW-ID in every sample:
-        # send both, always (shared/reference/README.md).
+        # send both, always (docs/REVIEWS_API.md).
         return {"X-REVIEWER-ID": self.key, "X-REVIEW-ID": self.key}
 
     def check_usable(self, now: float | None = None) -> None:

@@ -1,7 +1,7 @@
 """The Reviews API client: both flavours (admin shared key, reviewer Bearer JWT).
 
 Where the reference contradicts itself the client works with either side
-(shared/reference/README.md): both admin headers, GET-then-POST on `/reviews/b`, the
+(docs/REVIEWS_API.md): both admin headers, GET-then-POST on `/reviews/b`, the
 `Bearer <token>` form, a `status` that may be missing, and whatever crop comes back.
 """
 

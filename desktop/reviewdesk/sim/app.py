@@ -62,7 +62,8 @@ class ChaosMiddleware:
                 await asyncio.sleep(config.latency)
             scripted = self.state.take_scripted(path)
             if scripted is not None:
-                await scripted(scope, receive, logged_send)
+                kind, retry_after = scripted
+                await scripted_answer(kind, path, retry_after)(scope, receive, logged_send)
             elif self.state.chance(config.failure_rate):
                 await _unavailable(path)(scope, receive, logged_send)
             elif self.state.chance(config.drop_rate):

@@ -68,20 +68,19 @@ class SimState:
         with self.lock:
             return list(self.log)
 
-    def take_scripted(self, path: str) -> Any:
+    def take_scripted(self, path: str) -> tuple[str, float] | None:
         """The scripted answer due for `path` (config.unavailable, config.html_feedback), counted
-        off, or None."""
-        from reviewdesk.sim.app import scripted_answer
-
+        off, as (kind, Retry-After seconds), or None. `reviewdesk.sim.app` turns it into a response
+        (this module imports no app module, so the simulator has no import cycle)."""
         config = self.config
         with self.lock:
             for key, left in config.unavailable.items():
                 if left > 0 and (path == key or (key.endswith("/") and path.startswith(key))):
                     config.unavailable[key] = left - 1
-                    return scripted_answer("unavailable", path, config.unavailable_retry_after)
+                    return ("unavailable", config.unavailable_retry_after)
             if path == "/reviews/feedback" and config.html_feedback > 0:
                 config.html_feedback -= 1
-                return scripted_answer("html", path, 0.0)
+                return ("html", 0.0)
         return None
 
     def seen_since(self, scan_id: str) -> float:

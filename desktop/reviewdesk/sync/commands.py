@@ -81,7 +81,7 @@ def add_parsers(subparsers: Any) -> None:
 
 
 def add_decide_arguments(parser: argparse.ArgumentParser) -> None:
-    if "--hold" in parser._option_string_actions:
+    if parser.get_default("hold") is not None:  # added already (public argparse API)
         return
     parser.add_argument(
         "--hold",
@@ -103,7 +103,7 @@ def add_decide_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cli_error(message: str, code: int) -> Exception:
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
 
     return CliError(message, code)
 
@@ -277,7 +277,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     """Commit the decision to the outbox, then try to deliver it (and what is queued before it)
     until it is delivered or its timeout."""
     from reviewdesk.api.errors import EXIT_USAGE
-    from reviewdesk.cli import base_url_of, credential_of, parse_info
+    from reviewdesk.cli_common import base_url_of, credential_of, parse_info
     from reviewdesk.domain import shortcodes
     from reviewdesk.domain.decision import build_annotation_info
     from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
@@ -401,7 +401,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 def _sendable(args: argparse.Namespace, summaries: Sequence[RouteSummary]) -> set[Route]:
     """The routes this command has a credential for (environment or keyring)."""
-    from reviewdesk.cli import CliError, base_url_of, credential_for_route
+    from reviewdesk.cli_common import CliError, base_url_of, credential_for_route
 
     try:
         command_server = base_url_of(args)
@@ -421,7 +421,7 @@ def _change_queue(store: Store, args: argparse.Namespace) -> None:
 
 
 def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
-    from reviewdesk.cli import CliError
+    from reviewdesk.cli_common import CliError
 
     try:
         n = export_entries(path, entries)
@@ -464,7 +464,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     With --base-url (or REVIEWDESK_BASE_URL) only that server's decisions are sent.
     Exit 0: nothing left; 3: a sign-in is needed; 5: network/server; 2: refused."""
     from reviewdesk.api.errors import EXIT_AUTH, EXIT_NETWORK, EXIT_USAGE
-    from reviewdesk.cli import base_url_of
+    from reviewdesk.cli_common import base_url_of
 
     command_server = base_url_of(args)
     only = command_server if args.base_url else None
@@ -520,7 +520,7 @@ class _RouteResult:
 async def _sync(
     store: Store, command_server: str, only: str | None, timeout: float | None
 ) -> tuple[list[OutboxEntry], list[OutboxEntry], list[RouteSummary], dict[Route, _RouteResult]]:
-    from reviewdesk.cli import credential_for_route
+    from reviewdesk.cli_common import credential_for_route
 
     astore = AsyncStore(store)
     results: dict[Route, _RouteResult] = {}
@@ -605,7 +605,7 @@ def _recovered_route(entry: OutboxEntry, args: argparse.Namespace) -> Route:
     the window remembers) and the reviewer named in the decision. The reviewer saw the list and
     said --yes: that is the confirmation. Without a reviewer's name it stays unattributed, to be
     confirmed in the window (docs/OUTBOX_ROUTING.md)."""
-    from reviewdesk.cli import base_url_of
+    from reviewdesk.cli_common import base_url_of
     from reviewdesk.domain.route import reviewer_identity
 
     if entry.route.known:
