@@ -1042,6 +1042,15 @@ class Store:
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
+    def delivery_state(
+        self, now: float | None = None, route: Route | None = None, *, backoff: bool = True
+    ) -> tuple[OutboxCounts, float | None, list[RouteSummary]]:
+        """`counts(delivered=False, route=route)`, if anything is pending `next_wakeup(now, route)`,
+        and every route's summary: what the delivery worker reports, in one trip to the store thread."""
+        counts = self.counts(delivered=False, route=route)
+        wake = self.next_wakeup(now, route, backoff=backoff) if counts.pending else None
+        return counts, wake, self.routes()
+
     # -- outbox: routes ----------------------------------------------------------------------
 
     def routes(self) -> list[RouteSummary]:

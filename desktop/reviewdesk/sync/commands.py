@@ -329,8 +329,8 @@ async def _decide_deliver(
     astore = AsyncStore(store)
     try:
         _, status, server_wait = await _deliver(astore, base_url, credential, once=False, timeout=timeout)
-        entry = await astore.get_entry(entry_id)
-        entries = await astore.pending_entries()
+        entry = await astore.run(Store.get_entry, entry_id)
+        entries = await astore.run(Store.pending_entries)
     finally:
         await astore.close()
     if entry is None or entry.status is OutboxStatus.DELIVERED:
@@ -527,8 +527,8 @@ async def _sync(
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     try:
-        before = await astore.pending_entries()
-        for summary in await astore.routes():
+        before = await astore.run(Store.pending_entries)
+        for summary in await astore.run(Store.routes):
             route = summary.route
             if not summary.pending or (only is not None and route.server != only):
                 continue  # (unconfirmed decisions are never claimed: the others of the route go)
@@ -540,8 +540,8 @@ async def _sync(
                 astore, route.server, credential, once=False, timeout=left
             )
             results[route] = _RouteResult(empty, status, server_wait)
-        after = await astore.pending_entries()
-        summaries = await astore.routes()
+        after = await astore.run(Store.pending_entries)
+        summaries = await astore.run(Store.routes)
     finally:
         await astore.close()
     return before, after, summaries, results
