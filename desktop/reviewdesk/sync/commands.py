@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reviewdesk import limits
+from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.route import Route
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
@@ -432,9 +433,7 @@ def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
 
 def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
     """Every undelivered decision with where it goes, as JSON (no credential: there is none).
-    Written whole or not at all; returns how many. The window's Outbox uses it too."""
-    import os
-
+    Written whole or not at all, owner-only; returns how many. The window's Outbox uses it too."""
     data = [
         {
             "scanId": e.scan_id,
@@ -447,15 +446,7 @@ def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
         }
         for e in entries
     ]
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return len(data)
 
 
