@@ -12,7 +12,7 @@ import pytest
 
 from outbox_support import info, wait_for
 from reviewdesk.api import errors as e
-from reviewdesk.api.auth import AdminKey
+from reviewdesk.api.auth import AdminKey, InvalidTokenError
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus, Store
@@ -92,8 +92,13 @@ async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: Async
 
 @pytest.mark.parametrize(
     "error",
-    [e.UnauthorizedError("401; sign in again"), e.ForbiddenError("403"), e.TokenExpiredError("expired")],
-    ids=["401", "403", "expired"],
+    [
+        e.UnauthorizedError("401; sign in again"),
+        e.ForbiddenError("403"),
+        e.TokenExpiredError("expired"),
+        InvalidTokenError("the token cannot be used"),  # any of the family pauses, not a list of some
+    ],
+    ids=["401", "403", "expired", "invalid"],
 )
 async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore, error: Exception) -> None:
     client = FakeClient("old", lambda s, n: error)
@@ -117,6 +122,32 @@ async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore,
     await wait_for(lambda: w.status.state == "idle" and w.status.queued == 0)
     assert client.tries["a"] == tries + (0 if isinstance(error, e.ForbiddenError) else 1)
     await w.stop()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        e.NotFoundError("not found (404)"),
+        e.MethodNotAllowedError("405"),
+        e.RedirectRefusedError("redirected to a login page"),
+        e.ResponseTooLargeError("too large"),
+    ],
+    ids=["404", "405", "redirect", "too-large"],
+)
+async def test_answers_not_retried_within_a_call_are_retried_by_the_outbox(
+    astore: AsyncStore, error: e.ReviewDeskError
+) -> None:
+    """`retryable` is False for these, yet the decision is not failed: a wrong server, a proxy or a
+    captive portal answers so, and the decision goes again later."""
+    assert not error.retryable
+    client = FakeClient("k", lambda s, n: error if n == 1 else None)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
+    w = worker_for(astore, lambda: client)
+    w.start()
+    await wait_for(lambda: client.sent != [] and w.status.queued == 0)
+    await w.stop()
+    assert client.tries["a"] == 2 and w.status.failed == 0
+    assert (await astore.run(Store.get_scan, "a")).state is ScanState.SENT  # type: ignore[union-attr]
 
 
 async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:

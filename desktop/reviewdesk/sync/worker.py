@@ -124,7 +124,14 @@ class DeliveryStatus:
         return f"Idle ({queued}{failed})"
 
 
-AUTH_ERRORS = (e.TokenExpiredError, e.UnauthorizedError, e.ForbiddenError, e.NoCredentialError)
+# What an attempt's error means for the decision. Not `ReviewDeskError.retryable`: that says
+# whether repeating the same request within one call may help, while the outbox retries for as
+# long as it takes. A 404, a 405, a refused redirect or an oversized answer is not retried within
+# a call, but it is what a wrong server, a proxy or a captive portal answers: the decision waits and
+# goes again later. Only two kinds of answer end an attempt otherwise:
+#: Any credential trouble (the AuthError family): delivery pauses until the reviewer signs in again.
+AUTH_ERRORS = e.AuthError
+#: The server (400) or ReviewDesk (a bad shortcode or scan id) refused this decision: it fails, editable.
 PERMANENT_ERRORS = (e.BadRequestError, e.UsageError)
 #: Errors that show the server is there and answering (backoff capped at reachable_max_delay).
 ANSWERED_ERRORS = (e.ServerError, e.RateLimitedError, e.ProtocolError)
