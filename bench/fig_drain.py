@@ -84,6 +84,7 @@ async def worker_drain(path: Path, base_url: str, token: str, n: int) -> float:
     from reviewdesk.api.http import make_http_client
     from reviewdesk.api.reviews import ReviewsClient
     from reviewdesk.store.async_store import AsyncStore
+    from reviewdesk.store.store import Store
     from reviewdesk.sync.worker import DeliveryWorker
 
     store = await AsyncStore.open(path)
@@ -94,7 +95,7 @@ async def worker_drain(path: Path, base_url: str, token: str, n: int) -> float:
         t0 = time.perf_counter()
         done = await worker.drain(timeout=600)
         elapsed = time.perf_counter() - t0
-        counts = await store.counts()
+        counts = await store.run(Store.counts)
         if not done or counts.delivered != n:
             raise RuntimeError(f"drain incomplete: {counts}")
         return elapsed

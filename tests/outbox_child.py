@@ -19,7 +19,7 @@ from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import ReviewsClient
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.decision import build_annotation_info
-from reviewdesk.store import AsyncStore
+from reviewdesk.store import AsyncStore, Store
 from reviewdesk.sync import DeliveryWorker
 
 CONCURRENCY = 4
@@ -59,7 +59,7 @@ async def run(args: argparse.Namespace) -> None:
     for i in range(args.start, len(plan)):
         scan_id, code, key = plan[i]
         annotation = build_annotation_info(reviewer="crash", extra={"step": i}, idempotency_key=key)
-        await store.record_decision(scan_id, code, annotation, route=client.route)
+        await store.run(Store.record_decision, scan_id, code, annotation, route=client.route)
         os.write(1, f"ack {key}\n".encode())  # after the commit: the acknowledgement
         worker.kick()
         if args.pace:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
@@ -56,6 +58,7 @@ def test_image_saves_a_jpeg(sim, admin_env, reviewer_env, tmp_path, who: str) ->
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:2] == b"\xff\xd8"
     assert not list(tmp_path.glob(".*.part"))
+    assert os.name != "posix" or stat.S_IMODE(out.stat().st_mode) == 0o600  # a card image: owner-only
 
 
 def test_tight_needs_admin_and_missing_image_exits_4(sim, admin_env, reviewer_env, tmp_path) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from conftest import run_on_loop
 from odd_server import OddServer, response
 from reviewdesk.domain.scan import ScanState
+from reviewdesk.store import Store
 from reviewdesk.ui.history_strip import short_scan_id
 from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
 from test_ui_window import desk as desk  # noqa: F401  (the fixture)
@@ -34,12 +35,12 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     window, controller = desk.window, desk.controller
     store = desk.services.store
 
-    def cap() -> None:
-        db = store.store._db
+    def cap(s: Store) -> None:
+        db = s._db
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")
 
-    run_on_loop(qtbot, store._run(cap))
+    run_on_loop(qtbot, store.run(cap))
     activate(qtbot, window)
     recorded: list[str] = []
     controller.decision_recorded.connect(lambda scan_id, _code: recorded.append(scan_id))
@@ -74,7 +75,7 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
     assert {e.scan_id for e in entries} == set(recorded)
 
     # Space again, message read: the same key records the decision.
-    run_on_loop(qtbot, store._run(lambda: store.store._db.execute("PRAGMA max_page_count = 1000000")))
+    run_on_loop(qtbot, store.run(lambda s: s._db.execute("PRAGMA max_page_count = 1000000")))
     box.done(0)
     qtbot.waitUntil(lambda: not visible_boxes())
     controller.show_scan(failed_on)

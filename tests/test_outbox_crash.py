@@ -23,7 +23,7 @@ from outbox_child import CONCURRENCY, make_plan
 from outbox_support import FAST, per_scan_first_arrivals
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import ReviewsClient
-from reviewdesk.store import AsyncStore
+from reviewdesk.store import AsyncStore, Store
 from reviewdesk.sync import DeliveryWorker
 
 SEED = 20240611
@@ -47,7 +47,7 @@ async def sync_now(db: Path, base_url: str, token: str) -> tuple[bool, int]:
     try:
         worker = DeliveryWorker(astore, lambda: client, concurrency=CONCURRENCY, **FAST)
         empty = await worker.drain(timeout=60)
-        left = len(await astore.pending_entries())
+        left = len(await astore.run(Store.pending_entries))
     finally:
         await client.aclose()
         await astore.close()

@@ -4,7 +4,9 @@ two servers and two reviewers on one data folder, old databases, export and disc
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,7 @@ def test_waiting_decisions_can_be_exported_and_discarded_with_confirmation(sim, 
     out = tmp_path / "waiting.json"
     exported = run("queue", "--export", str(out), env=env)
     assert exported.returncode == 0 and "exported 4 undelivered decision(s)" in exported.stdout
+    assert os.name != "posix" or stat.S_IMODE(out.stat().st_mode) == 0o600  # who decided what: owner-only
     rows = json.loads(out.read_text())
     assert [(r["scanId"], r["reviewer"], r["server"]) for r in rows][:2] == [
         ("bo-0", "bo", sim.base_url),

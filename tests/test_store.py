@@ -508,15 +508,15 @@ def test_next_wakeup_with_now_answers_at_once_when_something_is_due(store: Store
 async def test_async_store_runs_on_one_dedicated_thread(db: Path) -> None:
     astore = await AsyncStore.open(db)
     try:
-        threads = {await astore._run(threading.get_ident) for _ in range(5)}
+        threads = {await astore.run(lambda _store: threading.get_ident()) for _ in range(5)}
         assert len(threads) == 1 and threading.get_ident() not in threads
-        entry = await astore.record_decision("a", "approved", info(), route=ROUTE)
-        assert [e.id for e in await astore.pending_entries()] == [entry.id]
+        entry = await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
+        assert [e.id for e in await astore.run(Store.pending_entries)] == [entry.id]
         # many concurrent callers are serialised on that thread
         await asyncio.gather(
-            *(astore.record_decision(f"s{i}", "approved", info(), route=ROUTE) for i in range(50))
+            *(astore.run(Store.record_decision, f"s{i}", "approved", info(), route=ROUTE) for i in range(50))
         )
-        assert (await astore.counts()).pending == 51
+        assert (await astore.run(Store.counts)).pending == 51
     finally:
         await astore.close()
     Store(db).close()  # the lock is gone
@@ -527,7 +527,7 @@ async def test_async_store_can_wrap_a_store_made_here(db: Path) -> None:
     store.add_scans([Scan("a")])
     astore = AsyncStore(store)
     try:
-        assert [s.scan_id for s in await astore.scans()] == ["a"]
+        assert [s.scan_id for s in await astore.run(Store.scans)] == ["a"]
         with pytest.raises(sqlite3.ProgrammingError):  # the connection now belongs to the store thread
             store.scans()
     finally:

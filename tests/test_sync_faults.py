@@ -11,7 +11,7 @@ from pathlib import Path
 from outbox_support import FAST, ClientHolder, Ticker, info, per_scan_first_arrivals, wait_for
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.store import AsyncStore, OutboxStatus
+from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
 
 CODES = [s.code for s in shortcodes.all_shortcodes()]
@@ -41,7 +41,7 @@ async def test_faults_and_an_outage_lose_nothing_keep_order_and_never_stall_the_
 
     async def decide(scan: str) -> None:
         key = f"fault-key-{len(made):04d}"
-        await astore.record_decision(scan, rng.choice(CODES), info(key), route=holder.route)
+        await astore.run(Store.record_decision, scan, rng.choice(CODES), info(key), route=holder.route)
         made.append((scan, key))
         worker.kick()
 
@@ -104,15 +104,22 @@ async def test_an_expiring_token_pauses_delivery_and_a_new_one_resumes_it(sim, t
     try:
         now_keys = [
             (
-                await astore.record_decision(f"tok-{i}", "approved", info(f"now-{i}"), route=holder.route)
+                await astore.run(
+                    Store.record_decision, f"tok-{i}", "approved", info(f"now-{i}"), route=holder.route
+                )
             ).idempotency_key
             for i in range(10)
         ]
         worker.kick()
         held = [
             (
-                await astore.record_decision(
-                    f"tok-{i}", "denied_other", info(f"held-{i}"), hold_seconds=3.0, route=holder.route
+                await astore.run(
+                    Store.record_decision,
+                    f"tok-{i}",
+                    "denied_other",
+                    info(f"held-{i}"),
+                    hold_seconds=3.0,
+                    route=holder.route,
                 )
             ).id
             for i in range(10, 20)
@@ -122,7 +129,7 @@ async def test_an_expiring_token_pauses_delivery_and_a_new_one_resumes_it(sim, t
             worker.status.last_error or ""
         )
         assert {r.annotation_info["idempotencyKey"] for r in sim.feedback()} == set(now_keys)
-        pending = await astore.pending_entries()
+        pending = await astore.run(Store.pending_entries)
         assert [e.id for e in pending] == held  # nothing lost
         assert all(e.status is OutboxStatus.PENDING and e.attempts == 0 for e in pending)
         holder.sign_in(sim.mint_token("short"))  # a new token: delivery resumes by itself
@@ -141,17 +148,17 @@ async def test_a_server_side_403_pauses_and_resume_picks_up(sim, tmp_path: Path)
     worker = DeliveryWorker(astore, holder, pause_poll=0.05, **FAST)
     worker.start()
     try:
-        await astore.record_decision("srv-1", "approved", info(), route=holder.route)
+        await astore.run(Store.record_decision, "srv-1", "approved", info(), route=holder.route)
         worker.kick()
         await wait_for(lambda: len(sim.feedback()) == 1)
         sim.config.clock_offset = 7200  # the server now thinks the token has expired
         for i in range(2, 6):
-            await astore.record_decision(f"srv-{i}", "approved", info(), route=holder.route)
+            await astore.run(Store.record_decision, f"srv-{i}", "approved", info(), route=holder.route)
         worker.kick()
         await wait_for(lambda: worker.status.state == "paused")
         assert "403" in (worker.status.last_error or "")
-        assert all(e.attempts == 0 for e in await astore.pending_entries())
-        assert len(await astore.pending_entries()) == 4
+        assert all(e.attempts == 0 for e in await astore.run(Store.pending_entries))
+        assert len(await astore.run(Store.pending_entries)) == 4
         sim.config.clock_offset = 0
         worker.resume()  # what the window calls after the reviewer signs in again
         await wait_for(lambda: worker.status.queued == 0)
@@ -170,24 +177,24 @@ async def test_a_400_does_not_hold_back_the_others_and_can_be_edited_and_resent(
     try:
         scans = ["ok-1", "bad-1", "ok-2", "ok-3", "ok-4", "ok-5"]
         for scan in scans:
-            await astore.record_decision(scan, "approved", info(), route=holder.route)
+            await astore.run(Store.record_decision, scan, "approved", info(), route=holder.route)
         assert await worker.drain(timeout=30)  # failed decisions are not left pending
         assert sorted(r.scan_id for r in sim.feedback()) == sorted(s for s in scans if s != "bad-1")
-        (entry,) = await astore.pending_entries()
+        (entry,) = await astore.run(Store.pending_entries)
         assert entry.status is OutboxStatus.FAILED and entry.attempts == 1
         assert "simulated 400" in (entry.last_error or "")
-        scan = await astore.get_scan("bad-1")
+        scan = await astore.run(Store.get_scan, "bad-1")
         assert scan is not None and scan.state is ScanState.FAILED and "simulated 400" in (scan.error or "")
         assert worker.status.failed == 1
         sim.config.fail_feedback_codes = {}
-        edited = await astore.resend(entry.id, shortcode="denied_fake_card")
-        assert (await astore.get_scan("bad-1")).state is ScanState.DECIDED  # type: ignore[union-attr]
+        edited = await astore.run(Store.resend, entry.id, shortcode="denied_fake_card")
+        assert (await astore.run(Store.get_scan, "bad-1")).state is ScanState.DECIDED  # type: ignore[union-attr]
         assert await worker.drain(timeout=30)
         last = sim.feedback()[-1]
         assert (last.scan_id, last.shortcode) == ("bad-1", "denied_fake_card")
         assert last.annotation_info["idempotencyKey"] == edited.idempotency_key
-        assert (await astore.get_scan("bad-1")).state is ScanState.SENT  # type: ignore[union-attr]
-        assert (await astore.counts()).failed == 0
+        assert (await astore.run(Store.get_scan, "bad-1")).state is ScanState.SENT  # type: ignore[union-attr]
+        assert (await astore.run(Store.counts)).failed == 0
     finally:
         await holder.aclose()
         await astore.close()

@@ -32,7 +32,9 @@ async def test_after_503s_asking_for_1_s_five_offline_decisions_arrive_oldest_fi
     try:
         worker.start()
         for i in range(1, 6):
-            await astore.record_decision(f"scan-{i}", "approved", info(f"k{i}"), route=holder.route)
+            await astore.run(
+                Store.record_decision, f"scan-{i}", "approved", info(f"k{i}"), route=holder.route
+            )
             worker.kick()
         await wait_for(lambda: worker.status.state == "offline", timeout=10)
         await asyncio.to_thread(sim.start)
@@ -57,7 +59,7 @@ async def test_send_now_keeps_a_retry_after_in_force_and_says_how_long(sim, tmp_
     sim.config.unavailable = {"/reviews/feedback": 1}
     sim.config.unavailable_retry_after = 4
     try:
-        await astore.record_decision("scan-1", "approved", info("k1"), route=holder.route)
+        await astore.run(Store.record_decision, "scan-1", "approved", info("k1"), route=holder.route)
         worker.start()
         await wait_for(lambda: worker.status.state == "waiting")
         asked = time.monotonic()
@@ -81,7 +83,7 @@ async def test_a_captive_portal_page_is_not_a_delivery(sim, tmp_path: Path) -> N
     seen = []
     worker.add_listener(seen.append)
     try:
-        await astore.record_decision("scan-1", "approved", info("k1"), route=holder.route)
+        await astore.run(Store.record_decision, "scan-1", "approved", info("k1"), route=holder.route)
         assert await worker.drain(timeout=10)
     finally:
         await worker.stop()

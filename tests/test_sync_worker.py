@@ -12,10 +12,10 @@ import pytest
 
 from outbox_support import info, wait_for
 from reviewdesk.api import errors as e
-from reviewdesk.api.auth import AdminKey
+from reviewdesk.api.auth import AdminKey, InvalidTokenError
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.store import AsyncStore, OutboxStatus
+from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
 
 ROUTE = Route("https://reviews.test", "admin")
@@ -74,31 +74,36 @@ async def test_a_400_fails_only_that_decision_and_it_can_be_resent(astore: Async
         "k1", lambda s, n: e.BadRequestError("malformed (server said: nope)") if s == "bad" else None
     )
     for scan in ("a", "bad", "b", "c"):
-        await astore.record_decision(scan, "approved", info(f"key-{scan}"), route=ROUTE)
+        await astore.run(Store.record_decision, scan, "approved", info(f"key-{scan}"), route=ROUTE)
     w = worker_for(astore, lambda: client)
     assert await w.drain(5) is True  # failed ones are not "pending"
     assert [s for s, _, _ in client.sent] == ["a", "b", "c"]
-    (failed,) = await astore.pending_entries()
+    (failed,) = await astore.run(Store.pending_entries)
     assert failed.status is OutboxStatus.FAILED and "nope" in (failed.last_error or "")
-    scan = await astore.get_scan("bad")
+    scan = await astore.run(Store.get_scan, "bad")
     assert scan is not None and scan.state is ScanState.FAILED and "nope" in (scan.error or "")
     assert w.status.failed == 1
     client.script = lambda s, n: None
-    await astore.resend(failed.id, shortcode="denied_other")
+    await astore.run(Store.resend, failed.id, shortcode="denied_other")
     assert await w.drain(5) is True
     assert client.sent[-1][:2] == ("bad", "denied_other")
-    assert (await astore.get_scan("bad")).state is ScanState.SENT  # type: ignore[union-attr]
+    assert (await astore.run(Store.get_scan, "bad")).state is ScanState.SENT  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     "error",
-    [e.UnauthorizedError("401; sign in again"), e.ForbiddenError("403"), e.TokenExpiredError("expired")],
-    ids=["401", "403", "expired"],
+    [
+        e.UnauthorizedError("401; sign in again"),
+        e.ForbiddenError("403"),
+        e.TokenExpiredError("expired"),
+        InvalidTokenError("the token cannot be used"),  # any of the family pauses, not a list of some
+    ],
+    ids=["401", "403", "expired", "invalid"],
 )
 async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore, error: Exception) -> None:
     client = FakeClient("old", lambda s, n: error)
     holder = {"client": client}
-    await astore.record_decision("a", "approved", info(), route=ROUTE)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: holder["client"])
     w.start()
     await wait_for(lambda: w.status.state == "paused")
@@ -106,7 +111,7 @@ async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore,
     await asyncio.sleep(0.05)  # paused: nothing more is tried
     tries = client.tries["a"]
     assert tries == 1
-    (entry,) = await astore.pending_entries()
+    (entry,) = await astore.run(Store.pending_entries)
     assert entry.status is OutboxStatus.PENDING and entry.attempts == 0
     assert w.paused
     if isinstance(error, e.ForbiddenError):  # a new credential resumes by itself
@@ -119,11 +124,37 @@ async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore,
     await w.stop()
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        e.NotFoundError("not found (404)"),
+        e.MethodNotAllowedError("405"),
+        e.RedirectRefusedError("redirected to a login page"),
+        e.ResponseTooLargeError("too large"),
+    ],
+    ids=["404", "405", "redirect", "too-large"],
+)
+async def test_answers_not_retried_within_a_call_are_retried_by_the_outbox(
+    astore: AsyncStore, error: e.ReviewDeskError
+) -> None:
+    """`retryable` is False for these, yet the decision is not failed: a wrong server, a proxy or a
+    captive portal answers so, and the decision goes again later."""
+    assert not error.retryable
+    client = FakeClient("k", lambda s, n: error if n == 1 else None)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
+    w = worker_for(astore, lambda: client)
+    w.start()
+    await wait_for(lambda: client.sent != [] and w.status.queued == 0)
+    await w.stop()
+    assert client.tries["a"] == 2 and w.status.failed == 0
+    assert (await astore.run(Store.get_scan, "a")).state is ScanState.SENT  # type: ignore[union-attr]
+
+
 async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:
     holder: dict[str, Any] = {"client": None}
     w = worker_for(astore, lambda: holder["client"], pause_poll=10)
     w.start()
-    await astore.record_decision("a", "approved", info(), route=ROUTE)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
     w.kick()
     await wait_for(lambda: w.status.state == "paused" and w.status.queued == 1)
     assert "sign in" in (w.status.last_error or "")
@@ -148,7 +179,7 @@ async def test_retryable_errors_back_off_then_deliver_and_the_status_says_so(ast
     ]
     client = FakeClient("k", lambda s, n: errors[n - 1] if n <= len(errors) else None)
     seen: list[DeliveryStatus] = []
-    await astore.record_decision("a", "approved", info(), route=ROUTE)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: client, base_delay=0.2, max_delay=1.0, rng=Longest())
     w.add_listener(seen.append)
     w.start()
@@ -161,24 +192,24 @@ async def test_retryable_errors_back_off_then_deliver_and_the_status_says_so(ast
     assert {"offline", "server_error", "waiting"} <= set(states) and states[-1] == "idle"
     assert next(s for s in seen if s.state == "offline").last_error == "cannot reach"
     assert next(s for s in seen if s.state == "server_error").server_status == 503
-    assert (await astore.get_scan("a")).state is ScanState.SENT  # type: ignore[union-attr]
+    assert (await astore.run(Store.get_scan, "a")).state is ScanState.SENT  # type: ignore[union-attr]
 
 
 async def test_drain_once_tries_each_decision_at_most_once(astore: AsyncStore) -> None:
     client = FakeClient("k", lambda s, n: e.NetworkError("down"))
     for scan in ("a", "b", "c"):
-        await astore.record_decision(scan, "approved", info(), route=ROUTE)
+        await astore.run(Store.record_decision, scan, "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: client, base_delay=0.0001, max_delay=0.0001)
     assert await w.drain(5, once=True) is False
     assert client.tries == {"a": 1, "b": 1, "c": 1}
-    assert [x.attempts for x in await astore.pending_entries()] == [1, 1, 1]
+    assert [x.attempts for x in await astore.run(Store.pending_entries)] == [1, 1, 1]
     assert w.status.state == "offline" and w.status.last_error == "down"
 
 
 async def test_a_failure_holds_the_whole_route_off(astore: AsyncStore) -> None:
     client = FakeClient("k", lambda s, n: e.NetworkError("down"))
     for i in range(20):
-        await astore.record_decision(f"s{i}", "approved", info(), route=ROUTE)
+        await astore.run(Store.record_decision, f"s{i}", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: client, concurrency=4, base_delay=10, max_delay=10)
     w.rng = random.Random(1)  # the first wait: 1.3 s
     w.start()
@@ -188,7 +219,7 @@ async def test_a_failure_holds_the_whole_route_off(astore: AsyncStore) -> None:
     assert sum(client.tries.values()) <= 4
     assert w.status.state == "offline" and w.status.next_retry_at is not None
     await w.stop()
-    assert (await astore.counts()).in_flight == 0
+    assert (await astore.run(Store.counts)).in_flight == 0
 
 
 async def test_stop_puts_an_in_flight_send_back(astore: AsyncStore) -> None:
@@ -199,12 +230,12 @@ async def test_stop_puts_an_in_flight_send_back(astore: AsyncStore) -> None:
             await gate.wait()
             return {}
 
-    await astore.record_decision("a", "approved", info(), route=ROUTE)
+    await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: Slow("k"))
     w.start()
     await wait_for(lambda: w.status.in_flight == 1)
     await w.stop(grace=0.05)
-    (entry,) = await astore.pending_entries()
+    (entry,) = await astore.run(Store.pending_entries)
     assert entry.status is OutboxStatus.PENDING and entry.attempts == 0
 
 
@@ -223,7 +254,7 @@ async def test_a_late_auth_error_from_before_a_resume_does_not_pause_again(astor
 
     client = Slow("k")
     for scan in ("a", "b", "c"):
-        await astore.record_decision(scan, "approved", info(), route=ROUTE)
+        await astore.run(Store.record_decision, scan, "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: client)
     w.start()
     await wait_for(lambda: w.status.state == "paused" and w.status.in_flight == 2)
@@ -246,32 +277,36 @@ async def test_claimed_but_unsent_decisions_go_back_on_a_pause_and_on_stop(astor
             return await super().send_feedback(scan_id, shortcode, annotation_info)
 
     for i in range(30):
-        await astore.record_decision(f"s{i:02d}", "approved", info(), route=ROUTE)
+        await astore.run(Store.record_decision, f"s{i:02d}", "approved", info(), route=ROUTE)
     client = Gated("k")
     w = worker_for(astore, lambda: client, concurrency=2, claim_batch=8, pause_poll=0.02)
     w.start()
     await wait_for(lambda: w.status.state == "paused")
     # one send is waiting on the wire; the rest of the claimed batch went back to pending
     await wait_for(lambda: w.status.in_flight == 1)
-    entries = await astore.pending_entries()
+    entries = await astore.run(Store.pending_entries)
     assert sum(x.status is OutboxStatus.IN_FLIGHT for x in entries) == 1
     assert all(x.attempts == 0 for x in entries)
     await w.stop(grace=0.05)
-    assert (await astore.counts()).in_flight == 0
+    assert (await astore.run(Store.counts)).in_flight == 0
     gate.set()
 
 
 async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: AsyncStore) -> None:
     client = FakeClient("k")
     keys = [
-        (await astore.record_decision(f"s{i:03d}", "approved", info(), route=ROUTE)).idempotency_key
+        (
+            await astore.run(Store.record_decision, f"s{i:03d}", "approved", info(), route=ROUTE)
+        ).idempotency_key
         for i in range(100)
     ]
     w = worker_for(astore, lambda: client, concurrency=3, claim_batch=16)
     w.start()
     # a newer decision for a scan whose first one may be claimed or in flight goes after it
     later = [
-        (await astore.record_decision(f"s{i:03d}", "denied_other", info(), route=ROUTE)).idempotency_key
+        (
+            await astore.run(Store.record_decision, f"s{i:03d}", "denied_other", info(), route=ROUTE)
+        ).idempotency_key
         for i in range(5)
     ]
     await wait_for(lambda: w.status.queued == 0 and len(client.sent) >= 100)
@@ -281,5 +316,5 @@ async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: A
     for i in range(5):  # the first decision was either superseded while waiting, or sent before
         mine = [k for s, _, k in client.sent if s == f"s{i:03d}"]
         assert mine[-1] == later[i] and mine in ([later[i]], [keys[i], later[i]])
-    assert (await astore.counts()).in_flight == 0
-    assert {s.state for s in await astore.scans()} == {ScanState.SENT}
+    assert (await astore.run(Store.counts)).in_flight == 0
+    assert {s.state for s in await astore.run(Store.scans)} == {ScanState.SENT}

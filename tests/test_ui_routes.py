@@ -15,7 +15,7 @@ from reviewdesk.app import Built, build, close
 from reviewdesk.domain.route import Route
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
-from reviewdesk.store.store import RouteSummary
+from reviewdesk.store.store import RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.status_bar import delivery_text
 from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
@@ -82,7 +82,7 @@ def test_a_waiting_reviewer_s_decisions_can_be_discarded_after_a_question(qtbot,
 
     async def made_by_ana() -> None:
         for i in range(3):
-            await store.record_decision(f"ana-{i}", "approved", {"reviewer": "ana"}, route=ana)
+            await store.run(Store.record_decision, f"ana-{i}", "approved", {"reviewer": "ana"}, route=ana)
 
     run_on_loop(qtbot, made_by_ana())
     desk.controller.open_outbox()
@@ -146,9 +146,9 @@ def test_the_outbox_exports_and_confirms_decisions_of_an_earlier_version(qtbot, 
     ana = Route(sim.base_url, "reviewer:ana")
 
     async def from_an_earlier_version() -> None:
-        entry = await store.record_decision("old-1", "approved", {"reviewer": "ana"}, route=ana)
-        await store._run(  # as the migration leaves them: unconfirmed
-            lambda: store.store._db.execute("UPDATE outbox SET unconfirmed = 1 WHERE id = ?", (entry.id,))
+        entry = await store.run(Store.record_decision, "old-1", "approved", {"reviewer": "ana"}, route=ana)
+        await store.run(  # as the migration leaves them: unconfirmed
+            lambda s: s._db.execute("UPDATE outbox SET unconfirmed = 1 WHERE id = ?", (entry.id,))
         )
 
     run_on_loop(qtbot, from_an_earlier_version())

@@ -105,15 +105,12 @@ def credential_for_route(route: Route, command_server: str) -> Credential | None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
+    """`data` to `path` whole or not at all, owner-only (reviewdesk/atomic.py)."""
+    from reviewdesk.atomic import write_atomic
+
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CliError(f"cannot write {path}: {exc.strerror}", 5) from None
 
 

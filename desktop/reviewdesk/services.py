@@ -24,7 +24,7 @@ from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary
+from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
 log = logging.getLogger("reviewdesk.services")
@@ -61,7 +61,7 @@ class Services:
         finally:
             if self._http is None:
                 self._http = self.session.http = await http
-        await self.store.end_holds(time.time())  # decisions held for undo when the last run ended
+        await self.store.run(Store.end_holds, time.time())  # decisions held for undo when the last run ended
         await self._attribute_old_decisions()
         # Feedback goes with the credential the session holds: admin headers for an admin
         # session, the Bearer token for a reviewer (docs/REVIEWS_API.md).
@@ -80,32 +80,34 @@ class Services:
         assert self.store is not None
         server = remembered_server(self.settings)
         if server:
-            n = await self.store.attribute_unknown(server, admin=self.settings.sign_in_mode == "admin")
+            n = await self.store.run(
+                Store.attribute_unknown, server, admin=self.settings.sign_in_mode == "admin"
+            )
             if n:
                 log.warning("%d decision(s) from an earlier version attributed to %s; to confirm", n, server)
 
     async def confirm_route(self, route: Route | None = None) -> int:
         """The reviewer confirmed where the unconfirmed decisions go; delivery may send them.
         Decisions made here while signed out go to the session signed in now."""
-        n = await self._store().confirm(route, adopt=self.session.route)
+        n = await self._store().run(Store.confirm, route, adopt=self.session.route)
         if self.worker is not None:
             self.worker.kick()
         return n
 
     async def discard_route(self, route: Route) -> list[OutboxEntry]:
-        entries = await self._store().discard(route)
+        entries = await self._store().run(Store.discard, route)
         if self.worker is not None:
             self.worker.kick()
         return entries
 
     async def routes(self) -> list[RouteSummary]:
-        return await self._store().routes()
+        return await self._store().run(Store.routes)
 
     async def export_outbox(self, path: Path) -> int:
         """Write every undelivered decision, with where it goes, to `path` (JSON)."""
         from reviewdesk.sync.commands import export_entries
 
-        entries = await self._store().pending_entries()
+        entries = await self._store().run(Store.pending_entries)
         return await asyncio.get_running_loop().run_in_executor(None, export_entries, path, entries)
 
     async def send_now(self) -> float:
@@ -139,13 +141,13 @@ class Services:
 
     async def load_queue(self) -> tuple[list[Scan], str | None]:
         store = self._store()
-        return await store.scans(), await store.position()
+        return await store.run(Store.scans), await store.run(Store.position)
 
     async def import_scans(self, result: ImportResult) -> ImportSummary:
-        return await self._store().add_scans(result.scans)
+        return await self._store().run(Store.add_scans, list(result.scans))
 
     async def set_position(self, scan_id: str | None) -> None:
-        await self._store().set_position(scan_id)
+        await self._store().run(Store.set_position, scan_id)
 
     # -- decisions ---------------------------------------------------------------------------
 
@@ -169,30 +171,41 @@ class Services:
         # Delivered only to this server, under this identity; made while signed out, it waits
         # (for an unknown reviewer) until the reviewer says where it goes.
         route = self.session.route or Route(remembered_server(self.settings), "")
-        entry = await self._store().record_decision(
-            scan.scan_id, shortcode, info, note=note, hold_seconds=hold, now=time.time(), route=route
+        entry = await self._store().run(
+            Store.record_decision,
+            scan.scan_id,
+            shortcode,
+            info,
+            note=note,
+            hold_seconds=hold,
+            now=time.time(),
+            route=route,
         )
-        updated = await self._store().get_scan(scan.scan_id)
+        updated = await self._store().run(Store.get_scan, scan.scan_id)
         if self.worker is not None:
             self.worker.kick()
         return Decided(entry, updated or scan.with_(shortcode=shortcode, note=note))
 
     async def undo(self, entry_id: int) -> Scan | None:
-        scan = await self._store().undo_decision(entry_id)
+        scan = await self._store().run(Store.undo_decision, entry_id)
         if self.worker is not None:
             self.worker.kick()
         return scan
 
     async def recent(self, n: int = 10) -> list[OutboxEntry]:
-        return await self._store().recent_decisions(n)
+        return await self._store().run(Store.recent_decisions, n)
 
     async def pending(self) -> list[OutboxEntry]:
-        return await self._store().pending_entries()
+        return await self._store().run(Store.pending_entries)
 
     async def resend(self, entry_id: int) -> None:
-        await self._store().resend(entry_id)
+        await self._store().run(Store.resend, entry_id)
         if self.worker is not None:
             self.worker.kick()
 
+    async def queued(self) -> int:
+        """How many decisions wait to be delivered (0 while the store is not open)."""
+        return (await self.store.run(Store.counts)).queued if self.store is not None else 0
+
     async def get_scan(self, scan_id: str) -> Scan | None:
-        return await self._store().get_scan(scan_id)
+        return await self._store().run(Store.get_scan, scan_id)

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from reviewdesk.limits import DIR_MODE, FILE_MODE, MAX_CONFIG_BYTES
+from reviewdesk.atomic import write_atomic
+from reviewdesk.limits import DIR_MODE, MAX_CONFIG_BYTES
 
 log = logging.getLogger("reviewdesk.settings")
 
@@ -75,13 +76,7 @@ class Settings:
     def save(self, path: Path) -> None:
         """Write the settings (owner-only, whatever the folder) and replace the file in one step."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        tmp = path.with_suffix(".json.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        if os.name == "posix":
-            os.fchmod(fd, FILE_MODE)  # a .tmp left by an older version may be readable to others
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(asdict(self), indent=2, sort_keys=True))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(asdict(self), indent=2, sort_keys=True))
 
 
 def _reason(exc: BaseException) -> str:

@@ -15,15 +15,14 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.shortcodes import all_shortcodes
 from reviewdesk.limits import MAX_CONFIG_BYTES
 from reviewdesk.resources import resource_path
@@ -639,12 +638,4 @@ _FILE_COMMENT = [
 
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".keymap-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -18,8 +18,9 @@ from typing import Any
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.store.connection import SQLITE_HEADER
 from reviewdesk.store.errors import StoreError
-from reviewdesk.store.store import _ENTRY_COLUMNS, SQLITE_HEADER, OutboxEntry, _entry
+from reviewdesk.store.rows import _ENTRY_COLUMNS, OutboxEntry, _entry
 
 #: Ids probed one by one past the highest id seen, when the table's end cannot be read.
 PROBE_PAST = 1000

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reviewdesk import limits
+from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.route import Route
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
@@ -329,8 +330,8 @@ async def _decide_deliver(
     astore = AsyncStore(store)
     try:
         _, status, server_wait = await _deliver(astore, base_url, credential, once=False, timeout=timeout)
-        entry = await astore.get_entry(entry_id)
-        entries = await astore.pending_entries()
+        entry = await astore.run(Store.get_entry, entry_id)
+        entries = await astore.run(Store.pending_entries)
     finally:
         await astore.close()
     if entry is None or entry.status is OutboxStatus.DELIVERED:
@@ -432,9 +433,7 @@ def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
 
 def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
     """Every undelivered decision with where it goes, as JSON (no credential: there is none).
-    Written whole or not at all; returns how many. The window's Outbox uses it too."""
-    import os
-
+    Written whole or not at all, owner-only; returns how many. The window's Outbox uses it too."""
     data = [
         {
             "scanId": e.scan_id,
@@ -447,15 +446,7 @@ def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
         }
         for e in entries
     ]
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return len(data)
 
 
@@ -527,8 +518,8 @@ async def _sync(
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     try:
-        before = await astore.pending_entries()
-        for summary in await astore.routes():
+        before = await astore.run(Store.pending_entries)
+        for summary in await astore.run(Store.routes):
             route = summary.route
             if not summary.pending or (only is not None and route.server != only):
                 continue  # (unconfirmed decisions are never claimed: the others of the route go)
@@ -540,8 +531,8 @@ async def _sync(
                 astore, route.server, credential, once=False, timeout=left
             )
             results[route] = _RouteResult(empty, status, server_wait)
-        after = await astore.pending_entries()
-        summaries = await astore.routes()
+        after = await astore.run(Store.pending_entries)
+        summaries = await astore.run(Store.routes)
     finally:
         await astore.close()
     return before, after, summaries, results

@@ -49,7 +49,7 @@ from reviewdesk.api import errors as e
 from reviewdesk.domain.route import Route
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreWriteError
-from reviewdesk.store.store import OutboxEntry, RouteSummary
+from reviewdesk.store.store import OutboxEntry, RouteSummary, Store
 
 if TYPE_CHECKING:
     from reviewdesk.api.reviews import ReviewsClient
@@ -124,7 +124,14 @@ class DeliveryStatus:
         return f"Idle ({queued}{failed})"
 
 
-AUTH_ERRORS = (e.TokenExpiredError, e.UnauthorizedError, e.ForbiddenError, e.NoCredentialError)
+# What an attempt's error means for the decision. Not `ReviewDeskError.retryable`: that says
+# whether repeating the same request within one call may help, while the outbox retries for as
+# long as it takes. A 404, a 405, a refused redirect or an oversized answer is not retried within
+# a call, but it is what a wrong server, a proxy or a captive portal answers: the decision waits and
+# goes again later. Only two kinds of answer end an attempt otherwise:
+#: Any credential trouble (the AuthError family): delivery pauses until the reviewer signs in again.
+AUTH_ERRORS = e.AuthError
+#: The server (400) or ReviewDesk (a bad shortcode or scan id) refused this decision: it fails, editable.
 PERMANENT_ERRORS = (e.BadRequestError, e.UsageError)
 #: Errors that show the server is there and answering (backoff capped at reachable_max_delay).
 ANSWERED_ERRORS = (e.ServerError, e.RateLimitedError, e.ProtocolError)
@@ -179,7 +186,6 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._released = False
-        self._draining = False
         # pause: set by a 401/403/expired token, or while the provider has no client
         self._paused: str | None = None
         self._paused_credential: object = None
@@ -229,10 +235,6 @@ class DeliveryWorker:
         """`callback(status)` is called on the loop after every change of the status."""
         self._listeners.append(callback)
 
-    def remove_listener(self, callback: Callable[[DeliveryStatus], object]) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(callback)
-
     def start(self) -> None:
         """Run in the background on the running loop (in-flight leftovers of a crash go back first)."""
         if self.running:
@@ -261,7 +263,7 @@ class DeliveryWorker:
             await self._release_queue()
         await self._finish_sends(grace)
         with contextlib.suppress(Exception):
-            await self.store.release_inflight()  # a claim cut short by the cancel
+            await self.store.run(Store.release_inflight)  # a claim cut short by the cancel
         await self._settle()
 
     def kick(self) -> None:
@@ -279,8 +281,8 @@ class DeliveryWorker:
     async def send_now(self) -> float:
         """ "Send now": waiting decisions become due and the backoff ends, but a Retry-After the
         server gave is still honoured. Returns how many seconds that one has left (0: none)."""
-        await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
-        await self.store.reset_backoff(self.clock())
+        await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+        await self.store.run(Store.reset_backoff, self.clock())
         left = self.server_wait_left()
         if left <= 0:
             self._gate_until = 0.0
@@ -301,10 +303,9 @@ class DeliveryWorker:
             return await self._wait_until_empty(deadline)
         await self._ensure_released()
         start = self.clock()
-        await self.store.reset_backoff(start)
+        await self.store.run(Store.reset_backoff, start)
         if self.server_wait_left() <= 0:
             self._gate_until = 0.0
-        self._draining = True
         try:
             while True:
                 self._wake.clear()
@@ -321,7 +322,6 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
         finally:
-            self._draining = False
             with contextlib.suppress(Exception):
                 await self._release_queue()
             await self._finish_sends(0.0)
@@ -331,7 +331,7 @@ class DeliveryWorker:
     async def _route_empty(self) -> bool:
         if self._route is None:
             return False
-        return (await self.store.counts(self._route)).queued == 0
+        return (await self.store.run(Store.counts, route=self._route)).queued == 0
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -357,10 +357,10 @@ class DeliveryWorker:
 
     async def _ensure_released(self) -> None:
         if not self._released:
-            n = await self.store.release_inflight()
+            n = await self.store.run(Store.release_inflight)
             if n:
                 log.info("delivery: %d decision(s) were in flight at the last exit; sending again", n)
-            pulled = await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+            pulled = await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
             if pulled:
                 log.info("delivery: %d wait(s) ended further ahead than any wait (clock set back?)", pulled)
             self._released = True
@@ -395,7 +395,7 @@ class DeliveryWorker:
         self._problem = self._server_status = self._unexpected_from = None
         self._gate_until = self._server_wait_until = 0.0
         now = self.clock()
-        until = await self.store.server_wait_until(route, now)
+        until = await self.store.run(Store.server_wait_until, route, now)
         if until is not None:
             wait = min(until - now, self.max_retry_after)
             self._gate_until = self._server_wait_until = self.monotonic() + wait
@@ -425,7 +425,7 @@ class DeliveryWorker:
             # The route's wait is kept here; `once` tries only what was due when it began.
             once = claim_at is not None
             now = claim_at if claim_at is not None else self.clock()
-            entries = await self.store.claim_due(now, limit, route, backoff=once)
+            entries = await self.store.run(Store.claim_due, now, limit, route, backoff=once)
             if entries:
                 self._queue.extend(entries)
                 self._refresh_soon()
@@ -433,12 +433,12 @@ class DeliveryWorker:
                 # Nothing due now and nothing under way: the backlog is through. Sleep until the
                 # next one is due. (While sends are under way, the end of each one wakes the pump.)
                 self._serial = False
-                wake = await self.store.next_wakeup(None, route, backoff=once)
+                wake = await self.store.run(Store.next_wakeup, None, route, backoff=once)
                 if wake is None:
                     return None
                 ahead = wake - self.clock()
                 if ahead > MAX_HOLD_AHEAD:  # the clock went back: no hold is that long
-                    await self.store.pull_back(self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+                    await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
                     return 0.0
                 return max(0.0, ahead)
         self._start_sends()
@@ -475,7 +475,7 @@ class DeliveryWorker:
             return
         ids = [entry.id for entry in self._queue]
         self._queue.clear()
-        await self.store.requeue_many(ids)
+        await self.store.run(Store.requeue_many, ids)
         self._refresh_soon()
 
     async def _mark_delivered(self, entry_id: int) -> None:
@@ -491,7 +491,7 @@ class DeliveryWorker:
         while self._to_mark:
             group, self._to_mark = self._to_mark, []
             try:
-                await self.store.mark_delivered_many([entry_id for entry_id, _ in group])
+                await self.store.run(Store.mark_delivered_many, [entry_id for entry_id, _ in group])
             except asyncio.CancelledError:
                 for _, future in group + self._to_mark:
                     future.cancel()
@@ -535,13 +535,13 @@ class DeliveryWorker:
             try:
                 await client.send_feedback(entry.scan_id, entry.shortcode, entry.annotation_info)
             except AUTH_ERRORS as exc:
-                await store.requeue(entry.id, str(exc))
+                await store.run(Store.requeue, entry.id, str(exc))
                 if epoch == self._epoch:
                     self._pause(str(exc), client.credential)
                 # else: sent before the last resume; the resumed worker tries it again
             except PERMANENT_ERRORS as exc:
                 log.warning("delivery: the decision for scan %s was refused: %s", entry.scan_id, exc)
-                await store.mark_failed(entry.id, str(exc))
+                await store.run(Store.mark_failed, entry.id, str(exc))
                 self._failures_in_a_row = 0  # the server is there and answering
                 self._problem = None
             except e.ReviewDeskError as exc:
@@ -563,7 +563,7 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             # Stopped mid-send: back to pending (it may have reached the server: allowed).
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.requeue(entry.id))
+                await asyncio.shield(store.run(Store.requeue, entry.id))
             raise
         except StoreWriteError as exc:  # the disk is full: one line, not a traceback per decision
             log.error("delivery: cannot record the outcome for scan %s: %s", entry.scan_id, exc)
@@ -596,7 +596,7 @@ class DeliveryWorker:
             log.info("delivery: scan %s: %s; the route waits %.2f s", entry.scan_id, error, wait)
         wait = max(0.0, self._gate_until - mono)
         server_wait = self._server_wait_until > mono
-        await self.store.mark_retry(entry.id, error, self.clock() + wait, server_wait=server_wait)
+        await self.store.run(Store.mark_retry, entry.id, error, self.clock() + wait, server_wait=server_wait)
         self._refresh_soon()
 
     def _backoff(self, failures: int, answered: bool) -> float:
@@ -625,7 +625,7 @@ class DeliveryWorker:
         self._sending.clear()
         # A send cancelled before it began put nothing back; entries no longer in flight are untouched.
         with contextlib.suppress(Exception):
-            await self.store.requeue_many(ids)
+            await self.store.run(Store.requeue_many, ids)
 
     async def _wait_until_empty(self, deadline: float | None) -> bool:
         loop = asyncio.get_running_loop()
@@ -677,7 +677,7 @@ class DeliveryWorker:
         # `next_wakeup(now)` answers at once while something is due (a time <= now), instead of
         # scanning the whole backlog: a due time only matters when it is in the future.
         route = self._route
-        counts, wake, routes = await self.store.delivery_state(self.clock(), route, backoff=False)
+        counts, wake, routes = await self.store.run(Store.delivery_state, self.clock(), route, backoff=False)
         sendable = counts.queued if route is not None else 0
         state: State
         if self.paused:

@@ -68,7 +68,7 @@ class DeliveryPart:
 
     async def _request_quit(self) -> None:
         await self.settle_records()  # a key pressed just before quitting counts
-        queued = (await self.services.store.counts()).queued if self.services.store is not None else 0
+        queued = await self.services.queued()
         if not queued:
             self._quit()
             return
@@ -98,7 +98,7 @@ class DeliveryPart:
         worker = self.services.worker
         if worker is not None:
             await worker.drain(timeout=60)
-        left = (await self.services.store.counts()).queued if self.services.store is not None else 0
+        left = await self.services.queued()
         if left:
             print(f"reviewdesk: {left} decision(s) could not be sent now; they go out at the next start")
             log.warning("quitting with %d decision(s) queued; they are sent at the next start", left)

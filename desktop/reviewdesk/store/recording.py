@@ -1,0 +1,163 @@
+"""Recording a decision in the outbox (the acknowledgement), and taking one back."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from reviewdesk.domain import shortcodes
+from reviewdesk.domain.route import UNATTRIBUTED, Route
+from reviewdesk.domain.scan import Scan
+from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.store.connection import StoreConnection
+from reviewdesk.store.errors import StoreWriteError, UndoError
+from reviewdesk.store.rows import (
+    _ENTRY_COLUMNS,
+    _SCAN_COLUMNS,
+    OutboxEntry,
+    OutboxStatus,
+    _dumps,
+    _entry,
+    _get_entry,
+    _scan,
+    _sync_scan_state,
+)
+
+
+class RecordingStore(StoreConnection):
+    """Decisions into the outbox, and undo."""
+
+    def record_decision(
+        self,
+        scan_id: str,
+        shortcode: str,
+        annotation_info: Mapping[str, Any],
+        *,
+        note: str = "",
+        hold_seconds: float = 0.0,
+        now: float | None = None,
+        route: Route = UNATTRIBUTED,
+    ) -> OutboxEntry:
+        """Commit a decision to the outbox (one transaction); returning is the acknowledgement.
+
+        `route`: the server and identity it was made under; it is delivered there only. A new
+        decision replaces an undelivered one of the same scan on the same route only.
+        Recording the same idempotency key again is a no-op that returns the stored entry.
+        """
+        try:
+            validate_scan_id(scan_id)
+        except InvalidScanId as exc:
+            raise ValueError(f"invalid scan id: {exc}") from None
+        shortcodes.get(shortcode)  # UnknownShortcode (a ValueError) lists the valid ones
+        info = dict(annotation_info)
+        key = info.get("idempotencyKey")
+        if not isinstance(key, str) or not key:
+            key = info["idempotencyKey"] = str(uuid.uuid4())
+        info_text = _dumps(info)
+        now = time.time() if now is None else now
+        not_before = now + max(0.0, hold_seconds)
+        try:
+            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
+        except StoreWriteError as exc:
+            raise StoreWriteError(
+                f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
+            ) from None
+        if isinstance(entry_id, OutboxEntry):
+            return entry_id
+        return OutboxEntry(
+            id=entry_id,
+            scan_id=scan_id,
+            shortcode=shortcode,
+            annotation_info=info,
+            idempotency_key=key,
+            note=note,
+            status=OutboxStatus.PENDING,
+            created_at=now,
+            not_before=not_before,
+            next_attempt_at=now,
+            attempts=0,
+            last_error=None,
+            delivered_at=None,
+            route=route,
+        )
+
+    def _insert_decision(
+        self,
+        scan_id: str,
+        shortcode: str,
+        info_text: str,
+        key: str,
+        note: str,
+        now: float,
+        not_before: float,
+        route: Route,
+    ) -> int | OutboxEntry:
+        """The outbox row's id, or the entry already stored under that idempotency key."""
+        with self._tx() as c:
+            row = c.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+            if row is not None:
+                return _entry(row)
+            c.execute(
+                "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
+                "AND identity = ? AND status IN ('pending', 'failed')",
+                (scan_id, route.server, route.identity),
+            )
+            cur = c.execute(
+                """
+                INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, note, status,
+                                    created_at, not_before, next_attempt_at, server, identity)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+                """,
+                (
+                    scan_id,
+                    shortcode,
+                    info_text,
+                    key,
+                    note,
+                    now,
+                    not_before,
+                    now,
+                    route.server,
+                    route.identity,
+                ),
+            )
+            entry_id = cur.lastrowid
+            c.execute(
+                """
+                INSERT INTO scans (scan_id, state, shortcode, note)
+                VALUES (?, 'decided', ?, ?)
+                ON CONFLICT (scan_id) DO UPDATE SET
+                    state = 'decided', shortcode = excluded.shortcode, note = excluded.note, error = NULL
+                """,
+                (scan_id, shortcode, note),
+            )
+        assert entry_id is not None
+        return entry_id
+
+    def undo_decision(self, entry_id: int) -> Scan | None:
+        """Take back an undelivered decision. Returns the scan as it is now (None if not queued).
+
+        The scan goes back to what its other entries say: an earlier decision still in flight
+        (DECIDED), else the last delivered one (SENT), else TO_REVIEW.
+        """
+        with self._tx() as c:
+            entry = _get_entry(c, entry_id)
+            if entry is None:
+                raise UndoError("that decision is no longer in the outbox; it cannot be undone")
+            if entry.status is OutboxStatus.IN_FLIGHT:
+                raise UndoError(
+                    f"the decision for scan {entry.scan_id} is being sent right now; "
+                    "it can no longer be undone"
+                )
+            if entry.status is OutboxStatus.DELIVERED:
+                raise UndoError(f"the decision for scan {entry.scan_id} was already delivered")
+            c.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+            _sync_scan_state(c, entry.scan_id)
+            row = c.execute(
+                f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (entry.scan_id,)
+            ).fetchone()
+        return _scan(row) if row else None
