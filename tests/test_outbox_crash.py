@@ -19,12 +19,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from outbox_child import CONCURRENCY, make_plan
 from outbox_support import FAST, per_scan_first_arrivals
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import ReviewsClient
 from reviewdesk.store import AsyncStore, Store
 from reviewdesk.sync import DeliveryWorker
+
+pytestmark = pytest.mark.slow  # seconds to minutes: `-m "not slow"` leaves it out
 
 SEED = 20240611
 DISTINCT = 2000

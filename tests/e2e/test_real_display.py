@@ -23,6 +23,7 @@ pytestmark = [
         bool(tools_missing()), reason=f"needs {tools_missing()} (scripts/system-deps.sh --tests)"
     ),
     pytest.mark.e2e,
+    pytest.mark.slow,
 ]
 
 MAIN = "ReviewDesk"
