@@ -83,7 +83,7 @@ def build_window_parser() -> argparse.ArgumentParser:
         metavar="S",
         default=None,
         help="with --screenshot, --exit-after-start or --self-test: the whole run ends within S seconds "
-        "(default 120), exit code 3 if it could not finish",
+        "(default 120), exit code 7 if it could not finish",
     )
     parser.set_defaults(command=None)
     return parser

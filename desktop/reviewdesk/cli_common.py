@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reviewdesk.errors import EXIT_USAGE, Error
+
 if TYPE_CHECKING:
     from reviewdesk.api.auth import Credential
     from reviewdesk.domain.route import Route
@@ -19,8 +21,10 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.dyneti.com"
 
 
-class CliError(Exception):
-    def __init__(self, message: str, exit_code: int = 2) -> None:
+class CliError(Error):
+    """A command's error: its message for stderr, and the exit code (usage unless said)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 

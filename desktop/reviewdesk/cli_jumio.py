@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewdesk import errors
+
 if TYPE_CHECKING:
     from reviewdesk.api.jumio import JumioClient, JumioCredentials
 
-EXIT_PENDING = 6
+EXIT_PENDING = errors.EXIT_PENDING
 KEYRING_ACCOUNT = "jumio"  # one Jumio account per user, whatever the region
 KEYRING_TOKEN = "jumio-token"
 KEYRING_SECRET = "jumio-secret"

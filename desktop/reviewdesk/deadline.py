@@ -13,7 +13,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-EXIT_CODE = 3  # distinct from success (0), failure (1) and usage (2)
+from reviewdesk.errors import EXIT_TIMEOUT
+
+EXIT_CODE = EXIT_TIMEOUT  # (7) distinct from every other exit code of the command line
 DEFAULT_SECONDS = 120.0
 
 

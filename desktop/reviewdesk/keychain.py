@@ -7,13 +7,18 @@ running event loop, run them in an executor thread.
 
 from __future__ import annotations
 
+from reviewdesk.errors import EXIT_AUTH, Error
+
 SERVICE = "ReviewDesk"
 ADMIN_KEY = "admin-key"
 REVIEWER_TOKEN = "reviewer-token"
 
 
-class KeyringUnavailable(RuntimeError):
-    pass
+class KeyringUnavailable(Error, RuntimeError):
+    """No OS keyring here (or it refused): the secret stays in memory, or comes from the
+    environment."""
+
+    exit_code = EXIT_AUTH
 
 
 def _account(kind: str, base_url: str) -> str:

@@ -6,16 +6,21 @@ server messages through `redact`, and the errors themselves are built from those
 
 from __future__ import annotations
 
-# Exit codes of the command line, per error family.
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NOT_FOUND = 4
-EXIT_NETWORK = 5
+# The exit codes live in reviewdesk/errors.py; imported here for the error families below (and
+# for callers that name them through this module, as `e.EXIT_AUTH`).
+from reviewdesk.errors import EXIT_AUTH, EXIT_NETWORK, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, Error  # noqa: F401
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_NETWORK",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_USAGE",
+]  # exit codes: reviewdesk.errors
 
 
-class ReviewDeskError(Exception):
-    """Base of every error a user may see. `str(err)` is the one-line message."""
+class ReviewDeskError(Error):
+    """Base of the errors of the API layer. `str(err)` is the one-line message."""
 
     exit_code = EXIT_NETWORK
     status: int | None = None

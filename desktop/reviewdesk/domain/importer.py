@@ -26,6 +26,7 @@ from pathlib import Path
 from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
 from reviewdesk.domain.scan_id import MAX_SCAN_ID_LENGTH, InvalidScanId, validate_scan_id
+from reviewdesk.errors import EXIT_USAGE, Error
 from reviewdesk.limits import MAX_FACT_LENGTH
 from reviewdesk.limits import MAX_IMPORT_FILE_BYTES as MAX_FILE_BYTES
 
@@ -34,8 +35,10 @@ SUPPORTED_SUFFIXES = (".csv", ".json", ".txt")
 PASTED = "pasted text"
 
 
-class ImportFailed(ValueError):
+class ImportFailed(Error, ValueError):  # a ValueError too, as before
     """Nothing could be imported from this source; the message says why, for the reviewer."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)

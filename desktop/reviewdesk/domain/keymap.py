@@ -24,6 +24,7 @@ from typing import Any
 
 from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.shortcodes import all_shortcodes
+from reviewdesk.errors import EXIT_USAGE, Error
 from reviewdesk.limits import MAX_CONFIG_BYTES
 from reviewdesk.resources import resource_path
 
@@ -109,8 +110,10 @@ _MODIFIER_RE = re.compile(r"(meta|ctrl|alt|shift)\s*\+", re.IGNORECASE)
 _WORD_RE = re.compile(r"[A-Za-z0-9]+")
 
 
-class KeyTextError(ValueError):
+class KeyTextError(Error, ValueError):  # a ValueError too, as before
     """Key text that is not one key or a sequence of two keys."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +300,10 @@ def action_names() -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------------
 
 
-class KeymapError(ValueError):
+class KeymapError(Error, ValueError):  # a ValueError too, as before
     """A keymap file that cannot be used. `problems` holds one line per problem."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, path: Path | None, problems: Iterable[str]) -> None:
         self.path = path

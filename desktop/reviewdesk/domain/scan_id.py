@@ -5,11 +5,15 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import quote
 
+from reviewdesk.errors import EXIT_USAGE, Error
+
 MAX_SCAN_ID_LENGTH = 128
 
 
-class InvalidScanId(ValueError):
+class InvalidScanId(Error, ValueError):  # a ValueError too, as before
     """A scan id that cannot be sent: empty, too long, or holding control characters."""
+
+    exit_code = EXIT_USAGE
 
 
 def validate_scan_id(value: object) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from reviewdesk.errors import EXIT_USAGE, Error
 from reviewdesk.resources import resource_path
 
 
@@ -27,7 +28,9 @@ class Shortcode:
     description: str
 
 
-class UnknownShortcode(ValueError):
+class UnknownShortcode(Error, ValueError):  # a ValueError too, as before
+    exit_code = EXIT_USAGE
+
     def __init__(self, code: str) -> None:
         self.code = code
         valid = ", ".join(s.code for s in all_shortcodes())

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from reviewdesk.errors import EXIT_NETWORK, Error
+
 DEFAULT_SOURCE = "dyneti"
 SEPARATOR = ":"
 
@@ -87,11 +89,11 @@ class DecisionOption:
     description: str
 
 
-class SourceError(Exception):
+class SourceError(Error):
     """A source could not answer: `message` is for the reviewer, plain text, no secret in it;
     `exit_code` for the command line (3 auth, 4 not found, 5 network or server)."""
 
-    def __init__(self, message: str, exit_code: int = 5) -> None:
+    def __init__(self, message: str, exit_code: int = EXIT_NETWORK) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 

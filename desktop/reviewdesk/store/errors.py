@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewdesk.errors import EXIT_STORE, Error
 
-class StoreError(Exception):
+
+class StoreError(Error):
     """Base of the store's errors. `str(err)` is the one-line message."""
+
+    exit_code = EXIT_STORE
 
 
 class StoreLockedError(StoreError):

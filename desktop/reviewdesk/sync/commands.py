@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from reviewdesk import limits
 from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.route import Route
+from reviewdesk.errors import EXIT_OK, EXIT_STORE
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
 
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from reviewdesk.settings import Settings
     from reviewdesk.sync.worker import DeliveryStatus
 
-EXIT_OK = 0
-EXIT_STORE = 1  # the local database is locked (ReviewDesk running) or unusable
 DEFAULT_SYNC_TIMEOUT = limits.SYNC_TIMEOUT
 DECIDE_TIMEOUT = limits.DECIDE_TIMEOUT
 MAX_TIMEOUT = 3600.0
