@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -175,3 +176,65 @@ def transport_error(exc: httpx.HTTPError, what: str) -> e.ReviewDeskError:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return e.NetworkError(f"{what} failed: the connection was dropped; try again")
     return e.NetworkError(f"{what} failed: network error ({type(exc).__name__}); try again")
+
+
+async def send_same_host(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    what: str,
+    *,
+    params: Mapping[str, str | int] | None = None,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """Send, following same-host redirects only (`redirect_target`); return any answer (2xx or
+    not) with its body not read yet: the caller reads it with `read_limited`, which closes it.
+    Every client of every vendor sends through here."""
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            request = http.build_request(method, url, params=params, json=json, headers=headers)
+        except (ValueError, httpx.InvalidURL) as exc:  # e.g. a header value that is not ASCII
+            raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
+        try:
+            response = await http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, what) from None
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        await response.aclose()
+        url, params = redirect_target(response), None
+        if response.status_code == 303:
+            method, json = "GET", None
+    raise e.RedirectRefusedError(f"{what} failed: too many redirects")
+
+
+async def read_limited(
+    response: httpx.Response,
+    limit: int,
+    what: str,
+    too_big: e.ReviewDeskError,
+    *,
+    truncate: bool = False,
+) -> bytes:
+    """The body as a stream, never more than `limit` bytes (decoded): past it (or when the declared
+    length is past it) the connection is closed and `too_big` raised, unless `truncate` (error
+    bodies: what was read is enough). The response is closed in every case."""
+    try:
+        declared = response.headers.get("content-length")
+        if not truncate and declared and declared.isdigit() and int(declared) > limit:
+            raise too_big
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            if size + len(chunk) > limit:
+                if truncate:
+                    chunks.append(chunk[: limit - size])
+                    break
+                raise too_big
+            size += len(chunk)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, what) from None
+    finally:
+        await response.aclose()

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from reviewdesk.api import errors as e
-from reviewdesk.api.http import MAX_REDIRECTS, error_for, make_http_client, redirect_target, transport_error
+from reviewdesk.api.http import error_for, make_http_client, read_limited, send_same_host
 from reviewdesk.api.images import image_format
 from reviewdesk.api.presigned import check_transport_url
 from reviewdesk.api.redact import register_secret, safe_url
@@ -386,40 +386,13 @@ class JumioClient:
         return href
 
     async def _send(self, url: str, headers: Mapping[str, str], what: str) -> httpx.Response:
-        for _ in range(MAX_REDIRECTS + 1):
-            try:
-                request = self._http.build_request("GET", url, headers=headers)
-            except (ValueError, httpx.InvalidURL) as exc:
-                raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
-            log.debug("GET %s", safe_url(url))
-            try:
-                response = await self._http.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, what) from None
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            await response.aclose()
-            url = redirect_target(response)  # same scheme, host and port only
-        raise e.RedirectRefusedError(f"{what} failed: too many redirects")
+        log.debug("GET %s", safe_url(url))
+        return await send_same_host(self._http, "GET", url, what, headers=headers)
 
     async def _read(
         self, response: httpx.Response, limit: int, too_big: e.ReviewDeskError, what: str
     ) -> bytes:
-        try:
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise too_big
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise too_big
-                chunks.append(chunk)
-            return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, what) from None
-        finally:
-            await response.aclose()
+        return await read_limited(response, limit, what, too_big)
 
     def _error(self, response: httpx.Response, what: str, subject: str) -> e.ReviewDeskError:
         status = response.status_code

@@ -21,11 +21,10 @@ from reviewdesk import limits
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, Credential, ReviewerToken
 from reviewdesk.api.http import (
-    MAX_REDIRECTS,
     error_for,
     make_http_client,
-    redirect_target,
-    transport_error,
+    read_limited,
+    send_same_host,
 )
 from reviewdesk.api.presigned import DEFAULT_LIFETIME, PresignedURL, check_transport_url
 from reviewdesk.api.retry import NO_RETRY, RetryPolicy, retrying
@@ -157,52 +156,18 @@ class ReviewsClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send, following same-host redirects only; return any answer (2xx or not) with its body
-        not read yet: the caller reads it with a limit (`_read_limited`), which closes it."""
-        for _ in range(MAX_REDIRECTS + 1):
-            try:
-                request = self._http.build_request(method, url, params=params, json=json, headers=headers)
-            except (ValueError, httpx.InvalidURL) as exc:  # e.g. a header value that is not ASCII
-                raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
-            try:
-                response = await self._http.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, what) from None
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            await response.aclose()
-            url, params = redirect_target(response), None
-            if response.status_code == 303:
-                method, json = "GET", None
-        raise e.RedirectRefusedError(f"{what} failed: too many redirects")
+        """`send_same_host` on this client's httpx client (read the answer with `_read_limited`)."""
+        return await send_same_host(self._http, method, url, what, params=params, json=json, headers=headers)
 
     async def _read_limited(
         self, response: httpx.Response, limit: int, what: str, *, truncate: bool = False
     ) -> bytes:
-        """The body as a stream, never more than `limit` bytes (decoded): past it the connection is
-        closed and, unless `truncate` (error bodies: what was read is enough), it is an error."""
+        """`read_limited`: past `limit` an answer no such answer can be (unless `truncate`)."""
         too_big = e.ResponseTooLargeError(
             f"{what}: the server's answer is larger than {_size(limit)}, more than such an answer "
             "can be; not read"
         )
-        try:
-            declared = response.headers.get("content-length")
-            if not truncate and declared and declared.isdigit() and int(declared) > limit:
-                raise too_big
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                if size + len(chunk) > limit:
-                    if truncate:
-                        chunks.append(chunk[: limit - size])
-                        break
-                    raise too_big
-                size += len(chunk)
-                chunks.append(chunk)
-            return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, what) from None
-        finally:
-            await response.aclose()
+        return await read_limited(response, limit, what, too_big, truncate=truncate)
 
     async def _error(
         self, response: httpx.Response, what: str, secrets: tuple[str | None, ...] | None = None

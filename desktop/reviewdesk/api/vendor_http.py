@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from reviewdesk.api import errors as e
-from reviewdesk.api.http import MAX_REDIRECTS, redirect_target, transport_error
+from reviewdesk.api.http import read_limited, send_same_host
 
 
 async def send(
@@ -24,22 +24,7 @@ async def send(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
     """Send and return any answer (2xx or not) as a stream, following same-host redirects only."""
-    for _ in range(MAX_REDIRECTS + 1):
-        try:
-            request = http.build_request(method, url, params=params, json=json_body, headers=headers)
-        except (ValueError, httpx.InvalidURL) as exc:  # e.g. a header value that is not ASCII
-            raise e.UsageError(f"{what}: the request cannot be built ({type(exc).__name__})") from None
-        try:
-            response = await http.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, what) from None
-        if response.status_code not in (301, 302, 303, 307, 308):
-            return response
-        await response.aclose()
-        url, params = redirect_target(response), None
-        if response.status_code == 303:
-            method, json_body = "GET", None
-    raise e.RedirectRefusedError(f"{what} failed: too many redirects")
+    return await send_same_host(http, method, url, what, params=params, json=json_body, headers=headers)
 
 
 async def read_capped(response: httpx.Response, what: str, limit: int) -> bytes:
@@ -47,21 +32,7 @@ async def read_capped(response: httpx.Response, what: str, limit: int) -> bytes:
     too_big = e.ImageTooLargeError(
         f"{what}: the answer is larger than the {limit // (1024 * 1024)} MB limit; not loaded", limit
     )
-    try:
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise too_big
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise too_big
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, what) from None
-    finally:
-        await response.aclose()
+    return await read_limited(response, limit, what, too_big)
 
 
 def decode_json(body: bytes, what: str) -> Any:
