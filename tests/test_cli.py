@@ -118,7 +118,7 @@ def test_usage_errors_exit_2_with_one_line(sim, reviewer_env) -> None:
 
 def test_command_line_never_imports_qt() -> None:
     code = (
-        "import sys, reviewdesk.cli as c; c.build_parser(); "
+        "import sys, reviewdesk.cli.parser as c; c.build_parser(); "
         "import reviewdesk.api.images, reviewdesk.sim.app; "
         "bad=[m for m in sys.modules if m.startswith(('PySide6','qasync'))]; print(bad); sys.exit(bool(bad))"
     )
@@ -129,8 +129,8 @@ def test_command_line_never_imports_qt() -> None:
 def test_a_command_imports_neither_the_simulator_nor_pyjwt_nor_httpxs_own_command_line() -> None:
     # What a CLI command and the window's start-up need; each of these cost 50-140 ms of every start.
     code = (
-        "import sys, reviewdesk.cli as c; c.build_parser(); "
-        "import reviewdesk.services, reviewdesk.api.auth, reviewdesk.sync.commands, httpx; "
+        "import sys, reviewdesk.cli.parser as c; c.build_parser(); "
+        "import reviewdesk.services, reviewdesk.api.auth, reviewdesk.cli.outbox, httpx; "
         "assert callable(httpx.main) and httpx.AsyncClient; "
         "bad=[m for m in ('rich', 'pygments', 'jwt', 'cryptography', 'uvicorn', 'starlette', 'PIL', "
         "'importlib.metadata') if m in sys.modules]; print(bad); sys.exit(bool(bad))"

@@ -33,10 +33,11 @@ def test_every_error_class_of_reviewdesk_has_the_one_root() -> None:
 
 
 def test_exit_codes_are_distinct_and_come_from_one_module() -> None:
-    from reviewdesk import cli_jumio, deadline
+    from reviewdesk import deadline
     from reviewdesk.api import errors as api_errors
+    from reviewdesk.cli import jumio as cli_jumio
+    from reviewdesk.cli import outbox as commands
     from reviewdesk.store.errors import StoreError
-    from reviewdesk.sync import commands
 
     codes = {name: value for name, value in vars(errors).items() if name.startswith("EXIT_")}
     assert len(set(codes.values())) == len(codes)

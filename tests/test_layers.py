@@ -3,13 +3,10 @@ contracts of pyproject.toml, and no reviewdesk module takes part in an import cy
 
 from __future__ import annotations
 
-import argparse
 import tomllib
 from pathlib import Path
 
 import grimp
-
-from reviewdesk.sync.commands import add_decide_arguments
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 PACKAGE = Path(__file__).resolve().parents[1] / "desktop" / "reviewdesk"
@@ -27,13 +24,21 @@ def top_level_modules() -> set[str]:
 
 
 def layered_modules() -> set[str]:
-    (layers,) = [c for c in contracts() if c["type"] == "layers"]
+    (layers,) = [c for c in contracts() if c["type"] == "layers" and not c.get("containers")]
     return {name.strip() for layer in layers["layers"] for name in layer.replace(":", "|").split("|")}
 
 
 def test_every_top_level_module_has_a_layer() -> None:
     missing = top_level_modules() - layered_modules()
     assert not missing, f"give these a layer in pyproject.toml and a line in docs/ARCHITECTURE.md: {missing}"
+
+
+def test_every_command_line_module_has_a_layer() -> None:
+    (contract,) = [c for c in contracts() if c.get("containers") == ["reviewdesk.cli"]]
+    layered = {name.strip() for layer in contract["layers"] for name in layer.replace(":", "|").split("|")}
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py") if p.stem != "__init__"}
+    assert modules - layered == set(), "give these a layer in the reviewdesk.cli contract of pyproject.toml"
+    assert layered - modules == set(), "the reviewdesk.cli contract names modules that do not exist"
 
 
 def test_every_module_outside_the_window_is_kept_from_qt() -> None:
@@ -98,13 +103,6 @@ def test_cycle_finder_finds_a_cycle() -> None:
 def test_no_import_cycles_among_reviewdesk_modules() -> None:
     graph = grimp.build_graph("reviewdesk")  # lazy imports inside functions count too
     assert cycles(graph) == []
-
-
-def test_decide_options_are_added_once() -> None:
-    parser = argparse.ArgumentParser()
-    add_decide_arguments(parser)
-    add_decide_arguments(parser)  # a second time: no argparse conflict over --hold
-    assert parser.parse_args(["--hold", "2"]).hold == 2.0
 
 
 def test_comments_cite_docs_in_the_repository() -> None:

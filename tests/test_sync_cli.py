@@ -13,16 +13,17 @@ import pytest
 
 from conftest import run_cli as run
 from outbox_support import database_bytes
-from reviewdesk import cli
 from reviewdesk.api.auth import ReviewerToken
+from reviewdesk.cli import outbox as commands
+from reviewdesk.cli.common import CliError
+from reviewdesk.cli.parser import COMMANDS
 from reviewdesk.domain.route import Route
 from reviewdesk.store import Store
-from reviewdesk.sync import commands
 
 
 def test_the_command_line_wires_the_outbox_commands() -> None:
-    assert cli.COMMANDS["decide"] is commands.cmd_decide
-    assert cli.COMMANDS["queue"] is commands.cmd_queue and cli.COMMANDS["sync"] is commands.cmd_sync
+    assert COMMANDS["decide"] is commands.cmd_decide
+    assert COMMANDS["queue"] is commands.cmd_queue and COMMANDS["sync"] is commands.cmd_sync
 
 
 @pytest.fixture
@@ -156,11 +157,7 @@ def test_commands_in_process(sim, env: dict[str, str], monkeypatch, capsys) -> N
     parser.add_argument("--base-url", default=env["REVIEWDESK_BASE_URL"])
     parser.add_argument("--data-dir", default=env["REVIEWDESK_DATA_DIR"])
     sub = parser.add_subparsers(dest="command")
-    p = sub.add_parser("decide")
-    p.add_argument("scan_id")
-    p.add_argument("shortcode")
-    p.add_argument("--info", action="append", default=[])
-    p.add_argument("--note")
+    commands.add_decide_parser(sub)
     commands.add_parsers(sub)
     args = parser.parse_args(["decide", "ready-9", "approved", "--hold", "0.2", "--note", "n"])
     assert args.hold == 0.2
@@ -176,7 +173,7 @@ def test_commands_in_process(sim, env: dict[str, str], monkeypatch, capsys) -> N
     sim.start()
     assert commands.cmd_sync(parser.parse_args(["sync"])) == 0
     assert "delivered: ready-10 approved" in capsys.readouterr().out
-    with pytest.raises(cli.CliError) as caught:
+    with pytest.raises(CliError) as caught:
         commands.cmd_decide(parser.parse_args(["decide", "ready-11", "nope"]))
     assert caught.value.exit_code == 2 and "valid shortcodes" in str(caught.value)
     assert [r.scan_id for r in sim.feedback()] == ["ready-9", "ready-10"]

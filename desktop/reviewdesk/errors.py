@@ -1,7 +1,7 @@
 """One root for every error ReviewDesk raises on purpose, and the command line's exit codes.
 
 `Error` is the base of the API's errors (`api/errors.py`, `ReviewDeskError` and its family), the
-store's (`store/errors.py`), the command line's (`cli_common.CliError`), the keyring's and the
+store's (`store/errors.py`), the command line's (`cli/common.py`, `CliError`), the keyring's and the
 review sources' (`sources/base.py`). Each carries the exit code the command line ends with, so a
 command maps any of them to a code the same way. Plain constants and one class: no imports.
 """

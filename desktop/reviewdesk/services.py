@@ -105,7 +105,7 @@ class Services:
 
     async def export_outbox(self, path: Path) -> int:
         """Write every undelivered decision, with where it goes, to `path` (JSON)."""
-        from reviewdesk.sync.commands import export_entries
+        from reviewdesk.sync.export import export_entries
 
         entries = await self._store().run(Store.pending_entries)
         return await asyncio.get_running_loop().run_in_executor(None, export_entries, path, entries)

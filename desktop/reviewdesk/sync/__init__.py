@@ -1,4 +1,4 @@
-"""Background delivery of the outbox (asyncio, no Qt) and the `queue`/`sync`/`decide` commands."""
+"""Background delivery of the outbox (asyncio, no Qt): `worker`, and `export` (the outbox as JSON)."""
 
 from reviewdesk.sync.worker import DeliveryStatus, DeliveryWorker
 

@@ -34,7 +34,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _read_body(name: str) -> Any:
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
 
     path = Path(name)
     try:
@@ -62,7 +62,7 @@ def _read_body(name: str) -> Any:
 def _key(base_url: str) -> str:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH
-    from reviewdesk.cli_common import CliError, env_hint
+    from reviewdesk.cli.common import CliError, env_hint
 
     key = os.environ.get(KEY_ENV)
     if not key:
@@ -79,7 +79,7 @@ def cmd_bouncer(args: argparse.Namespace) -> int:
     from reviewdesk.api import errors as e
     from reviewdesk.api.bouncer import BouncerClient, InvalidCardVerifyBody, body_problems
     from reviewdesk.api.reviews import normalize_base_url
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
     from reviewdesk.domain.cardverify import VERIFY, VERIFY_WEB
 
     kind = VERIFY if args.bouncer_command == "verify" else VERIFY_WEB

@@ -31,8 +31,18 @@ KEYRING_SECRET = "jumio-secret"
 KINDS = ("netverify", "authentication", "document")
 
 
+def add_login_argument(login: argparse.ArgumentParser) -> None:
+    """`--jumio` on `reviewdesk login` (reviewdesk.cli.login)."""
+    login.add_argument("--jumio", action="store_true", help="store the Jumio API token and secret instead")
+
+
+def add_logout_argument(logout: argparse.ArgumentParser) -> None:
+    """`--jumio` on `reviewdesk logout` (reviewdesk.cli.login)."""
+    logout.add_argument("--jumio", action="store_true", help="remove the stored Jumio API token and secret")
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `jumio` command, and `--jumio` on `login` and `logout` (which must already be added)."""
+    """The `jumio` command."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("reference", metavar="REF", help="the Jumio transaction reference")
     common.add_argument("--kind", choices=KINDS, default="netverify", help="the kind of transaction")
@@ -65,15 +75,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="S",
         help="the transaction's images were acquired S seconds ago (default 0: now)",
     )
-    login, logout = sub.choices.get("login"), sub.choices.get("logout")
-    if login is not None:
-        login.add_argument(
-            "--jumio", action="store_true", help="store the Jumio API token and secret instead"
-        )
-    if logout is not None:
-        logout.add_argument(
-            "--jumio", action="store_true", help="remove the stored Jumio API token and secret"
-        )
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def credentials() -> JumioCredentials:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH, NoCredentialError
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV, JumioCredentials
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
 
     token, secret = os.environ.get(TOKEN_ENV), os.environ.get(SECRET_ENV)
     if bool(token) != bool(secret):
@@ -171,7 +172,7 @@ def _details(args: argparse.Namespace) -> int:
 
 def _images(args: argparse.Namespace) -> int:
     from reviewdesk.api.errors import ReviewDeskError
-    from reviewdesk.cli_common import CliError, write_atomically
+    from reviewdesk.cli.common import CliError, write_atomically
     from reviewdesk.sources.jumio import image_refs
 
     folder = Path(args.output)
@@ -206,7 +207,7 @@ def _images(args: argparse.Namespace) -> int:
 
 def _wait(args: argparse.Namespace) -> int:
     from reviewdesk.api import errors as e
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
     from reviewdesk.domain import jumio_schedule as schedule
     from reviewdesk.sources.jumio import is_open
 
@@ -258,7 +259,7 @@ def cmd_login_jumio(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
     from reviewdesk.api.errors import EXIT_AUTH, NoCredentialError
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV, JumioCredentials
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
 
     hint = (
         f"set {TOKEN_ENV} and {SECRET_ENV} instead, typed without echo so that no shell history keeps "
@@ -286,7 +287,7 @@ def cmd_login_jumio(args: argparse.Namespace) -> int:
 def cmd_logout_jumio(args: argparse.Namespace) -> int:
     from reviewdesk import keychain
     from reviewdesk.api.jumio import SECRET_ENV, TOKEN_ENV
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
 
     try:
         keychain.delete(KEYRING_TOKEN, KEYRING_ACCOUNT)

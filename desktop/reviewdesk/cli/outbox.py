@@ -1,15 +1,11 @@
-"""The command-line side of the outbox: `reviewdesk decide`, `reviewdesk queue`, `reviewdesk sync`.
-
-Wired into `reviewdesk.cli` there: `add_parsers(sub)` after the other sub-commands (it also gives
-the existing `decide` parser its `--hold` option), and `cmd_decide`/`cmd_queue`/`cmd_sync` in
-`COMMANDS`. Functions import `reviewdesk.cli` lazily (no import cycle).
+"""The outbox's commands: `reviewdesk decide`, `reviewdesk queue`, `reviewdesk sync` (and the parser of
+`recover`, whose command is `reviewdesk.cli.recover`). Registered in `reviewdesk.cli.parser`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 from collections.abc import Collection, Sequence
@@ -18,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reviewdesk import limits
-from reviewdesk.atomic import write_atomic
+from reviewdesk.cli.common import CliError
 from reviewdesk.domain.route import Route
 from reviewdesk.errors import EXIT_OK, EXIT_STORE
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
+from reviewdesk.sync.export import export_entries, state_of
 
 if TYPE_CHECKING:
     from reviewdesk.api.auth import Credential
@@ -38,8 +35,31 @@ MAX_HOLD = 3600.0
 # -- parsers -----------------------------------------------------------------------------------
 
 
+def add_decide_parser(subparsers: Any) -> None:
+    """`decide SCAN_ID SHORTCODE` with --info, --note, --hold and --timeout."""
+    p = subparsers.add_parser("decide", help="record a decision in the outbox and send it")
+    p.add_argument("scan_id", metavar="SCAN_ID")
+    p.add_argument("shortcode", metavar="SHORTCODE")
+    p.add_argument("--info", action="append", default=[], metavar="KEY=VALUE", help="annotationInfo entry")
+    p.add_argument("--note", help="free-text note, sent in annotationInfo")
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="keep the decision S seconds before sending it; Ctrl-C in that time undoes it",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DECIDE_TIMEOUT,
+        metavar="S",
+        help=f"retry sending for up to S seconds, then leave it queued (default {DECIDE_TIMEOUT:g})",
+    )
+
+
 def add_parsers(subparsers: Any) -> None:
-    """Add `queue` and `sync`; add `--hold` and `--timeout` to an existing `decide` parser."""
+    """`queue`, `sync` and `recover`."""
     p = subparsers.add_parser(
         "queue",
         help="list the decisions not yet delivered (pending and failed), and for whom and where they wait",
@@ -75,37 +95,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument(
         "--yes", action="store_true", help="queue the listed decisions in the outbox (nothing is sent here)"
     )
-    decide = getattr(subparsers, "choices", {}).get("decide")
-    if decide is not None:
-        add_decide_arguments(decide)
-
-
-def add_decide_arguments(parser: argparse.ArgumentParser) -> None:
-    if parser.get_default("hold") is not None:  # added already (public argparse API)
-        return
-    parser.add_argument(
-        "--hold",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="keep the decision S seconds before sending it; Ctrl-C in that time undoes it",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DECIDE_TIMEOUT,
-        metavar="S",
-        help=f"retry sending for up to S seconds, then leave it queued (default {DECIDE_TIMEOUT:g})",
-    )
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _cli_error(message: str, code: int) -> Exception:
-    from reviewdesk.cli_common import CliError
-
-    return CliError(message, code)
 
 
 def open_store(data_dir: str | None) -> Store:
@@ -121,9 +113,9 @@ def open_store(data_dir: str | None) -> Store:
             print(f"reviewdesk: warning: {exc}", file=sys.stderr)
             store = Store(paths.database)
     except StoreLockedError as exc:
-        raise _cli_error(str(exc), EXIT_STORE) from None
+        raise CliError(str(exc), EXIT_STORE) from None
     except StoreError as exc:
-        raise _cli_error(str(exc), EXIT_STORE) from None
+        raise CliError(str(exc), EXIT_STORE) from None
     _attribute(store, data_dir)
     # Holds for undo belong to the process that made them; this one holds the lock now, so that
     # process is gone (and a hold left far ahead by a clock set back must not stall delivery).
@@ -148,18 +140,6 @@ def _settings(data_dir: str | None) -> Settings:
     return Settings.load(resolve_paths(data_dir).settings_file)
 
 
-def _state_of(entry: OutboxEntry, now: float) -> str:
-    if entry.status is OutboxStatus.PENDING:
-        if entry.unconfirmed:
-            return "unconfirmed"
-        if entry.not_before > now:
-            return "held"
-        return "retrying" if entry.attempts else "pending"
-    return {OutboxStatus.IN_FLIGHT: "sending", OutboxStatus.FAILED: "failed"}.get(
-        entry.status, entry.status.value
-    )
-
-
 def format_entries(entries: Sequence[OutboxEntry], now: float | None = None) -> list[str]:
     """One aligned line per entry: scan id, shortcode, state, attempts, for whom, last error."""
     now = time.time() if now is None else now
@@ -167,7 +147,7 @@ def format_entries(entries: Sequence[OutboxEntry], now: float | None = None) -> 
         (
             e.scan_id,
             e.shortcode,
-            _state_of(e, now),
+            state_of(e, now),
             str(e.attempts),
             e.route.who,
             " ".join((e.last_error or "-").split()),
@@ -208,13 +188,13 @@ def parse_route(text: str) -> Route:
 
     who, sep, server = text.partition("@")
     if not sep or not who or not server:
-        raise _cli_error(
+        raise CliError(
             f"--discard takes WHO@SERVER (as `reviewdesk queue` lists them), got {text!r}", EXIT_USAGE
         )
     try:
         server = normalize_base_url(server)
     except UsageError as exc:
-        raise _cli_error(f"--discard: {exc}", EXIT_USAGE) from None
+        raise CliError(f"--discard: {exc}", EXIT_USAGE) from None
     return Route(server, ADMIN if who == "admin" else reviewer_identity(who))
 
 
@@ -277,7 +257,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     """Commit the decision to the outbox, then try to deliver it (and what is queued before it)
     until it is delivered or its timeout."""
     from reviewdesk.api.errors import EXIT_USAGE
-    from reviewdesk.cli_common import base_url_of, credential_of, parse_info
+    from reviewdesk.cli.common import base_url_of, credential_of, parse_info
     from reviewdesk.domain import shortcodes
     from reviewdesk.domain.decision import build_annotation_info
     from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
@@ -285,18 +265,18 @@ def cmd_decide(args: argparse.Namespace) -> int:
     try:
         shortcodes.get(args.shortcode)
     except shortcodes.UnknownShortcode as exc:
-        raise _cli_error(str(exc), EXIT_USAGE) from None
+        raise CliError(str(exc), EXIT_USAGE) from None
     try:
         scan_id = validate_scan_id(args.scan_id)
     except InvalidScanId as exc:
-        raise _cli_error(f"invalid scan id: {exc}", EXIT_USAGE) from None
+        raise CliError(f"invalid scan id: {exc}", EXIT_USAGE) from None
     extra = parse_info(getattr(args, "info", None) or [])
     hold = float(getattr(args, "hold", 0.0) or 0.0)
     if not 0.0 <= hold <= MAX_HOLD:
-        raise _cli_error(f"--hold must be between 0 and {MAX_HOLD:g} seconds", EXIT_USAGE)
+        raise CliError(f"--hold must be between 0 and {MAX_HOLD:g} seconds", EXIT_USAGE)
     timeout = float(getattr(args, "timeout", DECIDE_TIMEOUT))
     if not 0.0 < timeout <= MAX_TIMEOUT:
-        raise _cli_error(f"--timeout must be between 0 and {MAX_TIMEOUT:g} seconds", EXIT_USAGE)
+        raise CliError(f"--timeout must be between 0 and {MAX_TIMEOUT:g} seconds", EXIT_USAGE)
     base_url = base_url_of(args)
     credential = credential_of(base_url)  # no credential: refuse before storing (reviewer unknown)
     note = getattr(args, "note", None) or ""
@@ -361,7 +341,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             if args.discard
             else ("send the decisions from an earlier version to the server and reviewer listed")
         )
-        raise _cli_error(f"this would {what}; add --yes to confirm (see `reviewdesk queue` first)", 2)
+        raise CliError(f"this would {what}; add --yes to confirm (see `reviewdesk queue` first)", 2)
     path = resolve_paths(args.data_dir).database
     if not path.exists():
         print("nothing queued")
@@ -376,9 +356,9 @@ def cmd_queue(args: argparse.Namespace) -> int:
             except StoreLockedError:
                 store = Store(path, read_only=True)  # the window has it: it attributed them
             except StoreCorruptError as exc:
-                raise _cli_error(str(exc), EXIT_STORE) from None
+                raise CliError(str(exc), EXIT_STORE) from None
         except StoreError as exc:
-            raise _cli_error(str(exc), EXIT_STORE) from None
+            raise CliError(str(exc), EXIT_STORE) from None
     try:
         if changing:
             _change_queue(store, args)
@@ -401,7 +381,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 
 def _sendable(args: argparse.Namespace, summaries: Sequence[RouteSummary]) -> set[Route]:
     """The routes this command has a credential for (environment or keyring)."""
-    from reviewdesk.cli_common import CliError, base_url_of, credential_for_route
+    from reviewdesk.cli.common import base_url_of, credential_for_route
 
     try:
         command_server = base_url_of(args)
@@ -421,8 +401,6 @@ def _change_queue(store: Store, args: argparse.Namespace) -> None:
 
 
 def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
-    from reviewdesk.cli_common import CliError
-
     try:
         n = export_entries(path, entries)
     except OSError as exc:
@@ -430,31 +408,12 @@ def _export(path: Path, entries: Sequence[OutboxEntry]) -> None:
     print(f"exported {n} undelivered decision(s) to {path}")
 
 
-def export_entries(path: Path, entries: Sequence[OutboxEntry]) -> int:
-    """Every undelivered decision with where it goes, as JSON (no credential: there is none).
-    Written whole or not at all, owner-only; returns how many. The window's Outbox uses it too."""
-    data = [
-        {
-            "scanId": e.scan_id,
-            "annotationShortCode": e.shortcode,
-            "annotationInfo": e.annotation_info,
-            "server": e.route.server,
-            "reviewer": e.route.who,
-            "state": _state_of(e, time.time()),
-            "lastError": e.last_error,
-        }
-        for e in entries
-    ]
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return len(data)
-
-
 def cmd_sync(args: argparse.Namespace) -> int:
     """Deliver now, each decision to its own server with a credential of its own identity.
     With --base-url (or REVIEWDESK_BASE_URL) only that server's decisions are sent.
     Exit 0: nothing left; 3: a sign-in is needed; 5: network/server; 2: refused."""
     from reviewdesk.api.errors import EXIT_AUTH, EXIT_NETWORK, EXIT_USAGE
-    from reviewdesk.cli_common import base_url_of
+    from reviewdesk.cli.common import base_url_of
 
     command_server = base_url_of(args)
     only = command_server if args.base_url else None
@@ -510,7 +469,7 @@ class _RouteResult:
 async def _sync(
     store: Store, command_server: str, only: str | None, timeout: float | None
 ) -> tuple[list[OutboxEntry], list[OutboxEntry], list[RouteSummary], dict[Route, _RouteResult]]:
-    from reviewdesk.cli_common import credential_for_route
+    from reviewdesk.cli.common import credential_for_route
 
     astore = AsyncStore(store)
     results: dict[Route, _RouteResult] = {}
@@ -535,119 +494,3 @@ async def _sync(
     finally:
         await astore.close()
     return before, after, summaries, results
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    """List what a moved-aside database still holds; with --yes, queue it. Nothing is sent here:
-    the decisions go out with the next `reviewdesk sync` or window, after they were shown."""
-    from pathlib import Path
-
-    from reviewdesk.paths import resolve_paths
-    from reviewdesk.store.salvage import salvage_outbox
-
-    source = Path(args.file).expanduser()
-    database = resolve_paths(args.data_dir).database
-    if source.exists() and database.exists() and source.resolve() == database.resolve():
-        raise _cli_error(f"{source} is the database in use; name the damaged copy that was moved aside", 2)
-    try:
-        found = salvage_outbox(source)
-    except StoreError as exc:
-        raise _cli_error(str(exc), EXIT_STORE) from None
-    newest: dict[str, OutboxEntry] = {}
-    for entry in found.entries:  # oldest first: a later decision on a scan replaces an earlier one
-        newest[entry.scan_id] = entry
-    store: Store | None = None  # listing only, and no database yet: nothing to compare or create
-    if args.yes:
-        store = open_store(args.data_dir)
-    elif database.exists():
-        store = _open_to_read(database)
-    try:
-        plan = [(entry, _recover_state(store, entry)) for entry in newest.values()]
-        to_queue = [entry for entry, state in plan if state == "recover"]
-        _print_plan(source, found.unreadable, len(found.entries) - len(newest), plan)
-        if not to_queue:
-            return EXIT_OK if found.entries or not found.unreadable else EXIT_STORE
-        if store is None or not args.yes:
-            print(
-                f"nothing was changed. To queue the {len(to_queue)} decision(s) marked `recover`: "
-                f"reviewdesk recover {args.file} --yes (they are sent by `reviewdesk sync` or the window)"
-            )
-            return EXIT_OK
-        for entry in to_queue:
-            store.record_decision(
-                entry.scan_id,
-                entry.shortcode,
-                entry.annotation_info,
-                note=entry.note,
-                hold_seconds=0.0,
-                route=_recovered_route(entry, args),
-            )
-    finally:
-        if store is not None:
-            store.close()
-    print(f"queued {len(to_queue)} decision(s); `reviewdesk sync` sends them now")
-    return EXIT_OK
-
-
-def _recovered_route(entry: OutboxEntry, args: argparse.Namespace) -> Route:
-    """Where a recovered decision goes: where it was made, as the damaged database says; for a
-    database from before decisions recorded that, the command's server (--base-url, else the one
-    the window remembers) and the reviewer named in the decision. The reviewer saw the list and
-    said --yes: that is the confirmation. Without a reviewer's name it stays unattributed, to be
-    confirmed in the window (docs/OUTBOX_ROUTING.md)."""
-    from reviewdesk.cli_common import base_url_of
-    from reviewdesk.domain.route import reviewer_identity
-
-    if entry.route.known:
-        return entry.route
-    reviewer = entry.annotation_info.get("reviewer")
-    if not isinstance(reviewer, str) or not reviewer:
-        return Route()
-    return Route(entry.route.server or base_url_of(args), reviewer_identity(reviewer))
-
-
-def _open_to_read(path: Any) -> Store:
-    """The store to compare with, read-only while the window has it open."""
-    try:
-        return Store(path)
-    except StoreLockedError:
-        try:
-            return Store(path, read_only=True)
-        except StoreError as exc:
-            raise _cli_error(str(exc), EXIT_STORE) from None
-    except StoreError as exc:
-        raise _cli_error(str(exc), EXIT_STORE) from None
-
-
-def _recover_state(store: Store | None, entry: OutboxEntry) -> str:
-    """`recover`, or why not: the outbox has it already, or the scan was decided again since."""
-    current = store.entries_for_scan(entry.scan_id) if store is not None else []
-    if any(e.idempotency_key == entry.idempotency_key for e in current):
-        return "already queued"
-    if current:
-        return "decided again since"
-    return "recover"
-
-
-def _print_plan(
-    source: Any, unreadable: int, superseded: int, plan: Sequence[tuple[OutboxEntry, str]]
-) -> None:
-    rows = [
-        (
-            state,
-            entry.scan_id,
-            entry.shortcode,
-            str(entry.annotation_info.get("decidedAt", "")),
-            " ".join(entry.note.split())[:60],
-        )
-        for entry, state in plan
-    ]
-    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
-    for row in rows:
-        print("  ".join(row[i].ljust(widths[i]) for i in range(4)) + ("  " + row[4] if row[4] else ""))
-    summary = f"{len(plan)} undelivered decision(s) read from {source}"
-    if superseded:
-        summary += f" ({superseded} earlier one(s) replaced by a later decision on the same scan)"
-    if unreadable:
-        summary += f"; {unreadable} row(s) could not be read (damaged)"
-    print(summary)

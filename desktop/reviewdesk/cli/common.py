@@ -1,7 +1,6 @@
 """What the command-line modules share: the error they raise, where the server and the credential
-come from, and small helpers. It imports no command module, so `reviewdesk.cli`, the vendor commands
-(`cli_jumio`, `cli_preventor`, `cli_bouncer`) and `reviewdesk.sync.commands` can all import it without
-an import cycle (docs/ARCHITECTURE.md)."""
+come from, and small helpers. It imports no other module of `reviewdesk.cli`, so every command
+module can import it (the package's layers: docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

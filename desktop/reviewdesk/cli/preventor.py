@@ -60,7 +60,7 @@ def _client(args: argparse.Namespace) -> Any:
     from reviewdesk.api import errors as e
     from reviewdesk.api.preventor import PreventorClient, PreventorCredential
     from reviewdesk.api.reviews import normalize_base_url
-    from reviewdesk.cli_common import CliError, env_hint
+    from reviewdesk.cli.common import CliError, env_hint
 
     try:
         base_url = normalize_base_url(args.url)
@@ -92,7 +92,7 @@ async def _ticket(args: argparse.Namespace) -> int:
 
 
 def _output_dir(raw: str) -> Path:
-    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli.common import CliError
 
     folder = Path(raw)
     if folder.exists() and not folder.is_dir():
@@ -118,7 +118,7 @@ def _images(args: argparse.Namespace) -> int:
 async def _save_images(args: argparse.Namespace, types: list[str], folder: Path) -> int:
     from reviewdesk.api import errors as e
     from reviewdesk.api.redact import redact
-    from reviewdesk.cli_common import write_atomically
+    from reviewdesk.cli.common import write_atomically
 
     worst = 0
     async with _client(args) as client:
