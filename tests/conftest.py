@@ -12,26 +12,13 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 for _name in ("REVIEWDESK_BASE_URL", "REVIEWDESK_DATA_DIR", "REVIEWDESK_ADMIN_KEY", "REVIEWDESK_TOKEN"):
     os.environ.pop(_name, None)
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
-
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """`reviewdesk ARGS` as a real process: this environment without any REVIEWDESK_* variable,
-    plus `env`."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWDESK_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "reviewdesk", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-    )
+# No time limit per example: on a busy machine a slow example (the first one pays for imports) is
+# not a failure. Tests must not depend on timing (tests/README.md).
+settings.register_profile("reviewdesk", deadline=None)
+settings.load_profile("reviewdesk")
 
 
 @pytest.fixture
@@ -91,12 +78,3 @@ def qloop(qapp):
         shiboken6.delete(loop._timer)
         del loop
         gc.collect()
-
-
-def run_on_loop(qtbot, awaitable, timeout: int = 20_000):
-    """Run a coroutine on the qasync loop from a synchronous test and return its result."""
-    import asyncio
-
-    future = asyncio.ensure_future(awaitable)
-    qtbot.waitUntil(future.done, timeout=timeout)
-    return future.result()

@@ -1,5 +1,9 @@
 """Bouncer CardVerify: body checks, the client and the command line against the simulator on
-loopback (docs/BOUNCER.md)."""
+loopback (docs/BOUNCER.md).
+
+Covers reviewdesk.api.bouncer, reviewdesk.domain.cardverify (body checks), reviewdesk.cli.bouncer and
+the simulator's Bouncer paths.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ import json
 import httpx
 import pytest
 
-from conftest import run_cli as run
 from reviewdesk.api import errors as e
 from reviewdesk.api.bouncer import BouncerClient, InvalidCardVerifyBody
 from reviewdesk.domain.cardverify import verify_problems, verify_web_problems
+from support.process import run_cli as run
 
 KEY = "demo-bouncer-key"
 PAYLOAD = "ENCRYPTED-PAYLOAD-0123456789"
@@ -172,7 +176,7 @@ def test_cli_never_shows_the_key_or_the_payload(sim, env, tmp_path) -> None:
 
 
 async def test_an_answer_without_a_token_names_what_it_had() -> None:
-    from odd_server import OddServer, response
+    from support.odd_server import OddServer, response
 
     with OddServer() as srv:
         srv.routes["/v1/card/verify"] = lambda *_: response(200, b'{"status": "ok", "id": 4}')

@@ -8,8 +8,6 @@ import logging
 
 import pytest
 
-from jumio_support import USER_AGENT, client, credentials, jumio_requests
-from odd_server import OddServer, response
 from reviewdesk.api import errors as e
 from reviewdesk.api.jumio import (
     JumioClient,
@@ -20,6 +18,8 @@ from reviewdesk.api.jumio import (
     parse_image_list,
 )
 from reviewdesk.api.redact import install_log_redaction, redact
+from support.jumio import USER_AGENT, client, credentials, jumio_requests
+from support.odd_server import OddServer, response
 
 PREFIX = "/api/netverify/v2"
 

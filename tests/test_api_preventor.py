@@ -1,5 +1,9 @@
 """Preventor IDV tickets: the client, the source and the command line against the simulator on
-loopback, in each answer shape the simulator serves (docs/PREVENTOR.md)."""
+loopback, in each answer shape the simulator serves (docs/PREVENTOR.md).
+
+Covers reviewdesk.api.preventor, reviewdesk.api.preventor_images, reviewdesk.sources.preventor,
+reviewdesk.cli.preventor and the simulator's Preventor paths.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ import json
 import httpx
 import pytest
 
-from conftest import run_cli as run
 from reviewdesk.api import errors as e
 from reviewdesk.api.images import image_format
 from reviewdesk.api.preventor import PreventorClient, PreventorCredential
 from reviewdesk.api.preventor_images import TicketImage, decode_base64, read_images, type_parameter
 from reviewdesk.sources.base import DetailNode, Source, SourceError
 from reviewdesk.sources.preventor import PreventorSource, details_tree
+from support.process import run_cli as run
 
 TOKEN = "demo-preventor-token"
 ORDER = [
@@ -348,7 +352,7 @@ def test_sim_command_line_sets_the_preventor_and_bouncer_knobs() -> None:
 
 
 async def test_odd_answers_are_refused_with_a_message_and_no_credential_leaves_the_host() -> None:
-    from odd_server import OddServer, response
+    from support.odd_server import OddServer, response
 
     base = "/id/v1/identity/transactions"
     with OddServer() as other, OddServer() as srv:

@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from odd_server import OddServer, endless, response, streamed
 from reviewdesk import limits
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, ReviewerToken
@@ -18,6 +17,7 @@ from reviewdesk.api.images import ImageResolver
 from reviewdesk.api.presigned import PresignedURL
 from reviewdesk.api.retry import NO_RETRY, RetryPolicy
 from reviewdesk.api.reviews import ReviewsClient
+from support.odd_server import OddServer, endless, response, streamed
 
 KEY = "hostile-key"
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)

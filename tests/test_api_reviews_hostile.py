@@ -1,4 +1,7 @@
-"""The client against a server that misbehaves in ways the simulator does not: raw loopback HTTP."""
+"""The client against a server that misbehaves in ways the simulator does not: raw loopback HTTP.
+
+Covers reviewdesk.api.reviews, reviewdesk.api.http, reviewdesk.api.presigned against a raw loopback server.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ import json
 import httpx
 import pytest
 
-from odd_server import OddServer, response
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.http import make_http_client
 from reviewdesk.api.presigned import PresignedURL
 from reviewdesk.api.retry import NO_RETRY
 from reviewdesk.api.reviews import ReviewsClient
+from support.odd_server import OddServer, response
 
 KEY = "admin-key-that-must-stay-secret"
 TOKEN = (

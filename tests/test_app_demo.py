@@ -1,5 +1,8 @@
 """The issue's bar: a reviewer clears the 50-scan demo queue with the keyboard alone, never waiting
-on the network while prefetch is ahead, and the simulator holds all 50 decisions as intended."""
+on the network while prefetch is ahead, and the simulator holds all 50 decisions as intended.
+
+Covers reviewdesk.app (--demo, --screenshot) with the window and the simulator's catalog.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ import argparse
 import subprocess
 import sys
 
-from conftest import run_on_loop
 from reviewdesk.app import build, close
 from reviewdesk.sim.catalog import demo_catalog
 from reviewdesk.sim.traits import DEMO_MISMATCH, DEMO_MISSING, DEMO_UPLOADING
-from test_ui_window import activate, press
+from support.window import activate, press, run_on_loop
 
 # A quick reviewer: well under a second a card. (Prefetch keeps 3 scans ahead; a reviewer faster than
 # the network can supply images will wait: bench/ measures that.)

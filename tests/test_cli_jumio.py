@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from conftest import run_cli as run
-from jumio_support import USER_AGENT, cli_env, jumio_requests
+from support.jumio import USER_AGENT, cli_env, jumio_requests
+from support.process import run_cli as run
 
 
 def url(sim) -> list[str]:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli as run
-from outbox_support import database_bytes
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.cli import outbox as commands
 from reviewdesk.cli.common import CliError
 from reviewdesk.cli.parser import COMMANDS
 from reviewdesk.domain.route import Route
 from reviewdesk.store import Store
+from support.outbox import database_bytes
+from support.process import run_cli as run
 
 
 def test_the_command_line_wires_the_outbox_commands() -> None:

@@ -1,4 +1,7 @@
-"""The `reviewdesk` command line, run as a real process against the simulator."""
+"""The `reviewdesk` command line, run as a real process against the simulator.
+
+Covers reviewdesk.cli (main, parser, reviews, login, window) and the `sim` command.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ import sys
 
 import pytest
 
-from conftest import run_cli as run
 from reviewdesk.api.auth import ReviewerToken
+from support.process import run_cli as run
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from conftest import run_cli
 from reviewdesk.deadline import EXIT_CODE
+from support.process import run_cli
 
 
 def test_a_screenshot_that_cannot_be_taken_ends_at_its_deadline(tmp_path) -> None:

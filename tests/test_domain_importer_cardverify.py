@@ -1,4 +1,7 @@
-"""Queue import of Bouncer CardVerify request bodies and of two-card columns (docs/BOUNCER.md)."""
+"""Queue import of Bouncer CardVerify request bodies and of two-card columns (docs/BOUNCER.md).
+
+Covers reviewdesk.domain.importer (CardVerify bodies) with reviewdesk.domain.cardverify.
+"""
 
 from __future__ import annotations
 

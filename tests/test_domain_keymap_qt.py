@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from reviewdesk.domain.keymap import Keymap, KeyTextError, equivalent_keys, normalise_keys, parse_keys
-from test_keymap import key_text
+from support.keys import key_text
 
 PORTABLE = QKeySequence.SequenceFormat.PortableText
 

@@ -1,5 +1,9 @@
 """Hostile files, folders and disks: huge facts, broken CSV, deep JSON, unknown commands, owner-only
-files, a full disk, a damaged database. Real files, real processes, real SQLite."""
+files, a full disk, a damaged database. Real files, real processes, real SQLite.
+
+Covers reviewdesk.domain.importer, reviewdesk.domain.keymap, reviewdesk.settings, reviewdesk.logs,
+reviewdesk.store (salvage, a full disk) and the command line.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,14 @@ from pathlib import Path
 import jwt
 import pytest
 
-from conftest import run_cli
 from reviewdesk.domain.decision import build_annotation_info
 from reviewdesk.domain.importer import ImportFailed, parse_csv, parse_file, parse_json
 from reviewdesk.domain.keymap import Keymap, KeymapError
 from reviewdesk.domain.scan import Scan
 from reviewdesk.limits import MAX_FACT_LENGTH
 from reviewdesk.settings import Settings
+from support.process import run_cli
+from support.tokens import raw_jwt
 
 TOKEN = jwt.encode({"revier_id": "kim", "exp": int(time.time()) + 3600}, "k" * 32, algorithm="HS256")
 DEAD_SERVER = "http://127.0.0.1:9"  # nothing listens: decisions stay queued
@@ -458,10 +463,8 @@ def test_json_with_a_number_too_long_to_read_is_a_clear_failure(tmp_path: Path) 
 
 
 def test_the_command_line_refuses_a_token_with_an_infinite_exp(tmp_path: Path) -> None:
-    from test_parsing import _raw_jwt
-
     for exp in ("1e999", "NaN", "4000000000.5"):
-        token = _raw_jwt('{"revier_id":"x","exp":' + exp + "}")
+        token = raw_jwt('{"revier_id":"x","exp":' + exp + "}")
         done = run_cli(
             "--data-dir",
             str(tmp_path),

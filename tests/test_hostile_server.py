@@ -1,5 +1,8 @@
 """Hostile servers over real loopback sockets: an untrusted TLS certificate, images that are not
-images, image URLs that cannot be used."""
+images, image URLs that cannot be used.
+
+Covers reviewdesk.api.reviews, reviewdesk.api.images and the command line against servers that misbehave.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from odd_server import OddServer, response
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey
 from reviewdesk.api.reviews import ReviewsClient
+from support.odd_server import OddServer, response
+from support.process import run_cli
 
 KEY = "admin-key-that-must-stay-secret"
 TOKEN = (  # exp 4102444800 (2100-01-01); the client never checks the signature

@@ -1,5 +1,8 @@
 """The window against a full disk, odd tokens and hostile text: real window, real key presses, the
-simulator or a raw socket server on loopback."""
+simulator or a raw socket server on loopback.
+
+Covers reviewdesk.ui (main_window, controller, sign_in, history_strip) and reviewdesk.store under the window.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from conftest import run_on_loop
-from odd_server import OddServer, response
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import Store
 from reviewdesk.ui.history_strip import short_scan_id
-from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
-from test_ui_window import desk as desk  # noqa: F401  (the fixture)
-from test_ui_window import sim as sim  # noqa: F401  (the fixture)
+from support.odd_server import OddServer, response
+from support.tokens import raw_jwt
+from support.window import WAIT, activate, press, queue, run_on_loop, sign_in, wait_image
+from support.window import desk as desk  # noqa: F401  (the fixture)
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
 
 def visible_boxes() -> list[QMessageBox]:
@@ -89,13 +92,11 @@ def test_a_decision_that_cannot_be_saved_stops_the_reviewer_on_that_scan(qtbot, 
 
 
 def test_a_token_with_an_infinite_exp_is_refused_in_the_sign_in_dialog(qtbot, desk) -> None:
-    from test_parsing import _raw_jwt
-
     dialog = desk.controller._sign_in
     qtbot.waitExposed(dialog)
     for exp in ("1e999", "NaN"):
         dialog.as_reviewer.setChecked(True)
-        dialog.token.setText(_raw_jwt('{"revier_id":"inf","exp":' + exp + "}"))
+        dialog.token.setText(raw_jwt('{"revier_id":"inf","exp":' + exp + "}"))
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "expiry (exp) is not a whole number" in dialog.error.text(), timeout=WAIT)
         dialog.error.clear()

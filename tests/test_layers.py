@@ -1,5 +1,8 @@
 """The module structure of docs/ARCHITECTURE.md: every top-level module has a layer in the import-linter
-contracts of pyproject.toml, and no reviewdesk module takes part in an import cycle."""
+contracts of pyproject.toml, and no reviewdesk module takes part in an import cycle.
+
+Covers pyproject.toml's import-linter contracts and the module tree (not one module).
+"""
 
 from __future__ import annotations
 

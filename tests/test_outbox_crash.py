@@ -6,6 +6,9 @@ An acknowledged decision may legitimately never reach the server only if a LATER
 the same scan was committed while it was still undelivered (supersede). The commit of the step
 after the last ack may also have happened (killed between commit and print): it is "committed"
 without an ack, so it may supersede too, and must itself arrive.
+
+Covers reviewdesk.store (recording, delivery) and reviewdesk.sync.worker across SIGKILLs
+(tests/outbox_child.py).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from pathlib import Path
 import pytest
 
 from outbox_child import CONCURRENCY, make_plan
-from outbox_support import FAST, per_scan_first_arrivals
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import ReviewsClient
 from reviewdesk.store import AsyncStore, Store
 from reviewdesk.sync import DeliveryWorker
+from support.outbox import FAST, per_scan_first_arrivals
 
 pytestmark = pytest.mark.slow  # seconds to minutes: `-m "not slow"` leaves it out
 

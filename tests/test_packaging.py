@@ -1,5 +1,8 @@
 """Packaging: the self-test from source, the desktop-integration files, one version, and the rules
-that trim the PyInstaller bundle. (CI also builds the bundle and runs its self-test: .ci/run.)"""
+that trim the PyInstaller bundle. (CI also builds the bundle and runs its self-test: .ci/run.)
+
+Covers packaging/ and the self-test (reviewdesk.selftest), not one module.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """Each decision goes to the server it was made against, under the identity it was made with:
-two servers and two reviewers on one data folder, old databases, export and discard."""
+two servers and two reviewers on one data folder, old databases, export and discard.
+
+Covers reviewdesk.domain.route, reviewdesk.store (routes, discard, confirm), reviewdesk.cli.outbox and
+reviewdesk.sync.worker.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli as run
-from outbox_support import info
 from reviewdesk.domain.route import Route
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from reviewdesk.store import Store
 from reviewdesk.store.schema import MIGRATIONS
+from support.outbox import info
+from support.process import run_cli as run
 
 
 @pytest.fixture
@@ -192,7 +196,7 @@ def test_sync_with_no_base_url_sends_each_decision_to_its_own_server_with_its_ke
         )
     )
     keyring_env = {
-        "PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "support.file_keyring.FileKeyring",
         "PYTHONPATH": str(Path(__file__).parent),
         "REVIEWDESK_TEST_KEYRING": str(secrets),
         "REVIEWDESK_DATA_DIR": str(data),

@@ -6,6 +6,9 @@ reviewer token with the key), reviews with key presses, and the decisions are de
 reviewer signs in with a short-lived token, which expires mid-review, and signs in again with a
 new one; then the command line works on the same data folder (`-vv`, so it logs everything).
 The log level is DEBUG throughout, so httpx and httpcore log every request they make.
+
+Covers reviewdesk.logs, reviewdesk.store, reviewdesk.settings, reviewdesk.keychain through a whole
+window session.
 """
 
 from __future__ import annotations
@@ -25,12 +28,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from conftest import run_on_loop
 from reviewdesk.app import build, close
 from reviewdesk.sim import presign as sim_presign
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
-from test_ui_window import WAIT, activate, latest_by_scan, press, queue, sign_in, wait_image
+from support.window import WAIT, activate, latest_by_scan, press, queue, run_on_loop, sign_in, wait_image
 
 ADMIN_KEY = "admin-key-7f3c9a1e5b2d4c6e8a0f"
 

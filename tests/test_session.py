@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import run_cli as run
 from reviewdesk.api.http import make_http_client
 from reviewdesk.session import Session, SignInRequest
+from support.process import run_cli as run
 
 
 async def test_an_admin_session_renews_its_token_through_one_503(sim) -> None:

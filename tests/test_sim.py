@@ -1,4 +1,7 @@
-"""The Reviews API simulator, over real loopback sockets (httpx), as a client would see it."""
+"""The Reviews API simulator, over real loopback sockets (httpx), as a client would see it.
+
+Covers the reviewdesk.sim package (app, routes, catalog, traits, runner) through HTTP.
+"""
 
 from __future__ import annotations
 

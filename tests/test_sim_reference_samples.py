@@ -1,5 +1,8 @@
 """Every sample request of the Reviews API reference (000_fe16c1dbb21da3f1.txt), sent as written
-(only the host changed) to `reviewdesk sim`: the documented status and response shape."""
+(only the host changed) to `reviewdesk sim`: the documented status and response shape.
+
+Covers the reviewdesk.sim package against the Reviews API reference's samples.
+"""
 
 from __future__ import annotations
 

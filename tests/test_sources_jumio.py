@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from jumio_support import client, credentials, jumio_requests
 from reviewdesk.domain.jumio_schedule import SCHEDULE
 from reviewdesk.sources.base import ImageRef, Source, SourceError
 from reviewdesk.sources.jumio import JumioSource, build_details, item_id_of, parse_item
+from support.jumio import client, credentials, jumio_requests
 
 PREFIX = "/api/netverify/v2"
 

@@ -1,4 +1,8 @@
-"""The local store: schema and migrations, the queue, the outbox rules, corruption and locking."""
+"""The local store: schema and migrations, the queue, the outbox rules, corruption and locking.
+
+Covers the reviewdesk.store package through its `Store` (store.py): schema, queue, recording, delivery,
+connection, lock.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from outbox_support import info
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import (
@@ -27,6 +30,7 @@ from reviewdesk.store import (
     UndoError,
 )
 from reviewdesk.store.schema import MIGRATIONS, sql
+from support.outbox import info
 
 T0 = 1_700_000_000.0
 ROUTE = Route("https://reviews.test", "reviewer:tester")

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from outbox_support import info, wait_for
 from reviewdesk.api import errors as e
 from reviewdesk.api.auth import AdminKey, InvalidTokenError
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
+from support.outbox import info, wait_for
 
 ROUTE = Route("https://reviews.test", "admin")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from outbox_support import FAST, ClientHolder, Ticker, info, per_scan_first_arrivals, wait_for
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
+from support.outbox import FAST, ClientHolder, Ticker, info, per_scan_first_arrivals, wait_for
 
 pytestmark = pytest.mark.slow  # seconds to minutes: `-m "not slow"` leaves it out
 

@@ -8,13 +8,13 @@ import random
 import time
 from pathlib import Path
 
-from conftest import run_cli as run
-from outbox_support import ClientHolder, info, wait_for
 from reviewdesk.api.auth import ReviewerToken
 from reviewdesk.api.reviews import normalize_base_url
 from reviewdesk.domain.route import Route
 from reviewdesk.store import AsyncStore, Store
 from reviewdesk.sync import DeliveryWorker
+from support.outbox import ClientHolder, info, wait_for
+from support.process import run_cli as run
 
 
 class Longest(random.Random):

@@ -12,7 +12,7 @@ from reviewdesk.domain.shortcodes import all_shortcodes
 from reviewdesk.ui.cheat_sheet import WINDOW_ACTIONS_TITLE, CheatSheet
 from reviewdesk.ui.decision_pane import DecisionPane, short_description
 from reviewdesk.ui.history_strip import HistoryEntry, HistoryStrip
-from test_ui_decision_pane import activate, make_window
+from support.window import activate, make_window
 
 QUESTION_PRESSES = [
     (Qt.Key.Key_Question, Qt.KeyboardModifier.NoModifier),  # what QTest and some layouts send

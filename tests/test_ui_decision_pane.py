@@ -12,46 +12,11 @@ from reviewdesk.domain.keymap import ACTIONS, Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import all_shortcodes
 from reviewdesk.ui.decision_pane import CHOOSE_FIRST_HINT, DecisionPane, short_description
+from support.window import Recorder, make_window, press
 
 CODES = [s.code for s in all_shortcodes()]
 PANE_ACTIONS = {"focus_note", "cheat_sheet"}  # the pane carries these out itself
 PORTABLE = QKeySequence.SequenceFormat.PortableText
-
-
-class Recorder:
-    def __init__(self, pane: DecisionPane) -> None:
-        self.decisions: list[tuple[str, str]] = []
-        self.actions: list[str] = []
-        pane.decision_requested.connect(lambda code, note: self.decisions.append((code, note)))
-        pane.action_triggered.connect(self.actions.append)
-
-
-def activate(qtbot, window: QWidget) -> None:
-    """Offscreen windows must be shown, exposed and active for window shortcuts to fire."""
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.setFocus()
-
-
-def press(qtbot, widget: QWidget, keys: str) -> None:
-    """Press `keys` (portable text, one or two strokes) the way a keyboard would."""
-    sequence = QKeySequence.fromString(keys, PORTABLE)
-    for i in range(sequence.count()):
-        qtbot.keyClick(widget, sequence[i].key(), sequence[i].keyboardModifiers())
-
-
-def make_window(qtbot, keymap: Keymap | None = None, scan: Scan | None = None):
-    window = QMainWindow()
-    pane = DecisionPane(keymap)
-    window.setCentralWidget(pane)
-    pane.install_shortcuts(window)
-    pane.set_scan(scan if scan is not None else Scan("scan-0001"))
-    qtbot.addWidget(window)
-    window.resize(420, 700)
-    activate(qtbot, window)
-    return window, pane, Recorder(pane)
 
 
 @pytest.fixture

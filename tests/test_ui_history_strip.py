@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from reviewdesk.ui.history_strip import MAX_ENTRIES, HistoryEntry, HistoryStrip, clock_time, short_scan_id
-from test_ui_decision_pane import activate
+from support.window import activate
 
 STATES = ["held", "queued", "sent", "failed"]
 

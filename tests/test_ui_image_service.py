@@ -28,7 +28,6 @@ from PIL import Image
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
-from conftest import run_on_loop
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.images import ImageResolver
 from reviewdesk.api.reviews import ReviewsClient
@@ -37,6 +36,7 @@ from reviewdesk.sim.runner import SimServer
 from reviewdesk.ui.image_decode import decode_image_async, full_size, is_preview
 from reviewdesk.ui.image_service import READY, ImageService, ImageState
 from reviewdesk.ui.image_view import ImageView
+from support.window import run_on_loop
 
 T = TypeVar("T")
 WAIT_MS = 10_000
@@ -754,7 +754,7 @@ def test_an_image_host_that_dribbles_does_not_keep_the_pane_on_loading(sim, make
     and tries again by itself, instead of "Loading the image…" for as long as anyone watches."""
     import json as json_module
 
-    from odd_server import OddServer, endless, response, streamed
+    from support.odd_server import OddServer, endless, response, streamed
 
     with OddServer() as srv:
         link = f"{srv.base_url}/img.jpg?X-Amz-Date=20990101T000000Z&X-Amz-Expires=3600"

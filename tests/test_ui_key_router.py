@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.ui.key_router import is_typing
-from test_ui_window import WAIT, activate, desk, latest_by_scan, queue, sign_in, wait_image
-from test_ui_window import sim as sim  # noqa: F401  (the fixture)
+from support.window import WAIT, activate, desk, latest_by_scan, queue, sign_in, wait_image
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
 assert desk  # the fixture, imported for its name
 PORTABLE = QKeySequence.SequenceFormat.PortableText
@@ -171,8 +171,8 @@ def test_the_window_fits_small_screens_and_its_width_never_depends_on_the_scan(q
 
 
 def test_layout_and_splitter_sizes_are_remembered(qtbot, desk) -> None:
-    from conftest import run_on_loop
     from reviewdesk.app import close
+    from support.window import run_on_loop
 
     w = desk.window
     w.show()
@@ -227,8 +227,8 @@ def test_a_note_is_sent_with_the_next_key_and_the_screen_says_so(qtbot, desk, si
 def test_a_clashing_binding_disables_only_itself_and_a_dialog_names_it(qtbot, qloop, sim, tmp_path) -> None:
     import argparse
 
-    from conftest import run_on_loop
     from reviewdesk.app import build, close
+    from support.window import run_on_loop
 
     data = tmp_path / "data"
     (data / "config").mkdir(parents=True)

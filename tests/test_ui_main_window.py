@@ -1,96 +1,32 @@
-"""The whole review window, driven by real key presses, against the simulator over loopback."""
+"""The whole review window, driven by real key presses, against the simulator over loopback.
+
+Covers reviewdesk.ui.main_window and the controller (controller, controller_decisions,
+controller_session, controller_delivery).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QKeyCombination, Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
-from conftest import run_on_loop
-from reviewdesk.app import Built, build, close
+from reviewdesk.app import build, close
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.sim.config import SimConfig
-from reviewdesk.sim.runner import SimServer
-
-PORTABLE = QKeySequence.SequenceFormat.PortableText
-WAIT = 15_000
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    with SimServer(SimConfig(seed=5, uploading_seconds=1.0)) as server:
-        yield server
-
-
-@pytest.fixture
-def desk(qtbot, qloop, sim, tmp_path) -> Iterator[Built]:
-    args = argparse.Namespace(
-        data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
-    )
-    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
-    built.services.settings.undo_grace_seconds = 0.3
-    yield built
-    run_on_loop(qtbot, close(built))
-    built.window.allow_close()
-    built.window.close()
-    built.window.deleteLater()
-
-
-def press(qtbot, widget, keys: str) -> None:
-    sequence = QKeySequence.fromString(keys, PORTABLE)
-    for i in range(sequence.count()):
-        combo: QKeyCombination = sequence[i]
-        qtbot.keyClick(widget, combo.key(), combo.keyboardModifiers())
-
-
-def activate(qtbot, window) -> None:
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    window.setFocus()
-
-
-def sign_in(qtbot, desk: Built, token: str) -> None:
-    dialog = desk.controller._sign_in or desk.controller.prompt_sign_in()
-    qtbot.waitExposed(dialog)
-    dialog.as_reviewer.setChecked(True)
-    dialog.token.clear()
-    qtbot.keyClicks(dialog.token, token)
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: desk.controller._sign_in is None, timeout=WAIT)
-    assert desk.services.session.token is not None and desk.services.session.token.token == token
-
-
-def queue(qtbot, desk: Built, ids: list[str]) -> None:
-    desk.window.scan_list.import_text("\n".join(ids))
-    qtbot.waitUntil(lambda: all(desk.window.scan_list.model.get(i) for i in ids), timeout=WAIT)
-
-
-def wait_image(qtbot, desk: Built, scan_id: str) -> None:
-    qtbot.waitUntil(
-        lambda: (
-            desk.controller.current == scan_id
-            and desk.window.image_view.has_image
-            and desk.window.image_view.state is not None
-            and desk.window.image_view.state.is_ready
-            or (desk.controller.current == scan_id and desk.controller.images.cached(scan_id) is not None)
-        ),
-        timeout=WAIT,
-    )
-
-
-def latest_by_scan(sim: SimServer) -> dict[str, str]:
-    latest: dict[str, str] = {}
-    for record in sim.feedback():
-        latest[record.scan_id] = record.shortcode
-    return latest
-
+from support.window import (
+    WAIT,
+    activate,
+    latest_by_scan,
+    press,
+    queue,
+    run_on_loop,
+    sign_in,
+    wait_image,
+)
+from support.window import desk as desk  # noqa: F401  (the fixture)
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
 # -- sign-in and import ----------------------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """Issue 16 in the window: a scan with both the charged and the scanned card shows them side by
-side, differences marked with a symbol and a word, and D B suggested; the window never widens."""
+side, differences marked with a symbol and a word, and D B suggested; the window never widens.
+
+Covers reviewdesk.ui.main_window with reviewdesk.ui.card_compare_view.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import json
 from PySide6.QtWidgets import QApplication
 
 from reviewdesk.domain.scan import Scan
-from test_ui_window import WAIT, desk, sign_in
-from test_ui_window import sim as sim  # noqa: F401  (the fixture)
+from support.window import WAIT, desk, sign_in
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
 assert desk  # the fixture, imported for its name
 

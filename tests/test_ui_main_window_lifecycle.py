@@ -1,5 +1,8 @@
 """The window across restarts, quitting with undelivered decisions, admin token renewal, and the GUI
-thread under network faults: real window, real simulator, real key presses."""
+thread under network faults: real window, real simulator, real key presses.
+
+Covers reviewdesk.app (build, close), reviewdesk.ui.controller_session (renewal) and the quit path.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,11 @@ import threading
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from conftest import run_on_loop
 from reviewdesk.app import build, close
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.session import SignInRequest
-from test_ui_window import WAIT, activate, latest_by_scan, press, queue, sign_in, wait_image
-from test_ui_window import sim as sim  # noqa: F401  (the fixture)
+from support.window import WAIT, activate, latest_by_scan, press, queue, run_on_loop, sign_in, wait_image
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
 DELIVERY = {"base_delay": 0.05, "max_delay": 0.5}
 

@@ -1,5 +1,8 @@
 """The window with decisions of two reviewers on one data folder, a refused token, and a status
-bar that tells offline, server error, waiting and paused apart."""
+bar that tells offline, server error, waiting and paused apart.
+
+Covers reviewdesk.ui.controller_delivery, reviewdesk.ui.status_bar, reviewdesk.ui.outbox_dialog.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from conftest import run_on_loop
 from reviewdesk.app import Built, build, close
 from reviewdesk.domain.route import Route
 from reviewdesk.sim.config import SimConfig
@@ -18,7 +20,7 @@ from reviewdesk.sim.runner import SimServer
 from reviewdesk.store.store import RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.status_bar import delivery_text
-from test_ui_window import WAIT, activate, press, queue, sign_in, wait_image
+from support.window import WAIT, activate, press, queue, run_on_loop, sign_in, wait_image
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """A keyring backend for tests only: secrets in a JSON file named by REVIEWDESK_TEST_KEYRING.
 
 So that a `reviewdesk` process under test has an OS-keyring-like store (the real ones need a
-desktop session). Select it with PYTHON_KEYRING_BACKEND=file_keyring.FileKeyring and this
-folder on PYTHONPATH. Never used by the product.
+desktop session). Select it with PYTHON_KEYRING_BACKEND=support.file_keyring.FileKeyring and the
+tests folder on PYTHONPATH. Never used by the product.
 """
 
 from __future__ import annotations
