@@ -102,11 +102,10 @@ def test_unknown_shortcode_or_no_credential_stores_nothing(sim, env: dict[str, s
 
 
 def test_an_expired_token_queues_and_sync_says_sign_in(sim, env: dict[str, str]) -> None:
-    token = sim.mint_token("cli-rev", lifetime=0.001)
-    deadline = time.monotonic() + 5
-    while not ReviewerToken.parse(token).is_expired():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    sim.config.clock_offset = -600.0  # the server's clock ten minutes behind: it mints a token
+    token = sim.mint_token("cli-rev", lifetime=60)  # that expired here five minutes ago
+    sim.config.clock_offset = 0.0
+    assert ReviewerToken.parse(token).is_expired()
     expired = {**env, "REVIEWDESK_TOKEN": token}
     result = run("decide", "scan-x", "approved", env=expired)
     assert result.returncode == 0 and result.stdout.startswith("queued: ") and "expired" in result.stdout

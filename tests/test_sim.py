@@ -338,12 +338,13 @@ def test_jpg_errors_and_percent_encoded_ids(client) -> None:
 
 
 def test_uploading_then_ready(server: SimServer, client) -> None:
+    server.config.uploading_seconds = 60.0  # uploading until the server's clock says otherwise
     url = image_url(client, "uploading-5")
     body = client.get("/reviews/image", params={"scanId": "uploading-5"}, headers=ADMIN).json()
     assert body["status"] == "UPLOADING"
     assert client.get("/reviews/image/uploading-5.jpg", headers=ADMIN).status_code == 404
     assert s3_code(httpx.get(url)) == "NoSuchKey"
-    time.sleep(0.35)
+    server.config.clock_offset += 61.0  # the server's clock moves past the upload
     body = client.get("/reviews/image", params={"scanId": "uploading-5"}, headers=ADMIN).json()
     assert body["status"] == "READY"
     assert httpx.get(url).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,27 @@ def worker_for(astore: AsyncStore, provider: Callable[[], Any], **kw: Any) -> De
     return DeliveryWorker(astore, provider, **kw)
 
 
+def count_pumps(worker: DeliveryWorker) -> list[int]:
+    """How many times the worker looked at the outbox (one item per look)."""
+    looks: list[int] = []
+    real = worker._pump
+
+    async def pump(claim_at: float | None) -> float | None:
+        looks.append(1)
+        return await real(claim_at)
+
+    worker._pump = pump  # type: ignore[method-assign]
+    return looks
+
+
+async def looks_again(worker: DeliveryWorker, looks: list[int], times: int = 2) -> None:
+    """Wake the worker and wait until it has looked at the outbox `times` more times."""
+    for _ in range(times):
+        seen = len(looks)
+        worker.kick()
+        await wait_for(lambda seen=seen: len(looks) > seen)
+
+
 def test_backoff_is_full_jitter_capped_lower_while_the_server_answers(tmp_path: Path) -> None:
     w = DeliveryWorker(None, lambda: None, base_delay=1.0, max_delay=180.0, rng=random.Random(7))  # type: ignore[arg-type]
     ref = random.Random(7)
@@ -105,10 +127,11 @@ async def test_auth_errors_pause_without_counting_and_resume(astore: AsyncStore,
     holder = {"client": client}
     await astore.run(Store.record_decision, "a", "approved", info(), route=ROUTE)
     w = worker_for(astore, lambda: holder["client"])
+    looks = count_pumps(w)
     w.start()
     await wait_for(lambda: w.status.state == "paused")
     assert w.status.last_error == str(error)
-    await asyncio.sleep(0.05)  # paused: nothing more is tried
+    await looks_again(w, looks)  # paused: it looks, but nothing more is tried
     tries = client.tries["a"]
     assert tries == 1
     (entry,) = await astore.run(Store.pending_entries)
@@ -210,11 +233,15 @@ async def test_a_failure_holds_the_whole_route_off(astore: AsyncStore) -> None:
     client = FakeClient("k", lambda s, n: e.NetworkError("down"))
     for i in range(20):
         await astore.run(Store.record_decision, f"s{i}", "approved", info(), route=ROUTE)
-    w = worker_for(astore, lambda: client, concurrency=4, base_delay=10, max_delay=10)
+    start = time.time()
+    frozen = {"clock": lambda: start, "monotonic": lambda: 1000.0}  # no time passes: no wait ends
+    w = worker_for(astore, lambda: client, concurrency=4, base_delay=10, max_delay=10, **frozen)
     w.rng = random.Random(1)  # the first wait: 1.3 s
+    looks = count_pumps(w)
     w.start()
     await wait_for(lambda: sum(client.tries.values()) >= 1)
-    await asyncio.sleep(0.3)
+    await wait_for(lambda: w.status.state == "offline" and not w._sending)
+    await looks_again(w, looks)
     # the four sent at once failed together; nothing else was tried: not one request per decision
     assert sum(client.tries.values()) <= 4
     assert w.status.state == "offline" and w.status.next_retry_at is not None

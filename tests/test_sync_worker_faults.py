@@ -31,7 +31,6 @@ async def test_faults_and_an_outage_lose_nothing_keep_order_and_never_stall_the_
     worker = DeliveryWorker(astore, holder, concurrency=4, rng=random.Random(5), **FAST)
     seen: list[DeliveryStatus] = []
     worker.add_listener(seen.append)
-    loop = asyncio.get_running_loop()
     # A full collection of the test process's heap (pytest, every imported module) takes ~50-90 ms
     # on a busy 2-core box; that is not delivery stalling the loop. Freeze what exists now, as an
     # app does after start-up; the collector still runs on everything made from here on.
@@ -55,13 +54,16 @@ async def test_faults_and_an_outage_lose_nothing_keep_order_and_never_stall_the_
             # Paced like a quick reviewer, so that some decisions are delivered before a newer
             # one for their scan (after a failure decisions go one at a time, oldest first).
             await asyncio.sleep(0.02)
-        await asyncio.to_thread(sim.stop)  # the server goes away for a few seconds
-        down_since = loop.time()
+        await asyncio.to_thread(sim.stop)  # the server goes away for a while
         for _ in range(40):
             await decide(rng.choice(scans))
             await asyncio.sleep(0.01)
         await wait_for(lambda: worker.status.state == "offline")
-        await asyncio.sleep(max(0.0, 3.0 - (loop.time() - down_since)))  # the outage lasts 3 s
+        # The outage lasts until the worker has tried again and failed three more times.
+        retries = {s.next_retry_at for s in seen if s.state == "offline"}
+        await wait_for(
+            lambda: len({s.next_retry_at for s in seen if s.state == "offline"} - retries) >= 3, timeout=60
+        )
         assert worker.status.queued > 0
         await asyncio.to_thread(sim.start)
         for _ in range(40):

@@ -723,7 +723,7 @@ def test_a_full_image_over_the_cache_budget_is_shown_and_the_preview_stays_cache
 
 
 def test_clear_drops_a_full_decode_under_way(make_service, qtbot, big, full_decodes):
-    resolver = MemoryResolver({"big": big})
+    resolver = MemoryResolver({"big": big, "big-2": big})
     service, rec = make_service(resolver.provider, prefetch=0)
     full_decodes.go.clear()
     service.show("big", [])
@@ -732,8 +732,11 @@ def test_clear_drops_a_full_decode_under_way(make_service, qtbot, big, full_deco
     service.clear()  # sign-out
     assert not service.pending() and service.cache.bytes_used == 0
     full_decodes.go.set()
-    qtbot.waitUntil(lambda: full_decodes.finished == 1, timeout=WAIT_MS)
-    qtbot.wait(50)
+    # One full decode at a time: the next scan's full image comes only after the dropped decode
+    # ended and its end was handled; so by then that one would have been shown, had it not been dropped.
+    service.show("big-2", [])
+    qtbot.waitUntil(lambda: len(images_of(rec, "big-2")) == 2, timeout=WAIT_MS)
+    assert full_decodes.finished == 2
     assert len(images_of(rec, "big")) == 1 and service.cached("big") is None
 
 

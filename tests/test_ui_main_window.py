@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from reviewdesk.app import build, close
 from reviewdesk.domain.scan import ScanState
+from reviewdesk.store import Store
 from support.window import (
     WAIT,
     activate,
@@ -266,12 +267,15 @@ def test_undo_is_not_held_back_by_other_work(qtbot, desk, sim) -> None:
     activate(qtbot, window)
     wait_image(qtbot, desk, "ready-h1")
     desk.controller.spawn(asyncio.sleep(4))  # e.g. a slow import or sign-in still running
-    press(qtbot, window, "A")
-    qtbot.wait(200)
+    with qtbot.waitSignal(desk.controller.decision_recorded, timeout=WAIT):
+        press(qtbot, window, "A")
     press(qtbot, window, "Ctrl+Z")
+    # Had the undo waited for the other work (4 s), the grace (2 s) would have run out first: the
+    # decision would have been sent, and the undo refused (the scan would stay sent).
     qtbot.waitUntil(lambda: window.scan_list.model.get("ready-h1").state is ScanState.TO_REVIEW, timeout=WAIT)
     assert desk.controller.current == "ready-h1"
-    qtbot.wait(2500)  # past the grace window: the undone decision never leaves
+    # The undo took the decision out of the outbox: nothing is left that could leave later.
+    assert run_on_loop(qtbot, desk.services.store.run(Store.entries_for_scan, "ready-h1")) == []
     assert sim.feedback() == []
 
 
@@ -356,7 +360,7 @@ def test_a_decision_paints_the_next_image_within_the_keystroke_before_the_table(
     activate(qtbot, desk.window)
     wait_image(qtbot, desk, "ready-p1")
     qtbot.waitUntil(lambda: desk.controller.images.cached("ready-p2") is not None, timeout=WAIT)
-    qtbot.wait(50)  # everything painted and settled
+    desk.window.repaint()  # paint everything pending now, so that what follows is the keystroke's
 
     view, table = desk.window.image_view, desk.window.scan_list.view.viewport()
     paints: list[tuple[str, str | None]] = []

@@ -130,15 +130,21 @@ def test_gui_thread_never_stalls_while_the_network_misbehaves(qtbot, qloop, sim,
         ticker.setInterval(10)
         ticker.timeout.connect(tick)
         ticker.start()
-        qtbot.wait(100)
+        qtbot.waitUntil(lambda: len(gaps) >= 5, timeout=WAIT)
+
+        def turn() -> None:
+            """Let the event loop turn once (one tick of the ticker), as between a keyboard's keys."""
+            seen = len(gaps)
+            qtbot.waitUntil(lambda: len(gaps) > seen, timeout=WAIT)
+
         for scan_id in ids:
             qtbot.waitUntil(lambda s=scan_id: built.controller.current == s, timeout=WAIT)
             # Key presses arrive through the event loop, never two in one pass: let it turn, as
-            # a keyboard would (the fastest reviewer is far slower than 50 ms a key).
-            qtbot.wait(50)
+            # a keyboard would.
+            turn()
             press(qtbot, built.window, "A")
             if "confirm" in built.window.notices.shown():  # the server is down: no image was shown
-                qtbot.wait(50)
+                turn()
                 press(qtbot, built.window, "A")
             # The server goes down for a while, then comes back (from another thread: stopping and
             # starting it is the test's work, not the window's).

@@ -95,7 +95,9 @@ def test_a_waiting_reviewer_s_decisions_can_be_discarded_after_a_question(qtbot,
     box = dialog._discard()
     assert box is not None and "Delete the 3 undelivered decision(s) for ana on" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
-    qtbot.wait(50)
+    # A discard would go to the store's thread before this read does (one thread, in order): the
+    # read sees all three, so the cancel discarded nothing.
+    assert len(run_on_loop(qtbot, store.run(Store.pending_entries))) == 3
     assert dialog.table.rowCount() == 3  # cancelled: nothing lost
     box = dialog._discard()
     box.button(QMessageBox.StandardButton.Yes).click()
