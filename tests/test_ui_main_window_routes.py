@@ -149,13 +149,12 @@ def test_the_outbox_exports_and_confirms_decisions_of_an_earlier_version(qtbot, 
     store = desk.services.store
     ana = Route(sim.base_url, "reviewer:ana")
 
-    async def from_an_earlier_version() -> None:
-        entry = await store.run(Store.record_decision, "old-1", "approved", {"reviewer": "ana"}, route=ana)
-        await store.run(  # as the migration leaves them: unconfirmed
-            lambda s: s._db.execute("UPDATE outbox SET unconfirmed = 1 WHERE id = ?", (entry.id,))
-        )
+    def from_an_earlier_version(s: Store) -> None:
+        # In one call on the store's thread: the worker cannot claim it before it is unconfirmed.
+        entry = s.record_decision("old-1", "approved", {"reviewer": "ana"}, route=ana)
+        s._db.execute("UPDATE outbox SET unconfirmed = 1 WHERE id = ?", (entry.id,))  # as migrated
 
-    run_on_loop(qtbot, from_an_earlier_version())
+    run_on_loop(qtbot, store.run(from_an_earlier_version))
     desk.controller.open_outbox()
     dialog = desk.controller._outbox
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and dialog.confirm_button.isEnabled(), timeout=WAIT)
