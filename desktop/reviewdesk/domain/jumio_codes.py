@@ -123,6 +123,9 @@ def reject_detail_text(code: object, server_description: object = None) -> str:
 # A run of 13-19 digits, single spaces or dashes between them, not part of a longer dashed run (a
 # UUID's digit groups never match); letters may touch it ("PAN4111…" is masked too).
 _DIGIT_RUN = re.compile(r"(?<!\d)(?<!\d-)\d(?:[ -]?\d){12,18}(?!\d)(?!-\d)")
+# A UUID (8-4-4-4-12 hex digits): its digits are never a card number, even where a group of digits
+# ends in a letter ("58933834-4921-5b71-…": the run would end at the "5").
+_UUID = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -139,7 +142,12 @@ def mask_card_numbers(text: str) -> str:
     """Every 13-19 digit run (spaces or dashes allowed) that passes the Luhn check, masked to its
     last four: what looks like an unmasked card number is never shown or kept (docs/JUMIO.md)."""
 
+    uuids = [m.span() for m in _UUID.finditer(text)]
+
     def mask(match: re.Match[str]) -> str:
+        start, end = match.span()
+        if any(a <= start and end <= b for a, b in uuids):
+            return match.group(0)
         digits = re.sub(r"\D", "", match.group(0))
         if not 13 <= len(digits) <= 19 or not _luhn_ok(digits):
             return match.group(0)
