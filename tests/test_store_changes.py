@@ -23,6 +23,7 @@ DECIDED, SENT, FAILED, TO_REVIEW = ScanState.DECIDED, ScanState.SENT, ScanState.
 @pytest.fixture
 def store(tmp_path: Path):
     s = Store(tmp_path / "data" / "reviewdesk.sqlite3")
+    s.keep_changes = True
     yield s
     s.close()
 
@@ -45,6 +46,13 @@ def test_recording_reports_the_scan_and_the_new_decision_and_what_it_superseded(
     assert not store.take_changes()
     # What is reported is what a read gives.
     assert ScanReview.of(store.get_scan("a")) == changes.scans["a"]  # type: ignore[arg-type]
+
+
+def test_a_plain_store_keeps_no_changes_unless_asked(tmp_path: Path) -> None:
+    with Store(tmp_path / "reviewdesk.sqlite3") as plain:
+        entry = plain.record_decision("a", "approved", info(), route=ROUTE)
+        plain.mark_delivered_many([entry.id])
+        assert plain.take_changes() == NO_CHANGES
 
 
 def test_a_write_that_fails_reports_nothing(store: Store) -> None:

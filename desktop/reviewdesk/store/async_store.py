@@ -38,6 +38,7 @@ class AsyncStore:
 
     def __init__(self, store: Store, *, _executor: ThreadPoolExecutor | None = None) -> None:
         self.store = store
+        store.keep_changes = True  # taken after every call: see `write`
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-store")
             store.detach()  # on the thread that made the connection

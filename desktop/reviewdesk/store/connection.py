@@ -120,6 +120,9 @@ class StoreConnection:
         self._migrations = tuple(migrations)
         self._lock = LockFile(self.path.with_name(self.path.name + ".lock"))
         self._conn: sqlite3.Connection | None = None
+        #: Whether writes note what they changed (AsyncStore turns it on; a command that writes a
+        #: million decisions through a plain Store has no use for them).
+        self.keep_changes = False
         self._changes = NO_CHANGES  # what the writes since the last take_changes() changed
         if read_only:
             try:
@@ -251,8 +254,9 @@ class StoreConnection:
     # -- what changed (store/changes.py) ---------------------------------------------------------
 
     def _note(self, changes: Changes) -> None:
-        """A committed write's changes, for the next `take_changes()`."""
-        self._changes = self._changes | changes
+        """A committed write's changes, for the next `take_changes()` (if changes are kept)."""
+        if self.keep_changes:
+            self._changes = self._changes | changes
 
     def take_changes(self) -> Changes:
         """What the writes since the last call changed (then forgotten). `AsyncStore` takes them

@@ -115,7 +115,8 @@ class DeliveryStore(StoreConnection):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        self._note(Changes.of(scans=self._sent_scans(ids), delivered=ids))
+        if self.keep_changes:  # (the read of the scans costs a statement: only when kept)
+            self._note(Changes.of(scans=self._sent_scans(ids), delivered=ids))
 
     def _sent_scans(self, ids: list[int]) -> dict[str, ScanReview]:
         """The scans whose newest decision is among `ids` (delivered: they are SENT), as they are now."""
