@@ -186,3 +186,23 @@ def test_undo_and_a_new_decision_update_the_row_and_the_history(qtbot, desk, sim
     assert reads["get_scan"] == reads["scans"] == reads["pending_entries"] == 0, reads
     assert reads["recent_decisions"] == 1  # the undo looked up which decision is the newest
     assert sim.feedback() == []
+
+
+def test_the_history_keeps_its_length_after_an_undo_by_reading_the_older_decisions_once(
+    qtbot, desk, sim, reads
+) -> None:
+    desk.services.settings.undo_grace_seconds = 30.0
+    ids = [f"ready-h{i:02d}" for i in range(12)]
+    start(qtbot, desk, sim, ids)
+    recorded: list[str] = []
+    desk.controller.decision_recorded.connect(lambda scan_id, _: recorded.append(scan_id))
+    for n in range(11):  # X needs no image: one key each
+        press(qtbot, "X")
+        qtbot.waitUntil(lambda n=n: len(recorded) == n + 1, timeout=WAIT)
+    shown = [scan_id for scan_id, _, _ in history(desk)]
+    assert shown == ids[10:0:-1]  # the newest ten, kept from the changes alone
+    assert reads["recent_decisions"] == 0
+    press(qtbot, "Ctrl+Z")
+    qtbot.waitUntil(lambda: [s for s, _, _ in history(desk)] == ids[9::-1], timeout=WAIT)
+    # One read by the undo (which decision is newest), one to fill the gap it left.
+    assert reads["recent_decisions"] == 2
