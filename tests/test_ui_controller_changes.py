@@ -73,15 +73,19 @@ def press(qtbot, keys: str) -> None:
         qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
 
 
-def start(qtbot, desk: Built, sim: SimServer, ids: list[str]) -> None:
-    """Sign in, queue `ids`, and wait until the first one's image is shown with the keys on it."""
+def sign_in(qtbot, desk: Built, sim: SimServer, reviewer: str) -> None:
     dialog = desk.controller._sign_in or desk.controller.prompt_sign_in()
     qtbot.waitExposed(dialog)
     dialog.as_reviewer.setChecked(True)
     dialog.token.clear()
-    qtbot.keyClicks(dialog.token, sim.mint_token("kim"))
+    qtbot.keyClicks(dialog.token, sim.mint_token(reviewer))
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: desk.controller._sign_in is None, timeout=WAIT)
+
+
+def start(qtbot, desk: Built, sim: SimServer, ids: list[str]) -> None:
+    """Sign in, queue `ids`, and wait until the first one's image is shown with the keys on it."""
+    sign_in(qtbot, desk, sim, "kim")
     desk.window.scan_list.import_text("\n".join(ids))
     model = desk.window.scan_list.model
     qtbot.waitUntil(lambda: all(model.get(i) for i in ids), timeout=WAIT)
@@ -206,3 +210,23 @@ def test_the_history_keeps_its_length_after_an_undo_by_reading_the_older_decisio
     qtbot.waitUntil(lambda: [s for s, _, _ in history(desk)] == ids[9::-1], timeout=WAIT)
     # One read by the undo (which decision is newest), one to fill the gap it left.
     assert reads["recent_decisions"] == 2
+
+
+def test_the_open_outbox_says_which_decisions_wait_for_another_sign_in_without_a_read(
+    qtbot, desk, sim, reads
+) -> None:
+    desk.services.settings.undo_grace_seconds = 30.0
+    start(qtbot, desk, sim, ["ready-w1", "ready-w2"])
+    controller = desk.controller
+    recorded: list[str] = []
+    controller.decision_recorded.connect(lambda scan_id, _: recorded.append(scan_id))
+    press(qtbot, "X")
+    qtbot.waitUntil(lambda: recorded == ["ready-w1"], timeout=WAIT)
+    controller.open_outbox()
+    dialog = controller._outbox
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT)
+    read_so_far = reads["pending_entries"]
+    sign_in(qtbot, desk, sim, "bo")  # kim's decision now waits for kim
+    line = f"1 decision for kim on {sim.base_url}: sign in as kim on {sim.base_url} to send them"
+    qtbot.waitUntil(lambda: line in dialog.summary.text(), timeout=WAIT)
+    assert reads["pending_entries"] == read_so_far

@@ -30,10 +30,13 @@ class DeliveryPart:
                 "delivery resumes by itself after you sign in."
             )
         lines = status.elsewhere_lines()
-        if lines and (previous is None or previous.elsewhere_lines() != lines):
+        moved = previous is None or previous.elsewhere_lines() != lines
+        if lines and moved:
             # e.g. "12 decisions for ana on https://…: sign in as ana on https://… to send them"
             more = f" (and {len(lines) - 1} more: see the Outbox)" if len(lines) > 1 else ""
             self.window.status.show_message(lines[0] + more, 30000)
+        if moved and self._outbox is not None and self._outbox.isVisible():
+            self._outbox.render()  # which routes wait for a sign-in: from the status, no read
 
     def open_outbox(self) -> None:
         if self._outbox is None:

@@ -115,7 +115,7 @@ class OutboxDialog(QDialog):
     async def refresh(self) -> None:
         """Read the undelivered decisions (when the dialog opens, and after its own actions)."""
         self._entries = await self.services.pending()
-        self._render()
+        self.render()
 
     def apply(self, changes: Changes) -> None:
         """Bring the table up to date with what changed (ui/controller_changes.py), without
@@ -129,9 +129,10 @@ class OutboxDialog(QDialog):
         entries = {e.id: e for e in self._entries if e.id not in changes.delivered | changes.removed}
         entries.update(changes.entries)
         self._entries = [entries[i] for i in sorted(entries)]
-        self._render()
+        self.render()
 
-    def _render(self) -> None:
+    def render(self) -> None:
+        """Show the entries it has and the delivery status (which routes wait for a sign-in)."""
         self._routes = routes_of(self._entries)
         now = time.time()
         self.table.setRowCount(len(self._entries))
