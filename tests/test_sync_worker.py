@@ -345,3 +345,45 @@ async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: A
         assert mine[-1] == later[i] and mine in ([later[i]], [keys[i], later[i]])
     assert (await astore.run(Store.counts)).in_flight == 0
     assert {s.state for s in await astore.run(Store.scans)} == {ScanState.SENT}
+
+
+async def test_the_worker_publishes_what_each_delivery_changed(sim, tmp_path: Path) -> None:
+    """Against the simulator over loopback: the change listeners learn which decisions were
+    claimed, delivered or refused and which scans went SENT or FAILED, with no read of their own."""
+    from outbox_support import FAST, ClientHolder
+    from reviewdesk.store.changes import NO_CHANGES, Changes, ScanReview
+
+    sim.config.fail_feedback_codes = {"refused-1": 400}
+    holder = ClientHolder(sim.base_url, sim.mint_token("tester"))
+    astore = await AsyncStore.open(tmp_path / "reviewdesk.sqlite3")
+    heard: list[Changes | DeliveryStatus] = []
+    worker = DeliveryWorker(astore, holder, **FAST)
+    worker.add_change_listener(heard.append)
+    worker.add_listener(heard.append)
+    try:
+        ok = await astore.run(Store.record_decision, "ok-1", "approved", info("k-ok"), route=holder.route)
+        bad = await astore.run(
+            Store.record_decision, "refused-1", "approved", info("k-bad"), route=holder.route
+        )
+        worker.start()
+        await wait_for(lambda: worker.status.failed == 1 and worker.status.queued == 0)
+        await worker.stop()
+    finally:
+        await holder.aclose()
+        await astore.close()
+    seen = NO_CHANGES
+    for changes in heard:
+        if isinstance(changes, Changes):
+            seen = seen | changes
+    assert seen.delivered == {ok.id} and set(seen.entries) == {bad.id} and not seen.removed
+    assert seen.entries[bad.id].status is OutboxStatus.FAILED
+    assert seen.scans["ok-1"] == ScanReview(ScanState.SENT, "approved")
+    assert seen.scans["refused-1"].state is ScanState.FAILED and seen.scans["refused-1"].error
+    assert set(seen.scans) == {"ok-1", "refused-1"}
+    # The status that counts the refusal comes after the changes that report it.
+    first_failed = next(i for i, h in enumerate(heard) if isinstance(h, DeliveryStatus) and h.failed)
+    before = NO_CHANGES
+    for changes in heard[:first_failed]:
+        if isinstance(changes, Changes):
+            before = before | changes
+    assert before.entries[bad.id].status is OutboxStatus.FAILED

@@ -224,6 +224,33 @@ def test_a_note_is_sent_with_the_next_key_and_the_screen_says_so(qtbot, desk, si
     assert sim.feedback()[0].annotation_info["note"] == "corner bent"
 
 
+def test_no_decision_key_decides_from_the_note_with_nothing_but_the_router_keeping_them(
+    qtbot, desk, sim
+) -> None:
+    """The note keeps no keys of its own from shortcuts (the pane's old filter is gone): the
+    router alone lets every decision's key type there."""
+    ready(qtbot, desk, sim, ["ready-k1", "ready-k2"])
+    recorded: list[str] = []
+    desk.controller.decision_recorded.connect(lambda scan_id, _: recorded.append(scan_id))
+    type_keys(qtbot, "W")
+    note = QApplication.focusWidget()
+    assert isinstance(note, QPlainTextEdit)
+    keymap = desk.controller.keymap
+    keys = [keymap.key_for(code) for code in keymap.shortcodes() if keymap.key_for(code)]
+    assert len(keys) == len(keymap.shortcodes()) > 10
+    for key in keys:  # "A", "X", "D, B", ...: every decision's whole key
+        type_keys(qtbot, key)
+        assert QApplication.focusWidget() is note, key
+    assert recorded == [] and note.toPlainText().strip()
+    assert desk.window.scan_list.model.get("ready-k1").state is ScanState.TO_REVIEW
+    typed = note.toPlainText()
+    type_keys(qtbot, "Esc")
+    type_keys(qtbot, "A")  # out of the note, the key decides, with what was typed
+    qtbot.waitUntil(lambda: recorded == ["ready-k1"], timeout=WAIT)
+    qtbot.waitUntil(lambda: len(sim.feedback()) == 1, timeout=WAIT)
+    assert sim.feedback()[0].annotation_info["note"] == typed.strip()
+
+
 def test_a_clashing_binding_disables_only_itself_and_a_dialog_names_it(qtbot, qloop, sim, tmp_path) -> None:
     import argparse
 

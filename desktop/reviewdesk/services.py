@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import httpx
 
@@ -23,17 +25,21 @@ from reviewdesk.paths import Paths
 from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary, Store
+from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
 log = logging.getLogger("reviewdesk.services")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Decided:
     entry: OutboxEntry
-    scan: Scan
+    changes: Changes  # what recording it changed (the scan's row, the decision, any it superseded)
 
 
 class Services:
@@ -45,6 +51,30 @@ class Services:
         self.store: AsyncStore | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
+        self._change_listeners: list[Callable[[Changes], object]] = []
+
+    def add_change_listener(self, callback: Callable[[Changes], object]) -> None:
+        """`callback(changes)` after every write that changed something, the window's own (a
+        decision, an undo, a retry, ...) and the delivery worker's: the one place the window
+        learns what changed (docs/ARCHITECTURE.md, "What changed")."""
+        self._change_listeners.append(callback)
+
+    def _publish(self, changes: Changes) -> None:
+        if not changes:
+            return
+        for listener in list(self._change_listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("a change listener failed")
+
+    async def _write(self, fn: Callable[Concatenate[Store, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A store write; what it changed is published, then delivery is woken."""
+        value, changes = await self._store().write(fn, *args, **kwargs)
+        self._publish(changes)
+        if self.worker is not None and changes:
+            self.worker.kick()
+        return value
 
     async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0) -> None:
         """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery."""
@@ -71,6 +101,7 @@ class Services:
             base_delay=base_delay,
             max_delay=max_delay,
         )
+        self.worker.add_change_listener(self._publish)
         self.session.add_listener(self._session_changed)
         self.worker.start()
 
@@ -89,19 +120,13 @@ class Services:
     async def confirm_route(self, route: Route | None = None) -> int:
         """The reviewer confirmed where the unconfirmed decisions go; delivery may send them.
         Decisions made here while signed out go to the session signed in now."""
-        n = await self._store().run(Store.confirm, route, adopt=self.session.route)
+        n = await self._write(Store.confirm, route, adopt=self.session.route)
         if self.worker is not None:
             self.worker.kick()
         return n
 
     async def discard_route(self, route: Route) -> list[OutboxEntry]:
-        entries = await self._store().run(Store.discard, route)
-        if self.worker is not None:
-            self.worker.kick()
-        return entries
-
-    async def routes(self) -> list[RouteSummary]:
-        return await self._store().run(Store.routes)
+        return await self._write(Store.discard, route)
 
     async def export_outbox(self, path: Path) -> int:
         """Write every undelivered decision, with where it goes, to `path` (JSON)."""
@@ -144,7 +169,7 @@ class Services:
         return await store.run(Store.scans), await store.run(Store.position)
 
     async def import_scans(self, result: ImportResult) -> ImportSummary:
-        return await self._store().run(Store.add_scans, list(result.scans))
+        return await self._write(Store.add_scans, list(result.scans))
 
     async def set_position(self, scan_id: str | None) -> None:
         await self._store().run(Store.set_position, scan_id)
@@ -171,7 +196,7 @@ class Services:
         # Delivered only to this server, under this identity; made while signed out, it waits
         # (for an unknown reviewer) until the reviewer says where it goes.
         route = self.session.route or Route(remembered_server(self.settings), "")
-        entry = await self._store().run(
+        entry, changes = await self._store().write(
             Store.record_decision,
             scan.scan_id,
             shortcode,
@@ -181,16 +206,13 @@ class Services:
             now=time.time(),
             route=route,
         )
-        updated = await self._store().run(Store.get_scan, scan.scan_id)
+        self._publish(changes)
         if self.worker is not None:
             self.worker.kick()
-        return Decided(entry, updated or scan.with_(shortcode=shortcode, note=note))
+        return Decided(entry, changes)
 
     async def undo(self, entry_id: int) -> Scan | None:
-        scan = await self._store().run(Store.undo_decision, entry_id)
-        if self.worker is not None:
-            self.worker.kick()
-        return scan
+        return await self._write(Store.undo_decision, entry_id)
 
     async def recent(self, n: int = 10) -> list[OutboxEntry]:
         return await self._store().run(Store.recent_decisions, n)
@@ -199,13 +221,8 @@ class Services:
         return await self._store().run(Store.pending_entries)
 
     async def resend(self, entry_id: int) -> None:
-        await self._store().run(Store.resend, entry_id)
-        if self.worker is not None:
-            self.worker.kick()
+        await self._write(Store.resend, entry_id)
 
     async def queued(self) -> int:
         """How many decisions wait to be delivered (0 while the store is not open)."""
         return (await self.store.run(Store.counts)).queued if self.store is not None else 0
-
-    async def get_scan(self, scan_id: str) -> Scan | None:
-        return await self._store().run(Store.get_scan, scan_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from reviewdesk.store.changes import Changes
 from reviewdesk.store.store import Store
 
 P = ParamSpec("P")
@@ -37,6 +38,7 @@ class AsyncStore:
 
     def __init__(self, store: Store, *, _executor: ThreadPoolExecutor | None = None) -> None:
         self.store = store
+        store.keep_changes = True  # taken after every call: see `write`
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewdesk-store")
             store.detach()  # on the thread that made the connection
@@ -59,9 +61,16 @@ class AsyncStore:
 
     async def run(self, fn: Callable[Concatenate[Store, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(store, *args, **kwargs)` on the store thread, e.g.
-        `await astore.run(Store.record_decision, scan_id, code, info, route=route)`. Calls run one
-        at a time, in the order they were made; an exception in `fn` is raised here. Arguments are
-        used on the store thread: don't change them while the call runs."""
+        `await astore.run(Store.scans)`. Calls run one at a time, in the order they were made; an
+        exception in `fn` is raised here. Arguments are used on the store thread: don't change
+        them while the call runs. What a write changed is dropped: see `write`."""
+        return (await self.write(fn, *args, **kwargs))[0]
+
+    async def write(
+        self, fn: Callable[Concatenate[Store, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> tuple[T, Changes]:
+        """As `run`, with what the call changed (store/changes.py), e.g.
+        `entry, changes = await astore.write(Store.record_decision, scan_id, code, info, route=route)`."""
         if self._closed:
             from reviewdesk.store.errors import StoreError
 
@@ -70,13 +79,14 @@ class AsyncStore:
         # the delivery worker makes several calls per second per decision, and on the Qt loop
         # every callback is a timer event on the GUI thread.
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[tuple[T, Changes]] = loop.create_future()
         store = self.store
 
         def call() -> None:  # on the store thread
             try:
-                outcome: tuple[bool, Any] = (True, fn(store, *args, **kwargs))
+                outcome: tuple[bool, Any] = (True, (fn(store, *args, **kwargs), store.take_changes()))
             except BaseException as exc:  # handed over to the awaiting coroutine
+                store.take_changes()  # (a write that failed noted nothing; an earlier one is gone)
                 outcome = (False, exc)
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
                 loop.call_soon_threadsafe(_settle, future, outcome)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Self
 
 from reviewdesk.limits import FILE_MODE
+from reviewdesk.store.changes import NO_CHANGES, Changes
 from reviewdesk.store.errors import (
     StoreCorruptError,
     StoreError,
@@ -119,6 +120,10 @@ class StoreConnection:
         self._migrations = tuple(migrations)
         self._lock = LockFile(self.path.with_name(self.path.name + ".lock"))
         self._conn: sqlite3.Connection | None = None
+        #: Whether writes note what they changed (AsyncStore turns it on; a command that writes a
+        #: million decisions through a plain Store has no use for them).
+        self.keep_changes = False
+        self._changes = NO_CHANGES  # what the writes since the last take_changes() changed
         if read_only:
             try:
                 self._conn = self._connect()
@@ -245,6 +250,19 @@ class StoreConnection:
                 """,
                 (cutoff,),
             )
+
+    # -- what changed (store/changes.py) ---------------------------------------------------------
+
+    def _note(self, changes: Changes) -> None:
+        """A committed write's changes, for the next `take_changes()` (if changes are kept)."""
+        if self.keep_changes:
+            self._changes = self._changes | changes
+
+    def take_changes(self) -> Changes:
+        """What the writes since the last call changed (then forgotten). `AsyncStore` takes them
+        after every call, so they never pile up there."""
+        changes, self._changes = self._changes, NO_CHANGES
+        return changes
 
     @property
     def schema_version(self) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
+from reviewdesk.domain.scan import ScanState
+from reviewdesk.store.changes import Changes, ScanReview, _read_reviews
 from reviewdesk.store.connection import StoreConnection, _is_busy
 from reviewdesk.store.errors import StoreError, StoreLockedError
 from reviewdesk.store.rows import (
@@ -60,7 +62,10 @@ class DeliveryStore(StoreConnection):
             for start in range(0, len(ids), _MAX_PARAMS):  # not one statement per row
                 chunk = ids[start : start + _MAX_PARAMS]
                 c.execute(f"UPDATE outbox SET status = 'in_flight' WHERE id IN ({_marks(len(chunk))})", chunk)
-        return [replace(_entry(r), status=OutboxStatus.IN_FLIGHT) for r in rows]
+        claimed = [replace(_entry(r), status=OutboxStatus.IN_FLIGHT) for r in rows]
+        if claimed:
+            self._note(Changes.of(entries=claimed))
+        return claimed
 
     def mark_delivered_many(self, entry_ids: Iterable[int], *, now: float | None = None) -> None:
         """Mark several entries delivered in ONE transaction (one commit, one fsync): the delivery
@@ -70,7 +75,8 @@ class DeliveryStore(StoreConnection):
         It runs as one script of four statements, with no Python in between: on the store thread,
         every statement gives up the GIL and has to win it back from a busy GUI thread (up to the
         5 ms switch interval each time), so the statement count, not SQLite, sets how long the
-        delivery workers wait for it.
+        delivery workers wait for it. One more statement, after the commit, reads the scans that
+        went SENT for the changes it notes.
         """
         ids = [int(i) for i in dict.fromkeys(entry_ids)]
         if not ids:
@@ -109,6 +115,26 @@ class DeliveryStore(StoreConnection):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if self.keep_changes:  # (the read of the scans costs a statement: only when kept)
+            self._note(Changes.of(scans=self._sent_scans(ids), delivered=ids))
+
+    def _sent_scans(self, ids: list[int]) -> dict[str, ScanReview]:
+        """The scans whose newest decision is among `ids` (delivered: they are SENT), as they are now."""
+        found: dict[str, ScanReview] = {}
+        for start in range(0, len(ids), _MAX_PARAMS):
+            listed = ", ".join(map(str, ids[start : start + _MAX_PARAMS]))
+            rows = self._db.execute(
+                f"""
+                SELECT s.scan_id, s.state, s.shortcode, s.note, s.error FROM scans s
+                WHERE s.scan_id IN (
+                    SELECT o.scan_id FROM outbox o WHERE o.id IN ({listed})
+                      AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.scan_id = o.scan_id AND n.id > o.id)
+                )
+                """
+            )
+            for scan_id, state, shortcode, note, error in rows:
+                found[scan_id] = ScanReview(ScanState(state), shortcode, note, error)
+        return found
 
     def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
         """One entry delivered: `mark_delivered_many` of one, but an unknown id is an error."""
@@ -127,8 +153,19 @@ class DeliveryStore(StoreConnection):
                 "next_attempt_at = ?, server_wait = ? WHERE id = ?",
                 (error, next_attempt_at, int(server_wait), entry_id),
             )
+            reviews = {}
             if _is_newest(c, entry):
                 c.execute("UPDATE scans SET error = ? WHERE scan_id = ?", (error, entry.scan_id))
+                reviews = _read_reviews(c, [entry.scan_id])
+        waiting = replace(
+            entry,
+            status=OutboxStatus.PENDING,
+            attempts=entry.attempts + 1,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            server_wait=server_wait,
+        )
+        self._note(Changes.of(scans=reviews, entries=[waiting]))
 
     def requeue(self, entry_id: int, error: str | None = None) -> None:
         """Back to pending without counting an attempt (delivery paused, or stopped mid-send)."""
@@ -140,8 +177,12 @@ class DeliveryStore(StoreConnection):
                 "UPDATE outbox SET status = 'pending', last_error = coalesce(?, last_error) WHERE id = ?",
                 (error, entry_id),
             )
+            reviews = {}
             if error and _is_newest(c, entry):
                 c.execute("UPDATE scans SET error = ? WHERE scan_id = ?", (error, entry.scan_id))
+                reviews = _read_reviews(c, [entry.scan_id])
+        waiting = replace(entry, status=OutboxStatus.PENDING, last_error=error or entry.last_error)
+        self._note(Changes.of(scans=reviews, entries=[waiting]))
 
     def mark_failed(self, entry_id: int, error: str) -> None:
         """Refused for good (400): the scan goes FAILED with the server's message; editable.
@@ -153,6 +194,7 @@ class DeliveryStore(StoreConnection):
             if not _is_newest(c, entry):
                 log.warning("a superseded decision for scan %s was refused: %s", entry.scan_id, error)
                 c.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+                self._note(Changes.of(removed=[entry_id]))
                 return
             c.execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
@@ -161,6 +203,9 @@ class DeliveryStore(StoreConnection):
             c.execute(
                 "UPDATE scans SET state = 'failed', error = ? WHERE scan_id = ?", (error, entry.scan_id)
             )
+            reviews = _read_reviews(c, [entry.scan_id])
+        failed = replace(entry, status=OutboxStatus.FAILED, attempts=entry.attempts + 1, last_error=error)
+        self._note(Changes.of(scans=reviews, entries=[failed]))
 
     def resend(
         self,
@@ -209,51 +254,73 @@ class DeliveryStore(StoreConnection):
                 (new_code, new_note, entry.scan_id),
             )
             result = _get_entry(c, entry_id)
+            reviews = _read_reviews(c, [entry.scan_id])
         assert result is not None
+        self._note(Changes.of(scans=reviews, entries=[result]))
         return result
 
     def requeue_many(self, entry_ids: Iterable[int]) -> int:
         """Put claimed entries that were never sent back to pending (one transaction; no attempt
         counted, the error kept). Entries no longer in flight are left alone. Returns how many."""
         ids = list(dict.fromkeys(entry_ids))
-        n = 0
+        back: list[OutboxEntry] = []
         with self._tx() as c:
             for start in range(0, len(ids), _MAX_PARAMS):
                 chunk = ids[start : start + _MAX_PARAMS]
-                n += c.execute(
+                rows = c.execute(
+                    f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE status = 'in_flight' "
+                    f"AND id IN ({_marks(len(chunk))})",
+                    chunk,
+                ).fetchall()
+                c.execute(
                     f"UPDATE outbox SET status = 'pending' WHERE status = 'in_flight' "
                     f"AND id IN ({_marks(len(chunk))})",
                     chunk,
-                ).rowcount
-        return n
+                )
+                back += [replace(_entry(r), status=OutboxStatus.PENDING) for r in rows]
+        if back:
+            self._note(Changes.of(entries=back))
+        return len(back)
 
     def release_inflight(self) -> int:
         """At start-up: entries left in flight by a crash go back to pending (they may arrive twice)."""
         with self._tx() as c:
-            return int(c.execute("UPDATE outbox SET status = 'pending' WHERE status = 'in_flight'").rowcount)
+            rows = c.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE status = 'in_flight'").fetchall()
+            c.execute("UPDATE outbox SET status = 'pending' WHERE status = 'in_flight'")
+        if rows:
+            self._note(Changes.of(entries=[replace(_entry(r), status=OutboxStatus.PENDING) for r in rows]))
+        return len(rows)
 
     def end_holds(self, now: float) -> int:
         """At the window's start-up: the undo window of a previous run is over, so held entries
         become due now (nobody can undo them any more)."""
         with self._tx() as c:
-            return int(
+            n = int(
                 c.execute(
                     "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?",
                     (now, now),
                 ).rowcount
             )
+        return self._waits_changed(n)
+
+    def _waits_changed(self, n: int) -> int:
+        """A write that changed `n` waiting times (maybe a whole backlog): noted as a flag."""
+        if n:
+            self._note(Changes(waits=True))
+        return n
 
     def reset_backoff(self, now: float) -> int:
         """Make every waiting entry due now (an explicit "sync now"), except where the server
         itself asked to wait (Retry-After); the undo hold still counts."""
         with self._tx() as c:
-            return int(
+            n = int(
                 c.execute(
                     "UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ? "
                     "AND server_wait = 0",
                     (now, now),
                 ).rowcount
             )
+        return self._waits_changed(n)
 
     def pull_back(self, now: float, horizon: float, hold_horizon: float) -> int:
         """Times further ahead than any wait ReviewDesk makes come back to now: after the clock
@@ -268,7 +335,7 @@ class DeliveryStore(StoreConnection):
                 "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?",
                 (now, now + hold_horizon),
             ).rowcount
-        return int(n)
+        return self._waits_changed(int(n))
 
     def server_wait_until(self, route: Route, now: float) -> float | None:
         """The latest Retry-After still in force for `route`'s waiting decisions, or None."""
@@ -299,6 +366,8 @@ class DeliveryStore(StoreConnection):
                     "UPDATE outbox SET server = ?, identity = ?, unconfirmed = 1 WHERE id = ?",
                     (server, identity, entry.id),
                 )
+        if rows:
+            self._note(Changes(routes=True))
         return len(rows)
 
     def confirm(self, route: Route | None = None, *, adopt: Route | None = None) -> int:
@@ -322,7 +391,9 @@ class DeliveryStore(StoreConnection):
                     "AND status IN ('pending', 'failed')",
                     (adopt.server, adopt.identity),
                 )
-            return int(n)
+        if n:
+            self._note(Changes(routes=True))
+        return int(n)
 
     def discard(self, route: Route) -> list[OutboxEntry]:
         """Delete the undelivered decisions of `route` (not those in flight); returns them."""
@@ -335,6 +406,10 @@ class DeliveryStore(StoreConnection):
             entries = [_entry(r) for r in rows]
             for entry in entries:
                 c.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
-            for scan_id in dict.fromkeys(e.scan_id for e in entries):
+            scan_ids = list(dict.fromkeys(e.scan_id for e in entries))
+            for scan_id in scan_ids:
                 _sync_scan_state(c, scan_id)
+            reviews = _read_reviews(c, scan_ids)
+        if entries:
+            self._note(Changes.of(scans=reviews, removed=[e.id for e in entries], routes=True))
         return entries

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
+from reviewdesk.store.changes import Changes
 from reviewdesk.store.connection import StoreConnection
 from reviewdesk.store.rows import _DECODER, _SCAN_COLUMNS, ImportSummary, _decode_all, _dumps, _scan
 
@@ -38,6 +39,8 @@ class QueueStore(StoreConnection):
                         updates.append((merged, scan_id))
             c.executemany("INSERT INTO scans (scan_id, facts) VALUES (?, ?)", new_rows)
             c.executemany("UPDATE scans SET facts = ? WHERE scan_id = ?", updates)
+        if new_rows or updates:
+            self._note(Changes(queue=True))
         return ImportSummary(added=len(new_rows), merged=total - len(new_rows))
 
     def scans(self) -> list[Scan]:
@@ -79,11 +82,16 @@ class QueueStore(StoreConnection):
         with self._tx() as c:
             before = c.total_changes
             c.executemany("DELETE FROM scans WHERE scan_id = ?", [(s,) for s in scan_ids])
-            return c.total_changes - before
+            n = c.total_changes - before
+        if n:
+            self._note(Changes(queue=True))
+        return n
 
     def clear_queue(self) -> int:
         """Empty the queue (and the position). The outbox is untouched: decisions still go out."""
         with self._tx() as c:
-            n = c.execute("DELETE FROM scans").rowcount
+            n = int(c.execute("DELETE FROM scans").rowcount)
             c.execute("DELETE FROM settings WHERE key = ?", (POSITION_KEY,))
-            return int(n)
+        if n:
+            self._note(Changes(queue=True))
+        return n

@@ -9,8 +9,9 @@ from typing import Any
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import UNATTRIBUTED, Route
-from reviewdesk.domain.scan import Scan
+from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.connection import StoreConnection
 from reviewdesk.store.errors import StoreWriteError, UndoError
 from reviewdesk.store.rows import (
@@ -21,6 +22,7 @@ from reviewdesk.store.rows import (
     _dumps,
     _entry,
     _get_entry,
+    _marks,
     _scan,
     _sync_scan_state,
 )
@@ -59,14 +61,15 @@ class RecordingStore(StoreConnection):
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)
         try:
-            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
+            inserted = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
         except StoreWriteError as exc:
             raise StoreWriteError(
                 f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
             ) from None
-        if isinstance(entry_id, OutboxEntry):
-            return entry_id
-        return OutboxEntry(
+        if isinstance(inserted, OutboxEntry):
+            return inserted  # recorded before: nothing changed
+        entry_id, superseded = inserted
+        entry = OutboxEntry(
             id=entry_id,
             scan_id=scan_id,
             shortcode=shortcode,
@@ -82,6 +85,9 @@ class RecordingStore(StoreConnection):
             delivered_at=None,
             route=route,
         )
+        review = ScanReview(ScanState.DECIDED, shortcode, note, None)
+        self._note(Changes.of(scans={scan_id: review}, entries=[entry], removed=superseded))
+        return entry
 
     def _insert_decision(
         self,
@@ -93,19 +99,25 @@ class RecordingStore(StoreConnection):
         now: float,
         not_before: float,
         route: Route,
-    ) -> int | OutboxEntry:
-        """The outbox row's id, or the entry already stored under that idempotency key."""
+    ) -> tuple[int, list[int]] | OutboxEntry:
+        """The outbox row's id and the ids of the decisions it superseded, or the entry already
+        stored under that idempotency key."""
         with self._tx() as c:
             row = c.execute(
                 f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE idempotency_key = ?", (key,)
             ).fetchone()
             if row is not None:
                 return _entry(row)
-            c.execute(
-                "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
-                "AND identity = ? AND status IN ('pending', 'failed')",
-                (scan_id, route.server, route.identity),
-            )
+            superseded = [
+                r[0]
+                for r in c.execute(
+                    "SELECT id FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
+                    "AND identity = ? AND status IN ('pending', 'failed')",
+                    (scan_id, route.server, route.identity),
+                )
+            ]
+            if superseded:
+                c.execute(f"DELETE FROM outbox WHERE id IN ({_marks(len(superseded))})", superseded)
             cur = c.execute(
                 """
                 INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, note, status,
@@ -136,7 +148,7 @@ class RecordingStore(StoreConnection):
                 (scan_id, shortcode, note),
             )
         assert entry_id is not None
-        return entry_id
+        return entry_id, superseded
 
     def undo_decision(self, entry_id: int) -> Scan | None:
         """Take back an undelivered decision. Returns the scan as it is now (None if not queued).
@@ -160,4 +172,7 @@ class RecordingStore(StoreConnection):
             row = c.execute(
                 f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (entry.scan_id,)
             ).fetchone()
-        return _scan(row) if row else None
+        scan = _scan(row) if row else None
+        reviews = {scan.scan_id: ScanReview.of(scan)} if scan is not None else {}
+        self._note(Changes.of(scans=reviews, removed=[entry_id]))
+        return scan

@@ -42,12 +42,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar
 
 from reviewdesk import limits
 from reviewdesk.api import errors as e
 from reviewdesk.domain.route import Route
 from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.changes import NO_CHANGES, Changes
 from reviewdesk.store.errors import StoreWriteError
 from reviewdesk.store.store import OutboxEntry, RouteSummary, Store
 
@@ -55,6 +56,9 @@ if TYPE_CHECKING:
     from reviewdesk.api.reviews import ReviewsClient
 
 log = logging.getLogger("reviewdesk.sync")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 State = Literal["online", "offline", "server_error", "waiting", "paused", "idle"]
 
@@ -205,6 +209,8 @@ class DeliveryWorker:
         # status
         self._status = DeliveryStatus()
         self._listeners: list[Callable[[DeliveryStatus], object]] = []
+        self._change_listeners: list[Callable[[Changes], object]] = []
+        self._unpublished = NO_CHANGES  # what this worker's writes changed, not yet published
         self._refresh_task: asyncio.Task[None] | None = None
         self._refresh_dirty = False
 
@@ -235,6 +241,30 @@ class DeliveryWorker:
         """`callback(status)` is called on the loop after every change of the status."""
         self._listeners.append(callback)
 
+    def add_change_listener(self, callback: Callable[[Changes], object]) -> None:
+        """`callback(changes)` is called on the loop with what the worker's writes changed (which
+        decisions were claimed, delivered, failed, put back; which scans went SENT or FAILED),
+        a burst of writes folded into one call, just before the status listeners are."""
+        self._change_listeners.append(callback)
+
+    async def _write(self, fn: Callable[Concatenate[Store, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A store write; what it changed is published with the next status refresh."""
+        value, changes = await self.store.write(fn, *args, **kwargs)
+        if changes:
+            self._unpublished = self._unpublished | changes
+            self._refresh_soon()
+        return value
+
+    def _publish_changes(self) -> None:
+        changes, self._unpublished = self._unpublished, NO_CHANGES
+        if not changes:
+            return
+        for listener in list(self._change_listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("delivery: a change listener failed")
+
     def start(self) -> None:
         """Run in the background on the running loop (in-flight leftovers of a crash go back first)."""
         if self.running:
@@ -263,7 +293,7 @@ class DeliveryWorker:
             await self._release_queue()
         await self._finish_sends(grace)
         with contextlib.suppress(Exception):
-            await self.store.run(Store.release_inflight)  # a claim cut short by the cancel
+            await self._write(Store.release_inflight)  # a claim cut short by the cancel
         await self._settle()
 
     def kick(self) -> None:
@@ -281,8 +311,8 @@ class DeliveryWorker:
     async def send_now(self) -> float:
         """ "Send now": waiting decisions become due and the backoff ends, but a Retry-After the
         server gave is still honoured. Returns how many seconds that one has left (0: none)."""
-        await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
-        await self.store.run(Store.reset_backoff, self.clock())
+        await self._write(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+        await self._write(Store.reset_backoff, self.clock())
         left = self.server_wait_left()
         if left <= 0:
             self._gate_until = 0.0
@@ -303,7 +333,7 @@ class DeliveryWorker:
             return await self._wait_until_empty(deadline)
         await self._ensure_released()
         start = self.clock()
-        await self.store.run(Store.reset_backoff, start)
+        await self._write(Store.reset_backoff, start)
         if self.server_wait_left() <= 0:
             self._gate_until = 0.0
         try:
@@ -357,10 +387,10 @@ class DeliveryWorker:
 
     async def _ensure_released(self) -> None:
         if not self._released:
-            n = await self.store.run(Store.release_inflight)
+            n = await self._write(Store.release_inflight)
             if n:
                 log.info("delivery: %d decision(s) were in flight at the last exit; sending again", n)
-            pulled = await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+            pulled = await self._write(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
             if pulled:
                 log.info("delivery: %d wait(s) ended further ahead than any wait (clock set back?)", pulled)
             self._released = True
@@ -425,7 +455,7 @@ class DeliveryWorker:
             # The route's wait is kept here; `once` tries only what was due when it began.
             once = claim_at is not None
             now = claim_at if claim_at is not None else self.clock()
-            entries = await self.store.run(Store.claim_due, now, limit, route, backoff=once)
+            entries = await self._write(Store.claim_due, now, limit, route, backoff=once)
             if entries:
                 self._queue.extend(entries)
                 self._refresh_soon()
@@ -438,7 +468,7 @@ class DeliveryWorker:
                     return None
                 ahead = wake - self.clock()
                 if ahead > MAX_HOLD_AHEAD:  # the clock went back: no hold is that long
-                    await self.store.run(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
+                    await self._write(Store.pull_back, self.clock(), self.longest_wait, MAX_HOLD_AHEAD)
                     return 0.0
                 return max(0.0, ahead)
         self._start_sends()
@@ -475,7 +505,7 @@ class DeliveryWorker:
             return
         ids = [entry.id for entry in self._queue]
         self._queue.clear()
-        await self.store.run(Store.requeue_many, ids)
+        await self._write(Store.requeue_many, ids)
         self._refresh_soon()
 
     async def _mark_delivered(self, entry_id: int) -> None:
@@ -491,7 +521,7 @@ class DeliveryWorker:
         while self._to_mark:
             group, self._to_mark = self._to_mark, []
             try:
-                await self.store.run(Store.mark_delivered_many, [entry_id for entry_id, _ in group])
+                await self._write(Store.mark_delivered_many, [entry_id for entry_id, _ in group])
             except asyncio.CancelledError:
                 for _, future in group + self._to_mark:
                     future.cancel()
@@ -529,19 +559,18 @@ class DeliveryWorker:
 
     async def _send_one(self, client: ReviewsClient, entry: OutboxEntry) -> bool:
         """Send one decision and record the outcome; True when it was delivered."""
-        store = self.store
         epoch, round_ = self._epoch, self._round
         try:
             try:
                 await client.send_feedback(entry.scan_id, entry.shortcode, entry.annotation_info)
             except AUTH_ERRORS as exc:
-                await store.run(Store.requeue, entry.id, str(exc))
+                await self._write(Store.requeue, entry.id, str(exc))
                 if epoch == self._epoch:
                     self._pause(str(exc), client.credential)
                 # else: sent before the last resume; the resumed worker tries it again
             except PERMANENT_ERRORS as exc:
                 log.warning("delivery: the decision for scan %s was refused: %s", entry.scan_id, exc)
-                await store.run(Store.mark_failed, entry.id, str(exc))
+                await self._write(Store.mark_failed, entry.id, str(exc))
                 self._failures_in_a_row = 0  # the server is there and answering
                 self._problem = None
             except e.ReviewDeskError as exc:
@@ -563,7 +592,7 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             # Stopped mid-send: back to pending (it may have reached the server: allowed).
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.run(Store.requeue, entry.id))
+                await asyncio.shield(self._write(Store.requeue, entry.id))
             raise
         except StoreWriteError as exc:  # the disk is full: one line, not a traceback per decision
             log.error("delivery: cannot record the outcome for scan %s: %s", entry.scan_id, exc)
@@ -596,7 +625,7 @@ class DeliveryWorker:
             log.info("delivery: scan %s: %s; the route waits %.2f s", entry.scan_id, error, wait)
         wait = max(0.0, self._gate_until - mono)
         server_wait = self._server_wait_until > mono
-        await self.store.run(Store.mark_retry, entry.id, error, self.clock() + wait, server_wait=server_wait)
+        await self._write(Store.mark_retry, entry.id, error, self.clock() + wait, server_wait=server_wait)
         self._refresh_soon()
 
     def _backoff(self, failures: int, answered: bool) -> float:
@@ -625,7 +654,7 @@ class DeliveryWorker:
         self._sending.clear()
         # A send cancelled before it began put nothing back; entries no longer in flight are untouched.
         with contextlib.suppress(Exception):
-            await self.store.run(Store.requeue_many, ids)
+            await self._write(Store.requeue_many, ids)
 
     async def _wait_until_empty(self, deadline: float | None) -> bool:
         loop = asyncio.get_running_loop()
@@ -674,6 +703,7 @@ class DeliveryWorker:
                 await asyncio.sleep(self.status_interval)
 
     async def _refresh(self) -> None:
+        self._publish_changes()
         # `next_wakeup(now)` answers at once while something is due (a time <= now), instead of
         # scanning the whole backlog: a due time only matters when it is in the future.
         route = self._route

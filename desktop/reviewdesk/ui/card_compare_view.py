@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from reviewdesk.domain.card_compare import (
     FIELDS,
@@ -23,7 +22,7 @@ from reviewdesk.domain.card_compare import (
     suggests_bin_mismatch,
 )
 from reviewdesk.ui.colours import level_style
-from reviewdesk.ui.plain_text import plain, tooltip
+from reviewdesk.ui.elided_label import ElidedLabel
 
 #: What each outcome shows, and its colour level: symbol and word first, colour on top.
 MARKS: dict[Outcome, tuple[str, str]] = {
@@ -36,35 +35,13 @@ OTHER_FACTS = (("amount", "Amount"), ("currency", "Currency"), ("merchantRef", "
 SUGGESTION = "BIN or last 4 differ: D B (denied_bin_mismatch) suggested"
 
 
-class Cell(QLabel):
-    """A one-line plain-text label that elides to its width and never asks for more; the full text
-    is its tooltip."""
+class Cell(ElidedLabel):
+    """One field of a card: an elided label (ui/elided_label.py) tinted by its outcome."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        plain(self)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(8)
-        self._full = ""
+        super().__init__(text, parent)
         self._level = ""
         self._bold = False
-        self.set_full_text(text)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(tooltip(text) if text else "")
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(self.width() - 2, 8)
-        super().setText(QFontMetrics(self.font()).elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
     @property
     def level(self) -> str:

@@ -24,8 +24,10 @@ from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.gcpause import paused_gc
 from reviewdesk.services import Services
+from reviewdesk.store.rows import OutboxEntry
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.actions import ActionRegistry
+from reviewdesk.ui.controller_changes import ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
 from reviewdesk.ui.controller_session import SessionPart
@@ -38,10 +40,10 @@ from reviewdesk.ui.sign_in import SignInDialog
 log = logging.getLogger("reviewdesk.ui")
 
 
-class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
-    """The window's mediator: navigation, images, actions and the key map here; deciding, the session
-    and delivery in their own modules (ui/controller_decisions.py, ui/controller_session.py,
-    ui/controller_delivery.py), mixed in."""
+class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QObject):
+    """The window's mediator: navigation, images, actions and the key map here; deciding, the session,
+    delivery and what changed in their own modules (ui/controller_decisions.py,
+    ui/controller_session.py, ui/controller_delivery.py, ui/controller_changes.py), mixed in."""
 
     scan_shown = Signal(str)  # a scan became the current one
     image_shown = Signal(str)  # the current scan's image is painted
@@ -79,9 +81,10 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         self.keyring_available: bool | None = None  # learnt once, off the GUI thread
         self._history_busy = False
         self._history_again = False
+        self._recent: dict[int, OutboxEntry] = {}  # the history strip's decisions, by id
+        self._recent_complete = False  # every decision there is is in _recent
         self._last_delivery: DeliveryStatus | None = None
         self._token_refused = False  # the server refused the token: the countdown says so, in red
-        self._undelivered: set[str] = set()  # scans whose row may still change to sent / failed
         self._seen: set[str] = set()  # scans whose image was painted for the reviewer
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
@@ -146,6 +149,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         )
         w.tight_action.toggled.connect(self._set_tight)
         self.services.session.add_listener(self._session_changed)
+        self.services.add_change_listener(self._apply)  # the one way the views learn what changed
         if self.services.worker is not None:
             self.services.worker.add_listener(self._delivery_changed)
             self._delivery_changed(self.services.worker.status)
@@ -157,7 +161,6 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         """Fill the list from the store and go back to where the reviewer was."""
         scans, position = await self.services.load_queue()
         self.window.scan_list.set_scans(scans)
-        self._undelivered = {s.scan_id for s in scans if s.state in (ScanState.DECIDED, ScanState.FAILED)}
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:

@@ -16,12 +16,10 @@ from reviewdesk.api.redact import redact
 from reviewdesk.domain.keymap import display_keys
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import needs_image
-from reviewdesk.store.store import OutboxEntry, OutboxStatus
-from reviewdesk.ui.history_strip import HistoryEntry
+from reviewdesk.store.changes import Changes, ScanReview
+from reviewdesk.store.store import OutboxStatus
 
 log = logging.getLogger("reviewdesk.ui")
-
-HISTORY_SIZE = 10
 
 
 class DecisionsPart:
@@ -43,16 +41,17 @@ class DecisionsPart:
         if not self._confirmed(scan.scan_id, shortcode):
             return
         seconds = time.monotonic() - self._shown_at
-        # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds.
-        # The next scan's image is painted first, within this keystroke; the decided row and the
-        # table's selection follow in the next ordinary frame.
-        decided = scan.with_(state=ScanState.DECIDED, shortcode=shortcode, note=note)
+        # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds,
+        # and its changes, the same row state, write nothing more (`_apply`). The next scan's image
+        # is painted first, within this keystroke; the decided row and the table's selection
+        # follow in the next ordinary frame.
+        decided = Changes.of(scans={scan.scan_id: ScanReview(ScanState.DECIDED, shortcode, note)})
         nxt = self.model.next_to_review(scan.scan_id)  # the decided scan still counts as to review
         if nxt and nxt != scan.scan_id:
             self.show_scan(nxt, paint_now=True, skip=scan.scan_id)
-            self.model.update_scan(decided)
+            self._apply(decided)
         else:
-            self.model.update_scan(decided)
+            self._apply(decided)
             self.show_scan(scan.scan_id)
             self.window.status.show_message("All scans in the queue are reviewed.", 10000)
         record = self.spawn(self._record(scan, shortcode, note, seconds))
@@ -96,23 +95,19 @@ class DecisionsPart:
 
     async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
         try:
-            decided = await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
+            # Its changes reach the views through `_apply` (the services publish them).
+            await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
         except Exception as exc:
             self.stop_deciding_not_recorded(scan, shortcode, exc)
             return
-        self.model.update_scan(decided.scan)
-        self._undelivered.add(scan.scan_id)
-        if self.current == scan.scan_id:
-            self.window.decision_pane.set_scan(decided.scan)
         self.decision_recorded.emit(scan.scan_id, shortcode)
-        await self.refresh_history()
 
     def stop_deciding_not_recorded(self, scan: Scan, shortcode: str, exc: Exception) -> None:
         """A decision could not be made durable (the disk is full, …): its row goes back as it
         was, the window goes back to that scan, and no key decides until the reviewer has read
         why, in a dialog that takes the focus. Decisions keyed just after it that fail too are
         counted in the same dialog."""
-        self.model.update_scan(scan)  # back as it was: the decision was NOT recorded
+        self._apply(Changes.of(scans={scan.scan_id: ScanReview.of(scan)}))  # back: NOT recorded
         reason = redact(str(exc)) or type(exc).__name__
         log.error("a decision for scan %s was not recorded: %s", scan.scan_id, reason)
         box = self._not_durable
@@ -157,12 +152,9 @@ class DecisionsPart:
                 f"{entry.scan_id} was already sent as {entry.shortcode}: press a key to send a new decision."
             )
             return
-        scan = await self.services.undo(entry.id)
-        if scan is not None:
-            self.model.update_scan(scan)
+        await self.services.undo(entry.id)  # its changes reach the views through `_apply`
         self.show_scan(entry.scan_id)
         self.window.status.show_message(f"Undid {entry.shortcode} on {entry.scan_id}.")
-        await self.refresh_history()
 
     async def settle_records(self) -> None:
         """Let decisions already keyed reach the outbox (only those: a slow sign-in or import
@@ -170,36 +162,3 @@ class DecisionsPart:
         pending = [t for t in self._records if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-
-    async def refresh_history(self) -> None:
-        """Re-read the history strip; calls that overlap are folded into one more read."""
-        if self._history_busy:
-            self._history_again = True
-            return
-        self._history_busy = True
-        try:
-            while True:
-                self._history_again = False
-                await self._read_history()
-                if not self._history_again:
-                    break
-        finally:
-            self._history_busy = False
-
-    async def _read_history(self) -> None:
-        entries = await self.services.recent(HISTORY_SIZE)
-        now = time.time()
-
-        def label(e: OutboxEntry) -> str:
-            if e.status is OutboxStatus.DELIVERED:
-                return "sent"
-            if e.status is OutboxStatus.FAILED:
-                return "failed"
-            return "held" if e.held(now) else "queued"
-
-        self.window.history.set_entries(
-            [
-                HistoryEntry(e.scan_id, e.shortcode, label(e), e.annotation_info.get("decidedAt"))
-                for e in entries
-            ]
-        )

@@ -9,7 +9,6 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox
 
-from reviewdesk.domain.scan import ScanState
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 
@@ -31,27 +30,13 @@ class DeliveryPart:
                 "delivery resumes by itself after you sign in."
             )
         lines = status.elsewhere_lines()
-        if lines and (previous is None or previous.elsewhere_lines() != lines):
+        moved = previous is None or previous.elsewhere_lines() != lines
+        if lines and moved:
             # e.g. "12 decisions for ana on https://…: sign in as ana on https://… to send them"
             more = f" (and {len(lines) - 1} more: see the Outbox)" if len(lines) > 1 else ""
             self.window.status.show_message(lines[0] + more, 30000)
-        if previous is None or (previous.queued, previous.failed) != (status.queued, status.failed):
-            self.spawn(self._sync_rows())
-
-    async def _sync_rows(self) -> None:
-        """Bring the rows of decisions not yet delivered up to date (sent / failed)."""
-        await self.refresh_history()
-        for scan_id in list(self._undelivered):
-            scan = await self.services.get_scan(scan_id)
-            if scan is None:
-                self._undelivered.discard(scan_id)
-                continue
-            if self.model.get(scan_id) != scan:
-                self.model.update_scan(scan)
-            if scan.state in (ScanState.SENT, ScanState.TO_REVIEW):
-                self._undelivered.discard(scan_id)
-        if self._outbox is not None:
-            await self._outbox.refresh()
+        if moved and self._outbox is not None and self._outbox.isVisible():
+            self._outbox.render()  # which routes wait for a sign-in: from the status, no read
 
     def open_outbox(self) -> None:
         if self._outbox is None:

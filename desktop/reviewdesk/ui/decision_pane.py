@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes, by_code, in_group
-from reviewdesk.ui.cheat_sheet import CheatSheet, key_sequences
+from reviewdesk.ui.cheat_sheet import CheatSheet
 from reviewdesk.ui.colours import level_style
-from reviewdesk.ui.history_strip import ElidedLabel, short_scan_id
+from reviewdesk.ui.elided_label import ElidedLabel
+from reviewdesk.ui.history_strip import short_scan_id
 from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
 from reviewdesk.ui.plain_text import tooltip
 
@@ -96,11 +97,6 @@ def short_description(shortcode: Shortcode) -> str:
         if stripped != text and stripped:
             text = stripped[0].upper() + stripped[1:]
     return text
-
-
-def _key_combination(event: QKeyEvent) -> int:
-    """The event's key with its modifiers, as QKeySequence stores one stroke (keypad flag dropped)."""
-    return event.keyCombination().toCombined() & ~Qt.KeyboardModifier.KeypadModifier.value
 
 
 def _is_ctrl_enter(event: QKeyEvent) -> bool:
@@ -245,7 +241,6 @@ class DecisionPane(QWidget):
         self._router: KeyRouter | None = None
         #: Where the keyboard goes back to after the note (the window sets its image view).
         self.review_surface: QWidget | None = None
-        self._decision_first_keys: set[int] = set()
         self._cheat_sheet: CheatSheet | None = None
         self._buttons: dict[str, DecisionButton] = {}
         self._build()
@@ -401,12 +396,6 @@ class DecisionPane(QWidget):
         cap_width = max(metrics.horizontalAdvance(b.keycap.text()) for b in self._buttons.values()) + 12
         for button in self._buttons.values():
             button.keycap.setFixedWidth(cap_width)
-        self._decision_first_keys = {
-            seq[0].toCombined()  # type: ignore[index]  # QKeySequence is indexable at run time
-            for code in self._buttons
-            for seq in key_sequences(keymap.sequences_for(code))
-            if not seq.isEmpty()
-        }
         self._legend.setText(self._legend_html())
         self._note_label.setText(
             f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
@@ -616,14 +605,10 @@ class DecisionPane(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self._note or watched is self._combo:
             kind = event.type()
+            # No key needs keeping from a shortcut here: decision keys are the KeyRouter's, which
+            # lets the note and its combo type (ui/key_router.py, `is_typing`).
             if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
                 QTimer.singleShot(0, self, self._update_note_help)
-            if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-                if self._keeps_key(watched, event):
-                    # Accepting the override makes Qt deliver a plain KeyPress here instead of
-                    # firing a window shortcut.
-                    event.accept()
-                    return True
             elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
                 if _is_ctrl_enter(event):
                     self.decide_with_note()
@@ -641,19 +626,6 @@ class DecisionPane(QWidget):
                     other.setFocus(Qt.FocusReason.TabFocusReason)
                     return True
         return super().eventFilter(watched, event)
-
-    def _keeps_key(self, watched: QObject, event: QKeyEvent) -> bool:
-        """Whether a key pressed in the note (or its combo) stays there instead of being a shortcut."""
-        if _is_ctrl_enter(event) or _is_plain_escape(event):
-            return True
-        if _key_combination(event) in self._decision_first_keys:
-            return True  # no decision key, whatever its modifiers, decides from the note
-        typing = (
-            bool(event.text())
-            and event.text().isprintable()
-            and not (event.modifiers() & _NON_TEXT_MODIFIERS)
-        )
-        return typing and watched is self._combo  # the note's own editor already keeps typed text
 
     # -- cheat sheet --------------------------------------------------------------------------------
 

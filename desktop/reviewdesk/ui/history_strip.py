@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from reviewdesk.ui.colours import LEVELS, level_style
+from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.plain_text import plain, tooltip
 
 MAX_ENTRIES = 10
@@ -53,22 +54,6 @@ def clock_time(decided_at: datetime | str | None) -> str:
     return moment.strftime("%H:%M")
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that ends in … when it does not fit, instead of pushing its neighbours."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(20)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
-
-
 def _tinted(label: QLabel, level: str) -> None:
     # A style sheet, not the palette: the strip's style sheet would reset a palette colour. The shade
     # is picked for contrast with the window's palette (light or dark), see ui/colours.py.
@@ -96,7 +81,7 @@ class HistoryRow(QPushButton):
         self.marker = QLabel("●")
         self.scan_label = plain(QLabel())
         self.scan_label.setFont(mono)
-        self.code_label = ElidedLabel("")
+        self.code_label = ElidedLabel("", min_width=20)
         self.state_label = QLabel()
         self.state_label.setFont(small)
         self.time_label = QLabel()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.domain.route import Route
 from reviewdesk.services import Services
+from reviewdesk.store.changes import Changes
 from reviewdesk.store.store import OutboxEntry, OutboxStatus, RouteSummary
 from reviewdesk.ui.plain_text import tooltip
 
@@ -42,6 +43,21 @@ def state_text(entry: OutboxEntry, now: float) -> str:
     if entry.next_attempt_at > now:
         return f"retry in {entry.next_attempt_at - now:.0f}s"
     return "queued"
+
+
+def routes_of(entries: list[OutboxEntry]) -> list[RouteSummary]:
+    """The undelivered `entries` per route, oldest route first (as `Store.routes` counts them)."""
+    summaries: dict[Route, RouteSummary] = {}
+    for entry in entries:
+        old = summaries.get(entry.route, RouteSummary(entry.route))
+        failed = entry.status is OutboxStatus.FAILED
+        summaries[entry.route] = RouteSummary(
+            entry.route,
+            old.pending + (not failed),
+            old.failed + failed,
+            old.unconfirmed + entry.unconfirmed,
+        )
+    return list(summaries.values())
 
 
 class OutboxDialog(QDialog):
@@ -97,8 +113,27 @@ class OutboxDialog(QDialog):
         self.note = ""  # what the last action said (shown under the table's summary)
 
     async def refresh(self) -> None:
+        """Read the undelivered decisions (when the dialog opens, and after its own actions)."""
         self._entries = await self.services.pending()
-        self._routes = await self.services.routes()
+        self.render()
+
+    def apply(self, changes: Changes) -> None:
+        """Bring the table up to date with what changed (ui/controller_changes.py), without
+        reading the store; only a change it cannot list (waits or routes of a whole backlog) is
+        read again."""
+        if changes.waits or changes.routes:
+            self.spawn(self.refresh())
+            return
+        if not changes.decisions:
+            return
+        entries = {e.id: e for e in self._entries if e.id not in changes.delivered | changes.removed}
+        entries.update(changes.entries)
+        self._entries = [entries[i] for i in sorted(entries)]
+        self.render()
+
+    def render(self) -> None:
+        """Show the entries it has and the delivery status (which routes wait for a sign-in)."""
+        self._routes = routes_of(self._entries)
         now = time.time()
         self.table.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):

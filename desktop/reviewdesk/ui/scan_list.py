@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -56,7 +55,7 @@ from reviewdesk.domain.importer import (
     parse_pasted,
 )
 from reviewdesk.domain.scan import Scan, ScanState
-from reviewdesk.ui.plain_text import plain, tooltip
+from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.scan_table import (
     AMOUNT_COLUMN,
     COLUMNS,
@@ -116,35 +115,6 @@ class _MiddleElideDelegate(QStyledItemDelegate):
     ) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle  # type: ignore[attr-defined]
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that elides its text to fit instead of widening its window; the full text is
-    its tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        plain(self)  # file names and import problems: shown as they are
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(tooltip(text))
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        metrics = QFontMetrics(self.font())
-        width = max(self.width() - 2, 10)
-        super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 class PasteIdsDialog(QDialog):
@@ -236,7 +206,7 @@ class ScanListPane(QWidget):
         self.progress_bar.setMaximumHeight(QFontMetrics(self.font()).height() + 6)
         self.counts_label = QLabel(self)
         self.counts_label.setWordWrap(True)
-        self.summary_label = ElidedLabel(self)
+        self.summary_label = ElidedLabel("", self, selectable=True)
         self.summary_label.hide()
 
         top = QHBoxLayout()
