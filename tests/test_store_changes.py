@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from outbox_support import info
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.store.changes import NO_CHANGES, Changes, ScanReview
+from support.outbox import info
 
 T0 = 1_700_000_000.0
 ROUTE = Route("https://reviews.test", "reviewer:tester")

@@ -351,6 +351,7 @@ async def test_the_worker_publishes_what_each_delivery_changed(sim, tmp_path: Pa
     """Against the simulator over loopback: the change listeners learn which decisions were
     claimed, delivered or refused and which scans went SENT or FAILED, with no read of their own."""
     from outbox_support import FAST, ClientHolder
+
     from reviewdesk.store.changes import NO_CHANGES, Changes, ScanReview
 
     sim.config.fail_feedback_codes = {"refused-1": 400}

@@ -14,12 +14,12 @@ from PySide6.QtCore import QKeyCombination, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from conftest import run_on_loop
 from reviewdesk.app import Built, build, close
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from reviewdesk.store import Store
+from support.window import run_on_loop
 
 WAIT = 15_000
 #: The store's reads of scans and decisions: what the window used to ask after each delivery.
