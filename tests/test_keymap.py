@@ -220,8 +220,8 @@ def test_unknown_names_are_reported_with_suggestions(tmp_path):
     path = write(tmp_path, {"shortcodes": {"aproved": "A"}, "actions": {"zoomin": "Z"}, "shortcuts": {}})
     problems = problems_of(path)
     assert (
-        'unknown section "shortcuts" (did you mean "shortcodes"?); expected "shortcodes" and "actions"'
-        in problems
+        'unknown section "shortcuts" (did you mean "shortcodes"?); '
+        'expected "shortcodes", "actions", "jumio", "preventor"' in problems
     )
     assert 'unknown shortcode "aproved" (did you mean "approved"?)' in problems
     assert 'unknown action "zoomin" (did you mean "zoom_in"?)' in problems

@@ -18,10 +18,11 @@ from reviewdesk.api.http import make_http_client
 from reviewdesk.domain.decision import build_annotation_info
 from reviewdesk.domain.importer import ImportResult
 from reviewdesk.domain.route import Route
-from reviewdesk.domain.scan import Scan
+from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.paths import Paths
 from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
+from reviewdesk.sources.local import is_local, local_decision, source_of
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreCorruptError
 from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary, Store
@@ -160,7 +161,11 @@ class Services:
         seconds_on_scan: float | None = None,
         hold_seconds: float | None = None,
     ) -> Decided:
-        """Commit the decision to the outbox (the acknowledgement), then wake delivery."""
+        """Commit the decision to the outbox (the acknowledgement), then wake delivery. On an item
+        whose source takes no decisions (Jumio, Preventor) it is recorded locally and never sent
+        (`decide_locally`)."""
+        if is_local(scan.scan_id):
+            return await self.decide_locally(scan, shortcode, note=note, seconds_on_scan=seconds_on_scan)
         info = build_annotation_info(
             reviewer=self.session.reviewer or "unknown",
             note=note or None,
@@ -185,6 +190,24 @@ class Services:
         if self.worker is not None:
             self.worker.kick()
         return Decided(entry, updated or scan.with_(shortcode=shortcode, note=note))
+
+    async def decide_locally(
+        self, scan: Scan, code: str, *, note: str = "", seconds_on_scan: float | None = None
+    ) -> Decided:
+        """The same record (and history, and undo) as a Dyneti decision, kept here: no route, no
+        hold, nothing for delivery. `code` must be one of the item's source's decisions."""
+        local_decision(scan.scan_id, code)  # UnknownDecision names the valid ones
+        info = build_annotation_info(
+            reviewer=self.session.reviewer or "unknown",
+            note=note or None,
+            seconds_on_scan=seconds_on_scan,
+            extra={"source": source_of(scan.scan_id)},
+        )
+        entry = await self._store().run(
+            Store.record_decision, scan.scan_id, code, info, note=note, now=time.time(), local=True
+        )
+        updated = await self._store().run(Store.get_scan, scan.scan_id)
+        return Decided(entry, updated or scan.with_(state=ScanState.LOCAL, shortcode=code, note=note))
 
     async def undo(self, entry_id: int) -> Scan | None:
         scan = await self._store().run(Store.undo_decision, entry_id)
