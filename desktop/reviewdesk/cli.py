@@ -110,9 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the JPEG")
     p.add_argument("--tight", action="store_true", help="ask for the tight crop (admin)")
 
-    p = sub.add_parser("decide", help="record a decision in the outbox and send it")
-    p.add_argument("scan_id", metavar="SCAN_ID")
-    p.add_argument("shortcode", metavar="SHORTCODE")
+    p = sub.add_parser(
+        "decide",
+        help="record a decision in the outbox and send it (a jumio:REF or preventor:TICKET item: "
+        "record it locally, nothing is sent)",
+    )
+    p.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or jumio:REF / preventor:TICKET")
+    p.add_argument(
+        "shortcode", metavar="SHORTCODE", help="a shortcode; for Jumio and Preventor items their own code"
+    )
     p.add_argument("--info", action="append", default=[], metavar="KEY=VALUE", help="annotationInfo entry")
     p.add_argument("--note", help="free-text note, sent in annotationInfo")
 

@@ -64,6 +64,10 @@ class ReadsStore(StoreConnection):
         rows = self._db.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE local = 1 ORDER BY id")
         return [_entry(r) for r in rows]
 
+    def count_local(self) -> int:
+        """How many local decisions the store keeps (never sent)."""
+        return int(self._db.execute("SELECT count(*) FROM outbox WHERE local = 1").fetchone()[0])
+
     def recent_decisions(self, n: int = 10) -> list[OutboxEntry]:
         """The newest `n` decisions, delivered ones included, newest first."""
         rows = self._db.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?", (n,))
