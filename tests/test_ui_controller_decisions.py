@@ -197,3 +197,52 @@ def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_serve
         ),
         timeout=WAIT,
     )
+
+
+def test_the_key_editor_and_the_cheat_sheet_have_the_sources_sections(qtbot, desk, sim, tmp_path) -> None:
+    import json
+
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    import_queue(qtbot, desk, tmp_path)
+    window = desk.window
+    activate(qtbot, window)
+    press(qtbot, "J")  # to the Jumio transaction, undecided
+    wait_current(qtbot, desk, JUMIO)
+
+    # The cheat sheet lists each source's section, with its keys.
+    press(qtbot, "?")
+    sheet = window.decision_pane.cheat_sheet()
+    qtbot.waitUntil(lambda: sheet is not None and sheet.isVisible())
+    rows = sheet.rows()
+    assert (
+        "Jumio transactions",
+        "D C",
+        "Reject: forged, manipulated or fake document",
+        "jumio.reject_fraud",
+    ) in rows
+    assert (
+        "Preventor tickets",
+        "N E",
+        "Escalate: a senior reviewer should look",
+        "preventor.escalate",
+    ) in rows
+    sheet.close()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+    # The editor: a Jumio key may be one Dyneti uses, never one of the window's actions.
+    editor = desk.controller.edit_keymap()
+    editor.select("preventor.escalate")
+    editor._pressed(QKeySequence.fromString("F", PORTABLE))
+    assert "actions.fit" in editor.problem_text()
+    editor.set_key("jumio.approve", "X")
+    assert editor.keymap().key_for("jumio.approve") == "X"
+    editor.save()
+    assert json.loads(desk.services.paths.keymap_file.read_text())["jumio"] == {"approve": "X"}
+    activate(qtbot, window)
+    window.focus_review()
+    press(qtbot, "A")  # no longer a Jumio key: Dyneti's approve, which does nothing here
+    qtbot.waitUntil(lambda: window.notices.text("other_source_key").startswith("A is a Dyneti key"))
+    assert state(desk, JUMIO) == (ScanState.TO_REVIEW, None)
+    press(qtbot, "X")
+    qtbot.waitUntil(lambda: state(desk, JUMIO) == (ScanState.LOCAL, "approve"), timeout=WAIT)
+    assert window.decision_pane.button("jumio.approve").keycap.text() == "X"
