@@ -125,6 +125,9 @@ def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_serve
         "jumio.reject_other",
         "jumio.escalate",
     ]
+    combo = pane.decision_combo()  # Ctrl+Enter with a note: the Jumio decisions too
+    assert [combo.itemData(i) for i in range(combo.count())] == [b.split(".")[1] for b in visible]
+    assert combo.itemText(1) == "Reject: forged, manipulated or fake document"
     press(qtbot, "X")
     qtbot.waitUntil(lambda: "other_source_key" in window.notices.shown())
     assert window.notices.text("other_source_key") == (
@@ -245,4 +248,5 @@ def test_the_key_editor_and_the_cheat_sheet_have_the_sources_sections(qtbot, des
     assert state(desk, JUMIO) == (ScanState.TO_REVIEW, None)
     press(qtbot, "X")
     qtbot.waitUntil(lambda: state(desk, JUMIO) == (ScanState.LOCAL, "approve"), timeout=WAIT)
+    assert "other_source_key" not in window.notices.shown()  # gone with the decision
     assert window.decision_pane.button("jumio.approve").keycap.text() == "X"

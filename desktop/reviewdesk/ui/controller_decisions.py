@@ -106,6 +106,10 @@ class DecisionsPart:
             self.window.notices.clear("other_source_key")
 
     def _clear_confirm(self) -> None:
+        """Another item, a decision or a chord: a pending confirmation (and the notice about
+        another source's key) no longer applies."""
+        if "other_source_key" in self.window.notices.shown():
+            self.window.notices.clear("other_source_key")
         if self._confirm is not None:
             self._confirm = None
             self.window.notices.clear("confirm")

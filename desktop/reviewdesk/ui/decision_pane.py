@@ -420,8 +420,9 @@ class DecisionPane(QWidget):
         self._combo.clear()
         local = self._section != "shortcodes"
         for shortcode in section_options(self._section):
-            title = LOCAL_GROUP_TITLES[shortcode.group] if local else shortcode.group.label
-            self._combo.addItem(f"{title}: {shortcode.description}", shortcode.code)
+            # (a local source's descriptions start with their group already: "Reject: …")
+            text = shortcode.description if local else f"{shortcode.group.label}: {shortcode.description}"
+            self._combo.addItem(text, shortcode.code)
             self._combo.setItemData(self._combo.count() - 1, shortcode.code, Qt.ItemDataRole.ToolTipRole)
         self._combo.setCurrentIndex(-1)
         self._combo.blockSignals(False)
