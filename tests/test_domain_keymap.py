@@ -218,8 +218,8 @@ def test_unknown_names_are_reported_with_suggestions(tmp_path):
     path = write(tmp_path, {"shortcodes": {"aproved": "A"}, "actions": {"zoomin": "Z"}, "shortcuts": {}})
     problems = problems_of(path)
     assert (
-        'unknown section "shortcuts" (did you mean "shortcodes"?); expected "shortcodes" and "actions"'
-        in problems
+        'unknown section "shortcuts" (did you mean "shortcodes"?); '
+        'expected "shortcodes", "actions", "jumio", "preventor"' in problems
     )
     assert 'unknown shortcode "aproved" (did you mean "approved"?)' in problems
     assert 'unknown action "zoomin" (did you mean "zoom_in"?)' in problems
@@ -415,3 +415,59 @@ def test_overriding_with_keys_of_other_actions_always_explains_itself(tmp_path_f
         Keymap.load(path)
     for name in names:
         assert f"actions.{name}" in str(caught.value)
+
+
+# -- the sections of Jumio and Preventor items (local decisions) -----------------------------------
+
+
+def test_each_source_section_has_exactly_its_sources_decisions() -> None:
+    from reviewdesk.sources import jumio, preventor
+
+    keymap = Keymap.defaults()
+    assert list(keymap.section("jumio")) == [d.code for d in jumio.DECISIONS]
+    assert list(keymap.section("preventor")) == [d.code for d in preventor.DECISIONS]
+    assert list(keymap.decisions("jumio"))[0] == "jumio.approve"
+    assert keymap.decisions("shortcodes") == keymap.shortcodes()
+
+
+def test_source_defaults_keep_the_hands_where_they_are_for_dyneti() -> None:
+    from reviewdesk.sources.local import decisions_of
+
+    keymap = Keymap.defaults()
+    first = {"approve": "A", "deny": "D", "no_action": "N"}  # as Dyneti: A, D then a reason, N then ...
+    for section in ("jumio", "preventor"):
+        for option in decisions_of(section):
+            strokes = parse_keys(keymap.key_for(f"{section}.{option.code}"))
+            assert str(strokes[0]) == first[option.group], option
+            assert (len(strokes) == 1) == (option.group == "approve")
+    assert keymap.key_for("jumio.approve") == keymap.key_for("approved") == "A"
+
+
+def test_sections_of_two_sources_may_share_keys_but_not_with_the_actions(tmp_path) -> None:
+    # X is Dyneti's "no image": free for a Jumio decision, as only one section is live at a time
+    shared = Keymap.load(write(tmp_path, {"jumio": {"approve": "X"}}))
+    assert shared.key_for("jumio.approve") == "X" and shared.key_for("no_action_no_image_available") == "X"
+    assert shared.name_for("X") == "no_action_no_image_available"
+    assert shared.name_for("X", "jumio") == "jumio.approve"
+    assert shared.name_for("X", "preventor") is None
+    # ... but F fits the image on every item
+    [problem] = problems_of(write(tmp_path, {"preventor": {"escalate": "F"}}, "clash.json"))
+    assert '"F" is bound more than once' in problem
+    assert "preventor.escalate" in problem and "actions.fit (default)" in problem
+    [unknown] = problems_of(write(tmp_path, {"jumio": {"aprove": "A"}}, "typo.json"))
+    assert unknown == 'unknown jumio decision "aprove" (did you mean "approve"?)'
+
+
+def test_a_source_sections_keys_are_saved_and_loaded_back(tmp_path) -> None:
+    keymap = Keymap.defaults().with_binding("preventor.reject_liveness", "D, V")
+    path = tmp_path / "mine.json"
+    keymap.save(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["preventor"] == {"reject_liveness": "D, V"} and data["jumio"] == {}
+    assert Keymap.load(path) == keymap
+    assert Keymap.load(path).key_for("preventor.reject_liveness") == "D, V"
+    # a bad line in that section disables only itself (the window's lenient load)
+    path.write_text(json.dumps({"jumio": {"approve": "Ctrl+Z"}, "preventor": {"approve": "Space"}}))
+    lenient, notes = Keymap.load_lenient(path)
+    assert lenient.key_for("jumio.approve") == "A" and lenient.key_for("preventor.approve") == "Space"
+    assert len(notes) == 1 and "jumio.approve keeps its default key" in notes[0]

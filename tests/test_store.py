@@ -230,6 +230,7 @@ def test_count_remove_and_clear_keep_the_outbox(store: Store) -> None:
         ScanState.DECIDED: 1,
         ScanState.SENT: 0,
         ScanState.FAILED: 0,
+        ScanState.LOCAL: 0,
     }
     assert store.remove_scans(["a", "nope"]) == 1
     store.set_position("c")

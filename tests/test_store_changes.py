@@ -48,6 +48,21 @@ def test_recording_reports_the_scan_and_the_new_decision_and_what_it_superseded(
     assert ScanReview.of(store.get_scan("a")) == changes.scans["a"]  # type: ignore[arg-type]
 
 
+def test_a_local_decision_is_reported_as_local_and_its_replacement_removes_it(store: Store) -> None:
+    store.add_scans([Scan("jumio:abc")])
+    store.take_changes()
+    first = store.record_decision("jumio:abc", "approve", info("j1"), now=T0, local=True)
+    assert store.take_changes() == Changes(
+        scans={"jumio:abc": ScanReview(ScanState.LOCAL, "approve", "")}, local={first.id: first}
+    )
+    second = store.record_decision("jumio:abc", "reject_fraud", info("j2"), now=T0, local=True)
+    changes = store.take_changes()
+    assert changes.removed == {first.id} and set(changes.local) == {second.id} and not changes.entries
+    assert changes.decisions == {first.id, second.id}
+    store.undo_decision(second.id)
+    assert store.take_changes().removed == {second.id}
+
+
 def test_a_plain_store_keeps_no_changes_unless_asked(tmp_path: Path) -> None:
     with Store(tmp_path / "reviewdesk.sqlite3") as plain:
         entry = plain.record_decision("a", "approved", info(), route=ROUTE)

@@ -140,6 +140,7 @@ def test_state_filter_with_the_keyboard_and_with_search(qtbot, pane: ScanListPan
         "Decided",
         "Sent",
         "Failed",
+        "Local",  # decided and kept here (Jumio, Preventor items)
     ]
     pane.state_filter.setFocus()
     for _ in range(4):

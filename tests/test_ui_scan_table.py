@@ -86,7 +86,7 @@ def test_rows_columns_headers_and_roles(qapp, qtmodeltester) -> None:
     assert model.data(model.index(2, 5), SCAN_ID_ROLE) == "s2"
     assert model.data(model.index(2, 0), SCAN_ROLE) == model.scan_at(2)
     assert model.row_of("s3") == 3 and model.row_of("nope") is None
-    assert model.counts() == {TR: 1, DE: 1, SE: 1, FA: 1}
+    assert model.counts() == {TR: 1, DE: 1, SE: 1, FA: 1, ScanState.LOCAL: 0}
 
 
 def test_update_scan_changes_only_that_row(qtbot) -> None:
@@ -101,7 +101,7 @@ def test_update_scan_changes_only_that_row(qtbot) -> None:
     assert (top_left.column(), bottom_right.column()) == (0, len(COLUMNS) - 1)
     assert display(model, 3, STATE_COLUMN) == "Decided"
     assert display(model, 3, DECISION_COLUMN) == "denied_fake_card"
-    assert model.counts() == {TR: 4, DE: 1, SE: 0, FA: 0}
+    assert model.counts() == {TR: 4, DE: 1, SE: 0, FA: 0, ScanState.LOCAL: 0}
     assert model.reviewed_count() == 1
     with pytest.raises(KeyError):
         model.update_scan(Scan("not-queued"))
@@ -132,7 +132,7 @@ def test_add_scans_merges_known_ids_and_appends_new_ones(qtbot) -> None:
     }
     assert model.scan_at(2).facts == {"bin": "545454", "last4": "0042"}
     assert model.row_of("new2") == 3
-    assert model.counts() == {TR: 3, DE: 1, SE: 0, FA: 0}
+    assert model.counts() == {TR: 3, DE: 1, SE: 0, FA: 0, ScanState.LOCAL: 0}
 
 
 def test_set_scans_resets_and_merges_duplicates(qtbot) -> None:
@@ -141,7 +141,7 @@ def test_set_scans_resets_and_merges_duplicates(qtbot) -> None:
         model.set_scans([Scan("a", {"bin": "411111"}), Scan("b", state=SE), Scan("a", {"last4": "1234"})])
     assert [s.scan_id for s in model.scans()] == ["a", "b"]
     assert model.scan_at(0).facts == {"bin": "411111", "last4": "1234"}
-    assert model.counts() == {TR: 1, DE: 0, SE: 1, FA: 0}
+    assert model.counts() == {TR: 1, DE: 0, SE: 1, FA: 0, ScanState.LOCAL: 0}
 
 
 def test_next_to_review_wraps_around_and_skips_reviewed_scans() -> None:

@@ -24,6 +24,7 @@ from reviewdesk.domain.scan import Scan
 from reviewdesk.paths import Paths
 from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
+from reviewdesk.sources.local import is_local, local_decision, source_of
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
@@ -185,7 +186,11 @@ class Services:
         seconds_on_scan: float | None = None,
         hold_seconds: float | None = None,
     ) -> Decided:
-        """Commit the decision to the outbox (the acknowledgement), then wake delivery."""
+        """Commit the decision to the outbox (the acknowledgement), then wake delivery. On an item
+        whose source takes no decisions (Jumio, Preventor) it is recorded locally and never sent
+        (`decide_locally`)."""
+        if is_local(scan.scan_id):
+            return await self.decide_locally(scan, shortcode, note=note, seconds_on_scan=seconds_on_scan)
         info = build_annotation_info(
             reviewer=self.session.reviewer or "unknown",
             note=note or None,
@@ -209,6 +214,24 @@ class Services:
         self._publish(changes)
         if self.worker is not None:
             self.worker.kick()
+        return Decided(entry, changes)
+
+    async def decide_locally(
+        self, scan: Scan, code: str, *, note: str = "", seconds_on_scan: float | None = None
+    ) -> Decided:
+        """The same record (and history, and undo) as a Dyneti decision, kept here: no route, no
+        hold, nothing for delivery. `code` must be one of the item's source's decisions."""
+        local_decision(scan.scan_id, code)  # UnknownDecision names the valid ones
+        info = build_annotation_info(
+            reviewer=self.session.reviewer or "unknown",
+            note=note or None,
+            seconds_on_scan=seconds_on_scan,
+            extra={"source": source_of(scan.scan_id)},
+        )
+        entry, changes = await self._store().write(
+            Store.record_decision, scan.scan_id, code, info, note=note, now=time.time(), local=True
+        )
+        self._publish(changes)
         return Decided(entry, changes)
 
     async def undo(self, entry_id: int) -> Scan | None:

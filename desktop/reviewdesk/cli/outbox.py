@@ -37,9 +37,15 @@ MAX_HOLD = 3600.0
 
 def add_decide_parser(subparsers: Any) -> None:
     """`decide SCAN_ID SHORTCODE` with --info, --note, --hold and --timeout."""
-    p = subparsers.add_parser("decide", help="record a decision in the outbox and send it")
-    p.add_argument("scan_id", metavar="SCAN_ID")
-    p.add_argument("shortcode", metavar="SHORTCODE")
+    p = subparsers.add_parser(
+        "decide",
+        help="record a decision in the outbox and send it (a jumio:REF or preventor:TICKET item: "
+        "record it locally, nothing is sent)",
+    )
+    p.add_argument("scan_id", metavar="SCAN_ID", help="a scan id, or jumio:REF / preventor:TICKET")
+    p.add_argument(
+        "shortcode", metavar="SHORTCODE", help="a shortcode; for Jumio and Preventor items their own code"
+    )
     p.add_argument("--info", action="append", default=[], metavar="KEY=VALUE", help="annotationInfo entry")
     p.add_argument("--note", help="free-text note, sent in annotationInfo")
     p.add_argument(
@@ -78,6 +84,11 @@ def add_parsers(subparsers: Any) -> None:
         "(needs --yes)",
     )
     p.add_argument("--yes", action="store_true", help="confirm --discard or --confirm")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also list the local decisions (Jumio and Preventor items: kept here, never sent)",
+    )
     p = subparsers.add_parser("sync", help="deliver the queued decisions now")
     p.add_argument(
         "--timeout",
@@ -258,10 +269,14 @@ def cmd_decide(args: argparse.Namespace) -> int:
     until it is delivered or its timeout."""
     from reviewdesk.api.errors import EXIT_USAGE
     from reviewdesk.cli.common import base_url_of, credential_of, parse_info
+    from reviewdesk.cli.local import decide_locally
     from reviewdesk.domain import shortcodes
     from reviewdesk.domain.decision import build_annotation_info
     from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+    from reviewdesk.sources.local import is_local
 
+    if is_local(args.scan_id):  # a Jumio or Preventor item: recorded here, nothing is sent
+        return decide_locally(args, open_store)
     try:
         shortcodes.get(args.shortcode)
     except shortcodes.UnknownShortcode as exc:
@@ -345,6 +360,10 @@ def cmd_queue(args: argparse.Namespace) -> int:
     path = resolve_paths(args.data_dir).database
     if not path.exists():
         print("nothing queued")
+        if getattr(args, "all", False):
+            from reviewdesk.cli.local import NOTHING_SENT
+
+            print(f"0 local decisions ({NOTHING_SENT})")
         return EXIT_OK
     if changing:
         store = open_store(args.data_dir)
@@ -364,18 +383,21 @@ def cmd_queue(args: argparse.Namespace) -> int:
             _change_queue(store, args)
         entries = store.pending_entries()
         summaries = store.routes()
+        if getattr(args, "export", None):
+            _export(Path(args.export), entries)
+        lines = format_entries(entries)
+        for line in lines:
+            print(line)
+        if not lines:
+            print("nothing queued")
+        for line in route_lines(summaries, _sendable(args, summaries)) if lines else []:
+            print(f"-> {line}")
+        if getattr(args, "all", False):
+            from reviewdesk.cli.local import print_local
+
+            print_local(store)
     finally:
         store.close()
-    if getattr(args, "export", None):
-        _export(Path(args.export), entries)
-    lines = format_entries(entries)
-    for line in lines:
-        print(line)
-    if not lines:
-        print("nothing queued")
-        return EXIT_OK
-    for line in route_lines(summaries, _sendable(args, summaries)):
-        print(f"-> {line}")
     return EXIT_OK
 
 
@@ -420,6 +442,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     timeout = getattr(args, "timeout", DEFAULT_SYNC_TIMEOUT)
     store = open_store(args.data_dir)
     try:
+        from reviewdesk.cli.local import sync_note
+
+        local_note = sync_note(store)  # (sync never touches them)
         outcome = asyncio.run(_sync(store, command_server, only, timeout))
     finally:
         store.close()
@@ -451,6 +476,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if queued and errors:
         summary_line += f" ({' '.join(errors[0].split())})"
     print(summary_line)
+    if local_note:
+        print(local_note)
     if queued:
         paused = waiting_for_sign_in or any(r.status.state == "paused" for r in results.values())
         return EXIT_AUTH if paused else EXIT_NETWORK

@@ -60,6 +60,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 note=entry.note,
                 hold_seconds=0.0,
                 route=_recovered_route(entry, args),
+                local=entry.local,  # a local decision stays local (never sent)
             )
     finally:
         if store is not None:

@@ -6,8 +6,15 @@ without Qt: `normalise_keys` writes any accepted spelling the way Qt itself woul
 "d,b" -> "D, B", modifiers in Qt's order Meta+Ctrl+Alt+Shift).
 
 Defaults live in `resources/keymap.json`; a reviewer may override any of them in their own keymap
-file (`Paths.keymap_file`), shaped the same way: {"shortcodes": {code: keys}, "actions": {name: keys}}.
-`Keymap.load` checks the merged result and raises KeymapError listing every problem, one per line.
+file (`Paths.keymap_file`), shaped the same way: {"shortcodes": {code: keys}, "actions": {name: keys},
+"jumio": {code: keys}, "preventor": {code: keys}}. `Keymap.load` checks the merged result and raises
+KeymapError listing every problem, one per line.
+
+Decision sections: "shortcodes" decides Dyneti scans, "jumio" Jumio transactions and "preventor"
+Preventor tickets (their local decisions, docs/JUMIO.md). Only one of them is live at a time, the
+one of the item shown, so they may share keys ("A" approves in each); each must differ from the
+window's actions. A binding of a decision section other than "shortcodes" is named "jumio.approve"
+(`key_for`, `with_binding`), a shortcode or an action by its bare name.
 """
 
 from __future__ import annotations
@@ -29,7 +36,39 @@ from reviewdesk.limits import MAX_CONFIG_BYTES
 from reviewdesk.resources import resource_path
 
 DEFAULTS_RESOURCE = "keymap.json"
-SECTIONS = ("shortcodes", "actions")
+SECTIONS = ("shortcodes", "actions", "jumio", "preventor")
+#: Sections of decisions: one is live at a time, chosen by the item's source.
+DECISION_SECTIONS = ("shortcodes", "jumio", "preventor")
+#: The review source whose items each decision section decides ("dyneti": a bare scan id).
+SECTION_SOURCES = {"shortcodes": "dyneti", "jumio": "jumio", "preventor": "preventor"}
+SECTION_LABELS = {
+    "shortcodes": "Dyneti scans",
+    "jumio": "Jumio transactions",
+    "preventor": "Preventor tickets",
+    "actions": "Window",
+}
+
+
+def section_of_source(source: str) -> str:
+    """The decision section for items of `source` ("dyneti" -> "shortcodes")."""
+    for section, owner in SECTION_SOURCES.items():
+        if owner == source:
+            return section
+    return "shortcodes"
+
+
+def binding_id(section: str, name: str) -> str:
+    """How a binding is named across sections: "approved", "undo", "jumio.approve"."""
+    return name if section in ("shortcodes", "actions") else f"{section}.{name}"
+
+
+def split_binding_id(ident: str) -> tuple[str, str]:
+    """ "jumio.approve" -> ("jumio", "approve"); "approved" -> ("shortcodes", "approved")."""
+    head, sep, rest = ident.partition(".")
+    if sep and head in DECISION_SECTIONS:
+        return head, rest
+    return ("actions" if ident in ACTIONS_BY_NAME else "shortcodes"), ident
+
 
 # ---------------------------------------------------------------------------------------------------
 # Key text
@@ -319,6 +358,10 @@ class _Binding:
     keys: str  # normalised
     from_user: bool
 
+    @property
+    def ident(self) -> str:
+        return binding_id(self.section, self.name)
+
     def label(self, *, with_keys: bool = False) -> str:
         if self.section == "menu":
             return f"the menu entry {self.name}" + (f' ("{self.keys}")' if with_keys else "")
@@ -334,7 +377,20 @@ def _shortcode_names() -> tuple[str, ...]:
 
 
 def _section_names(section: str) -> tuple[str, ...]:
-    return _shortcode_names() if section == "shortcodes" else action_names()
+    if section == "shortcodes":
+        return _shortcode_names()
+    if section == "actions":
+        return action_names()
+    return _default_names(section)
+
+
+@cache
+def _default_names(section: str) -> tuple[str, ...]:
+    """A source section's decisions, as the defaults file names them (the source's own codes;
+    tests/test_keymap.py checks that they match)."""
+    data, _ = _read_json(resource_path(DEFAULTS_RESOURCE))
+    entries = data.get(section) if isinstance(data, Mapping) else None
+    return tuple(entries) if isinstance(entries, Mapping) else ()
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -372,7 +428,8 @@ def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:
     for key in data:
         if not isinstance(key, str) or (key not in SECTIONS and not key.startswith("_")):
             problems.append(
-                f'unknown section "{key}"{_suggest(str(key), SECTIONS)}; expected "shortcodes" and "actions"'
+                f'unknown section "{key}"{_suggest(str(key), SECTIONS)}; expected '
+                + ", ".join(f'"{s}"' for s in SECTIONS)
             )
     for section in SECTIONS:
         entries = data.get(section, {})
@@ -381,7 +438,7 @@ def _entries(data: Any, *, from_user: bool) -> tuple[list[_Binding], list[str]]:
             problems.append(f'"{section}" must be a JSON object mapping names to keys, like {example}')
             continue
         known = _section_names(section)
-        kind = "shortcode" if section == "shortcodes" else "action"
+        kind = {"shortcodes": "shortcode", "actions": "action"}.get(section, f"{section} decision")
         for name, value in entries.items():
             if name not in known:
                 problems.append(f'unknown {kind} "{name}"{_suggest(name, known)}')
@@ -401,14 +458,20 @@ def _collisions(bindings: Iterable[_Binding]) -> list[str]:
     return [message for message, _ in _collision_groups(bindings)]
 
 
+def _live_together(a: _Binding, b: _Binding) -> bool:
+    """Whether both keys can act at once: two decision sections never are (one item, one source)."""
+    return not (a.section in DECISION_SECTIONS and b.section in DECISION_SECTIONS and a.section != b.section)
+
+
 def _collision_groups(bindings: Iterable[_Binding]) -> list[tuple[str, list[_Binding]]]:
-    """Each clash as (message, the bindings involved)."""
+    """Each clash as (message, the bindings involved). Decision sections are live one at a time, so
+    keys of two of them never clash with each other; each clashes with the actions and menus."""
     found: list[tuple[str, list[_Binding]]] = []
     by_press: dict[tuple[Stroke, ...], list[_Binding]] = {}
     for b in bindings:
         by_press.setdefault(canonical_keys(b.keys), []).append(b)
     for group in by_press.values():
-        if len(group) > 1:
+        if any(_live_together(a, b) for i, a in enumerate(group) for b in group[i + 1 :]):
             spellings = list(dict.fromkeys(b.keys for b in group))
             names = ", ".join(b.label(with_keys=len(spellings) > 1) for b in group)
             if len(spellings) == 1:
@@ -420,24 +483,26 @@ def _collision_groups(bindings: Iterable[_Binding]) -> list[tuple[str, list[_Bin
                 )
             found.append((f"{what}: {names}; each key may do only one thing", list(group)))
     for press, group in by_press.items():
-        longer = [
+        every_longer = [
             b
             for other, bs in by_press.items()
             if len(other) > len(press) and other[: len(press)] == press
             for b in bs
         ]
-        if longer:
+        for b in group:
+            longer = [x for x in every_longer if _live_together(b, x)]
+            if not longer:
+                continue
             cut = ", ".join(x.label(with_keys=True) for x in longer)
             they = "it" if len(longer) == 1 else "they"
-            for b in group:
-                own = f"{b.section}.{b.name}" + ("" if b.from_user else ", default")
-                found.append(
-                    (
-                        f'"{b.keys}" ({own}) is also the first key of {cut}: '
-                        f'pressing "{b.keys}" would act at once, so {they} could never be typed',
-                        [b, *longer],
-                    )
+            own = f"{b.section}.{b.name}" + ("" if b.from_user else ", default")
+            found.append(
+                (
+                    f'"{b.keys}" ({own}) is also the first key of {cut}: '
+                    f'pressing "{b.keys}" would act at once, so {they} could never be typed',
+                    [b, *longer],
                 )
+            )
     return found
 
 
@@ -475,7 +540,7 @@ class Keymap:
     __slots__ = ("_bindings", "source")
 
     def __init__(self, bindings: Iterable[_Binding], source: Path | None = None) -> None:
-        self._bindings = {b.name: b for b in bindings}
+        self._bindings = {b.ident: b for b in bindings}
         self.source = source  # the user's file, when one was merged in
 
     # -- building -----------------------------------------------------------------------------------
@@ -515,9 +580,9 @@ class Keymap:
             return cls.defaults(), [f"{path}: {p}; the default keys are used" for p in problems]
         overrides, problems = _entries(data, from_user=True)
         notes = [f"{p}; that line is ignored" for p in problems]
-        defaults = {b.name: b for b in _default_entries()}
+        defaults = {b.ident: b for b in _default_entries()}
         merged = dict(defaults)
-        merged.update({b.name: b for b in overrides})
+        merged.update({b.ident: b for b in overrides})
         menu = _menu_bindings(reserved or {})
         while True:
             groups = _collision_groups([*merged.values(), *menu])
@@ -528,7 +593,7 @@ class Keymap:
             if not dropped:  # a default clashes with a menu's key: a bug of ours, never the reviewer's
                 raise KeymapError(None, [message])
             for b in dropped:
-                merged[b.name] = defaults[b.name]
+                merged[b.ident] = defaults[b.ident]
             names = ", ".join(f"{b.section}.{b.name}" for b in dropped)
             notes.append(f"{message}; {names} keeps its default key")
         return cls(merged.values(), source=path), [f"{path}: {n}" for n in notes]
@@ -539,7 +604,7 @@ class Keymap:
         normal = normalise_keys(keys)
         bindings = dict(self._bindings)
         old = bindings[name]
-        bindings[name] = _Binding(old.section, name, normal, True)
+        bindings[name] = _Binding(old.section, old.name, normal, True)
         problems = _collisions([*bindings.values(), *_menu_bindings(reserved or {})])
         if problems:
             raise KeymapError(None, problems)
@@ -547,10 +612,10 @@ class Keymap:
 
     def user_data(self) -> dict[str, dict[str, str]]:
         """Only what differs from the defaults, shaped like a keymap file."""
-        defaults = {b.name: b.keys for b in _default_entries()}
+        defaults = {b.ident: b.keys for b in _default_entries()}
         out: dict[str, dict[str, str]] = {section: {} for section in SECTIONS}
         for b in self._bindings.values():
-            if b.keys != defaults.get(b.name):
+            if b.keys != defaults.get(b.ident):
                 out[b.section][b.name] = b.keys
         return out
 
@@ -562,8 +627,8 @@ class Keymap:
     def from_data(cls, data: Any, *, source: Path | None = None) -> Keymap:
         """The defaults overridden by `data` (the parsed JSON of a keymap file)."""
         overrides, problems = _entries(data, from_user=True)
-        merged = {b.name: b for b in _default_entries()}
-        merged.update({b.name: b for b in overrides})
+        merged = {b.ident: b for b in _default_entries()}
+        merged.update({b.ident: b for b in overrides})
         problems += _collisions(merged.values())
         if problems:
             raise KeymapError(source, problems)
@@ -572,11 +637,14 @@ class Keymap:
     # -- reading ------------------------------------------------------------------------------------
 
     def key_for(self, name: str) -> str:
-        """The keys for a shortcode or an action, normalised ("D, B")."""
+        """The keys for a shortcode, an action or a source's decision ("jumio.approve"), normalised
+        ("D, B")."""
         try:
             return self._bindings[name].keys
         except KeyError:
-            raise KeyError(f"{name!r} is neither a shortcode nor an action") from None
+            raise KeyError(
+                f"{name!r} is neither a shortcode nor an action (nor a source's decision, like jumio.approve)"
+            ) from None
 
     def shortcodes(self) -> dict[str, str]:
         """Shortcode -> keys, in the catalogue's order."""
@@ -586,26 +654,38 @@ class Keymap:
         """Action name -> keys, in ACTIONS order."""
         return {name: self._bindings[name].keys for name in action_names()}
 
+    def decisions(self, section: str) -> dict[str, str]:
+        """A decision section's bindings: binding id ("approved", "jumio.approve") -> keys."""
+        return {
+            binding_id(section, name): self._bindings[binding_id(section, name)].keys
+            for name in _section_names(section)
+        }
+
+    def section(self, section: str) -> dict[str, str]:
+        """A section as its file writes it: name ("approve") -> keys."""
+        return {name: self._bindings[binding_id(section, name)].keys for name in _section_names(section)}
+
     def sequences_for(self, name: str) -> tuple[str, ...]:
         """Every spelling to register with Qt for `name` (see `equivalent_keys`), its own first."""
         return equivalent_keys(self.key_for(name))
 
-    def name_for(self, keys: str) -> str | None:
-        """The shortcode or action bound to `keys` (any spelling of the same key press), if any."""
+    def name_for(self, keys: str, section: str = "shortcodes") -> str | None:
+        """The binding id (shortcode, action, "jumio.approve") `keys` (any spelling of the same key
+        press) stands for while `section` is the live decision section, if any."""
         try:
             wanted = canonical_keys(keys)
         except KeyTextError:
             return None
         for binding in self._bindings.values():
-            if canonical_keys(binding.keys) == wanted:
-                return binding.name
+            if binding.section in (section, "actions") and canonical_keys(binding.keys) == wanted:
+                return binding.ident
         return None
 
     def is_default(self, name: str) -> bool:
         return not self._bindings[name].from_user
 
     def to_data(self) -> dict[str, dict[str, str]]:
-        return {"shortcodes": self.shortcodes(), "actions": self.actions()}
+        return {section: self.section(section) for section in SECTIONS}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Keymap) and self.to_data() == other.to_data()
@@ -638,6 +718,8 @@ _FILE_COMMENT = [
     'Write keys as "A", "Shift+/", "Ctrl+Z", or two keys one after the other as "D, B".',
     "Every shortcode and action needs its own key; a key on its own may not also start a",
     'two-key sequence ("D" and "D, B" cannot both be used). Remove a line to keep its default.',
+    '"jumio" and "preventor" hold the keys of Jumio and Preventor items: they may reuse the',
+    "shortcodes' keys (only the section of the item shown is live), not the actions' keys.",
 ]
 
 

@@ -22,12 +22,17 @@ class ScanState(StrEnum):
     DECIDED = "decided"  # decided here, not yet delivered (held for undo, queued or in flight)
     SENT = "sent"  # the server accepted the decision
     FAILED = "failed"  # the server refused it for good (400); editable and sendable again
+    LOCAL = "local"  # decided and kept here: its source takes no decisions (Jumio, Preventor)
 
     @property
     def label(self) -> str:
-        return {"to_review": "To review", "decided": "Decided", "sent": "Sent", "failed": "Failed"}[
-            self.value
-        ]
+        return {
+            "to_review": "To review",
+            "decided": "Decided",
+            "sent": "Sent",
+            "failed": "Failed",
+            "local": "Local",
+        }[self.value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,8 @@ class Changes:
     entries: Mapping[int, OutboxEntry] = field(default_factory=dict)
     #: decisions delivered
     delivered: frozenset[int] = frozenset()
+    #: local decisions recorded (Jumio, Preventor items: kept here, never delivered), as they are now
+    local: Mapping[int, OutboxEntry] = field(default_factory=dict)
     #: decisions gone from the outbox (undone, superseded, discarded)
     removed: frozenset[int] = frozenset()
     #: scans were added to the queue or removed from it, or their facts merged
@@ -68,10 +70,10 @@ class Changes:
     @property
     def decisions(self) -> frozenset[int]:
         """The ids of every decision that changed."""
-        return frozenset(self.entries) | self.delivered | self.removed
+        return frozenset(self.entries) | frozenset(self.local) | self.delivered | self.removed
 
     def __bool__(self) -> bool:
-        listed = self.scans or self.entries or self.delivered or self.removed
+        listed = self.scans or self.entries or self.local or self.delivered or self.removed
         return bool(listed or self.queue or self.waits or self.routes)
 
     def __or__(self, later: Changes) -> Changes:
@@ -82,11 +84,14 @@ class Changes:
         gone = later.delivered | later.removed
         entries = {i: e for i, e in self.entries.items() if i not in gone}
         entries.update(later.entries)
+        local = {i: e for i, e in self.local.items() if i not in later.removed}
+        local.update(later.local)
         return Changes(
             scans={**self.scans, **later.scans},
             entries=entries,
             delivered=self.delivered.difference(later.removed, later.entries) | later.delivered,
-            removed=self.removed.difference(later.delivered, later.entries) | later.removed,
+            local=local,
+            removed=self.removed.difference(later.delivered, later.entries, later.local) | later.removed,
             queue=self.queue or later.queue,
             waits=self.waits or later.waits,
             routes=self.routes or later.routes,
@@ -104,11 +109,15 @@ class Changes:
         waits: bool = False,
         routes: bool = False,
     ) -> Changes:
-        """Changes from plain collections; a delivered entry counts as delivered."""
+        """Changes from plain collections; a delivered entry counts as delivered, a local one as
+        local."""
         undelivered: dict[int, OutboxEntry] = {}
+        local: dict[int, OutboxEntry] = {}
         done = set(delivered)
         for entry in entries:
-            if entry.status is OutboxStatus.DELIVERED:
+            if entry.local:
+                local[entry.id] = entry
+            elif entry.status is OutboxStatus.DELIVERED:
                 done.add(entry.id)
             else:
                 undelivered[entry.id] = entry
@@ -116,7 +125,8 @@ class Changes:
             scans=dict(scans or {}),
             entries=undelivered,
             delivered=frozenset(done),
-            removed=frozenset(removed).difference(undelivered, done),
+            local=local,
+            removed=frozenset(removed).difference(undelivered, done, local),
             queue=queue,
             waits=waits,
             routes=routes,

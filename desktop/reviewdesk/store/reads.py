@@ -36,10 +36,11 @@ class ReadsStore(StoreConnection):
         return [_entry(r) for r in rows]
 
     def counts(self, *, delivered: bool = True, route: Route | None = None) -> OutboxCounts:
-        """How many entries in each status (of `route` only, confirmed ones, if given).
+        """How many entries in each status (of `route` only, confirmed ones, if given); local
+        decisions (never sent) are not counted.
         `delivered=False` leaves delivered ones uncounted (0): cheaper, as they are most of a
         long-used outbox."""
-        clauses, params = [], []
+        clauses, params = ["local = 0"], []  # local decisions are never sent: not the outbox's
         if not delivered:
             clauses.append("status IN ('pending', 'in_flight', 'failed')")
         if route is not None:
@@ -57,6 +58,15 @@ class ReadsStore(StoreConnection):
             failed=found.get("failed", 0),
             delivered=found.get("delivered", 0),
         )
+
+    def local_decisions(self) -> list[OutboxEntry]:
+        """The local decisions (Jumio, Preventor items: kept here, never sent), oldest first."""
+        rows = self._db.execute(f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE local = 1 ORDER BY id")
+        return [_entry(r) for r in rows]
+
+    def count_local(self) -> int:
+        """How many local decisions the store keeps (never sent)."""
+        return int(self._db.execute("SELECT count(*) FROM outbox WHERE local = 1").fetchone()[0])
 
     def recent_decisions(self, n: int = 10) -> list[OutboxEntry]:
         """The newest `n` decisions, delivered ones included, newest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -41,18 +42,28 @@ class RecordingStore(StoreConnection):
         hold_seconds: float = 0.0,
         now: float | None = None,
         route: Route = UNATTRIBUTED,
+        local: bool = False,
     ) -> OutboxEntry:
         """Commit a decision to the outbox (one transaction); returning is the acknowledgement.
 
         `route`: the server and identity it was made under; it is delivered there only. A new
         decision replaces an undelivered one of the same scan on the same route only.
         Recording the same idempotency key again is a no-op that returns the stored entry.
+
+        `local`: an item of a source with no feedback endpoint (Jumio, Preventor; the caller has
+        checked `shortcode` against that source's decisions). It is kept here and never sent: stored
+        as delivered, with no route, it replaces the item's earlier local decision, and the item
+        goes LOCAL (docs/JUMIO.md, "Decisions").
         """
         try:
             validate_scan_id(scan_id)
         except InvalidScanId as exc:
             raise ValueError(f"invalid scan id: {exc}") from None
-        shortcodes.get(shortcode)  # UnknownShortcode (a ValueError) lists the valid ones
+        if local:
+            check_local_code(shortcode)
+            route, hold_seconds = UNATTRIBUTED, 0.0
+        else:
+            shortcodes.get(shortcode)  # UnknownShortcode (a ValueError) lists the valid ones
         info = dict(annotation_info)
         key = info.get("idempotencyKey")
         if not isinstance(key, str) or not key:
@@ -61,7 +72,9 @@ class RecordingStore(StoreConnection):
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)
         try:
-            inserted = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
+            inserted = self._insert_decision(
+                scan_id, shortcode, info_text, key, note, now, not_before, route, local
+            )
         except StoreWriteError as exc:
             raise StoreWriteError(
                 f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
@@ -76,7 +89,7 @@ class RecordingStore(StoreConnection):
             annotation_info=info,
             idempotency_key=key,
             note=note,
-            status=OutboxStatus.PENDING,
+            status=OutboxStatus.DELIVERED if local else OutboxStatus.PENDING,
             created_at=now,
             not_before=not_before,
             next_attempt_at=now,
@@ -84,8 +97,9 @@ class RecordingStore(StoreConnection):
             last_error=None,
             delivered_at=None,
             route=route,
+            local=local,
         )
-        review = ScanReview(ScanState.DECIDED, shortcode, note, None)
+        review = ScanReview(ScanState.LOCAL if local else ScanState.DECIDED, shortcode, note, None)
         self._note(Changes.of(scans={scan_id: review}, entries=[entry], removed=superseded))
         return entry
 
@@ -99,6 +113,7 @@ class RecordingStore(StoreConnection):
         now: float,
         not_before: float,
         route: Route,
+        local: bool = False,
     ) -> tuple[int, list[int]] | OutboxEntry:
         """The outbox row's id and the ids of the decisions it superseded, or the entry already
         stored under that idempotency key."""
@@ -108,21 +123,30 @@ class RecordingStore(StoreConnection):
             ).fetchone()
             if row is not None:
                 return _entry(row)
-            superseded = [
-                r[0]
-                for r in c.execute(
-                    "SELECT id FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
-                    "AND identity = ? AND status IN ('pending', 'failed')",
-                    (scan_id, route.server, route.identity),
-                )
-            ]
+            if local:  # the item's earlier local decision is replaced, as an unsent one would be
+                superseded = [
+                    r[0]
+                    for r in c.execute(
+                        "SELECT id FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND local = 1",
+                        (scan_id,),
+                    )
+                ]
+            else:
+                superseded = [
+                    r[0]
+                    for r in c.execute(
+                        "SELECT id FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
+                        "AND identity = ? AND status IN ('pending', 'failed')",
+                        (scan_id, route.server, route.identity),
+                    )
+                ]
             if superseded:
                 c.execute(f"DELETE FROM outbox WHERE id IN ({_marks(len(superseded))})", superseded)
             cur = c.execute(
                 """
                 INSERT INTO outbox (scan_id, shortcode, annotation_info, idempotency_key, note, status,
-                                    created_at, not_before, next_attempt_at, server, identity)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+                                    created_at, not_before, next_attempt_at, server, identity, local)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     scan_id,
@@ -130,28 +154,31 @@ class RecordingStore(StoreConnection):
                     info_text,
                     key,
                     note,
+                    "delivered" if local else "pending",
                     now,
                     not_before,
                     now,
                     route.server,
                     route.identity,
+                    int(local),
                 ),
             )
             entry_id = cur.lastrowid
             c.execute(
                 """
                 INSERT INTO scans (scan_id, state, shortcode, note)
-                VALUES (?, 'decided', ?, ?)
+                VALUES (?, ?, ?, ?)
                 ON CONFLICT (scan_id) DO UPDATE SET
-                    state = 'decided', shortcode = excluded.shortcode, note = excluded.note, error = NULL
+                    state = excluded.state, shortcode = excluded.shortcode, note = excluded.note, error = NULL
                 """,
-                (scan_id, shortcode, note),
+                (scan_id, "local" if local else "decided", shortcode, note),
             )
         assert entry_id is not None
         return entry_id, superseded
 
     def undo_decision(self, entry_id: int) -> Scan | None:
-        """Take back an undelivered decision. Returns the scan as it is now (None if not queued).
+        """Take back an undelivered decision, or a local one (never sent: it can always be taken
+        back). Returns the scan as it is now (None if not queued).
 
         The scan goes back to what its other entries say: an earlier decision still in flight
         (DECIDED), else the last delivered one (SENT), else TO_REVIEW.
@@ -165,7 +192,7 @@ class RecordingStore(StoreConnection):
                     f"the decision for scan {entry.scan_id} is being sent right now; "
                     "it can no longer be undone"
                 )
-            if entry.status is OutboxStatus.DELIVERED:
+            if entry.status is OutboxStatus.DELIVERED and not entry.local:
                 raise UndoError(f"the decision for scan {entry.scan_id} was already delivered")
             c.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
             _sync_scan_state(c, entry.scan_id)
@@ -176,3 +203,13 @@ class RecordingStore(StoreConnection):
         reviews = {scan.scan_id: ScanReview.of(scan)} if scan is not None else {}
         self._note(Changes.of(scans=reviews, removed=[entry_id]))
         return scan
+
+
+_LOCAL_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def check_local_code(code: object) -> None:
+    """A local decision's code is its source's ("reject_fraud"): the caller checks which ones
+    the source takes; here only that it is such a name (never free text)."""
+    if not isinstance(code, str) or not _LOCAL_CODE.fullmatch(code):
+        raise ValueError(f"invalid decision code {code!r}: expected a name like reject_fraud")

@@ -42,6 +42,7 @@ class OutboxEntry:
     route: Route = UNATTRIBUTED  # where it goes: its server, and whom it was made by
     unconfirmed: bool = False  # from before decisions recorded their route: waits for a confirmation
     server_wait: bool = False  # next_attempt_at is the server's Retry-After
+    local: bool = False  # kept here, never sent (a Jumio or Preventor item); status is DELIVERED
 
     @property
     def due_at(self) -> float:
@@ -74,7 +75,7 @@ class OutboxCounts:
 _ENTRY_COLUMNS = (
     "id, scan_id, shortcode, annotation_info, idempotency_key, note, status, created_at, "
     "not_before, next_attempt_at, attempts, last_error, delivered_at, server, identity, unconfirmed, "
-    "server_wait"
+    "server_wait, local"
 )
 _SCAN_COLUMNS = "scan_id, facts, state, shortcode, note, error"
 #: Ids per `IN (...)` list: well under SQLite's bound on host parameters (999 before 3.32).
@@ -131,6 +132,7 @@ def _entry(row: Sequence[Any]) -> OutboxEntry:
         route=Route(row[13], row[14]),
         unconfirmed=bool(row[15]),
         server_wait=bool(row[16]),
+        local=bool(row[17]),
     )
 
 
@@ -203,7 +205,8 @@ def _is_newest(c: sqlite3.Connection, entry: OutboxEntry) -> bool:
 def _sync_scan_state(c: sqlite3.Connection, scan_id: str) -> None:
     """Set a scan's state from its newest remaining entry (after an undo)."""
     row = c.execute(
-        "SELECT status, shortcode, note, last_error FROM outbox WHERE scan_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT status, shortcode, note, last_error, local FROM outbox WHERE scan_id = ? "
+        "ORDER BY id DESC LIMIT 1",
         (scan_id,),
     ).fetchone()
     if row is None:
@@ -212,8 +215,8 @@ def _sync_scan_state(c: sqlite3.Connection, scan_id: str) -> None:
             (scan_id,),
         )
         return
-    status, shortcode, note, error = row
-    state = {"delivered": "sent", "failed": "failed"}.get(status, "decided")
+    status, shortcode, note, error, local = row
+    state = "local" if local else {"delivered": "sent", "failed": "failed"}.get(status, "decided")
     c.execute(
         "UPDATE scans SET state = ?, shortcode = ?, note = ?, error = ? WHERE scan_id = ?",
         (state, shortcode, note, error if state != "sent" else None, scan_id),

@@ -20,6 +20,7 @@ from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
 from reviewdesk.store.connection import SQLITE_HEADER
 from reviewdesk.store.errors import StoreError
+from reviewdesk.store.recording import check_local_code
 from reviewdesk.store.rows import _ENTRY_COLUMNS, OutboxEntry, _entry
 
 #: Ids probed one by one past the highest id seen, when the table's end cannot be read.
@@ -60,7 +61,7 @@ def salvage_outbox(path: Path) -> Salvage:
 
 # Columns an older database (schema 1, before decisions recorded their route) does not have, and
 # what such a row reads as: no known server or identity (`recover` attributes it; see there).
-_ROUTE_DEFAULTS = {"server": "''", "identity": "''", "unconfirmed": "0", "server_wait": "0"}
+_ROUTE_DEFAULTS = {"server": "''", "identity": "''", "unconfirmed": "0", "server_wait": "0", "local": "0"}
 
 
 def _columns(conn: sqlite3.Connection) -> str:
@@ -93,7 +94,7 @@ def _read(conn: sqlite3.Connection, path: Path) -> Salvage:
         entry = _checked(rows[entry_id])
         if entry is None:
             result.unreadable += 1
-        elif entry.status.value != "delivered":
+        elif entry.status.value != "delivered" or entry.local:  # a local one exists nowhere else
             result.entries.append(entry)
     return result
 
@@ -129,7 +130,10 @@ def _checked(row: tuple[Any, ...]) -> OutboxEntry | None:
     try:
         entry = _entry(row)
         validate_scan_id(entry.scan_id)
-        shortcodes.get(entry.shortcode)
+        if entry.local:
+            check_local_code(entry.shortcode)
+        else:
+            shortcodes.get(entry.shortcode)
     except (InvalidScanId, ValueError, TypeError, KeyError):
         return None
     if not isinstance(entry.annotation_info, dict) or not isinstance(entry.idempotency_key, str):

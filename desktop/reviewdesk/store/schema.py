@@ -73,4 +73,12 @@ V2 = sql(
     "CREATE INDEX outbox_by_route ON outbox (server, identity, status, id)",
 )
 
-MIGRATIONS: Sequence[Migration] = (V1, V2)
+V3 = sql(
+    # 1: a local decision (a Jumio or Preventor item: the vendor has no feedback endpoint). It is
+    # stored as 'delivered' (nothing is ever sent: no claim, count or route looks at it) and kept
+    # here only (docs/JUMIO.md, "Decisions").
+    "ALTER TABLE outbox ADD COLUMN local INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX outbox_local ON outbox (id) WHERE local = 1",  # `queue --all` lists them
+)
+
+MIGRATIONS: Sequence[Migration] = (V1, V2, V3)

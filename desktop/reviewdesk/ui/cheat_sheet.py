@@ -1,4 +1,6 @@
-"""The list of every key: shortcodes by group, then the window's actions. Non-modal, never exec()."""
+"""The list of every key: shortcodes by group, the decisions of Jumio transactions and of Preventor
+tickets (their keymap sections, live on such an item only), then the window's actions. Non-modal,
+never exec()."""
 
 from __future__ import annotations
 
@@ -17,8 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import ACTIONS, Keymap, display_keys
+from reviewdesk.domain.keymap import (
+    ACTIONS,
+    DECISION_SECTIONS,
+    SECTION_LABELS,
+    Keymap,
+    binding_id,
+    display_keys,
+)
 from reviewdesk.domain.shortcodes import Group, in_group
+from reviewdesk.sources.local import decisions_of
 
 WINDOW_ACTIONS_TITLE = "Window"
 
@@ -131,6 +141,21 @@ class CheatSheet(QDialog):
                 [(self._keymap.key_for(s.code), s.description, s.code) for s in in_group(group)],
             )
             for group in Group
+        ]
+        sections += [
+            (
+                SECTION_LABELS[section],
+                [
+                    (
+                        self._keymap.key_for(binding_id(section, o.code)),
+                        o.description,
+                        binding_id(section, o.code),
+                    )
+                    for o in decisions_of(section)
+                ],
+            )
+            for section in DECISION_SECTIONS
+            if section != "shortcodes"
         ]
         sections.append(
             (WINDOW_ACTIONS_TITLE, [(self._keymap.key_for(a.name), a.description, a.name) for a in ACTIONS])

@@ -86,6 +86,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         self._last_delivery: DeliveryStatus | None = None
         self._token_refused = False  # the server refused the token: the countdown says so, in red
         self._seen: set[str] = set()  # scans whose image was painted for the reviewer
+        self._other_key_notices = 0  # bumped per "that key is another source's" notice
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
@@ -125,6 +126,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         self.router = pane.install_shortcuts(w, self.keymap)
         self.router.escape_pressed.connect(self.escape)
         self.router.chord_changed.connect(lambda _first: self._clear_confirm())
+        self.router.foreign_key.connect(self.other_source_key)
         w.scan_list.search_left.connect(w.focus_review)
         pane.decision_requested.connect(self.decide)
         pane.action_triggered.connect(self.run_action)

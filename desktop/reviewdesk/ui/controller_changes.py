@@ -21,6 +21,8 @@ HISTORY_SIZE = 10
 
 
 def history_label(entry: OutboxEntry, now: float) -> str:
+    if entry.local:  # a Jumio or Preventor decision: kept here, never sent
+        return "local"
     if entry.status is OutboxStatus.DELIVERED:
         return "sent"
     if entry.status is OutboxStatus.FAILED:
@@ -66,7 +68,7 @@ class ChangesPart:
         # than its oldest belong in it (an older one being sent is not shown).
         full = len(before) >= HISTORY_SIZE or not self._recent_complete
         oldest = min(before) if full and before else 0
-        for entry_id, entry in changes.entries.items():
+        for entry_id, entry in {**changes.entries, **changes.local}.items():
             if entry_id in recent or entry_id > oldest:
                 recent[entry_id] = entry
         for entry_id in sorted(recent, reverse=True)[HISTORY_SIZE:]:

@@ -9,17 +9,21 @@ import asyncio
 import logging
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk.api.redact import redact
-from reviewdesk.domain.keymap import display_keys
+from reviewdesk.domain.keymap import SECTION_SOURCES, display_keys, split_binding_id
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import needs_image
+from reviewdesk.sources.local import SOURCE_NAMES, label_of
 from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.store import OutboxStatus
+from reviewdesk.ui.decision_pane import section_options
 
 log = logging.getLogger("reviewdesk.ui")
+
+OTHER_KEY_NOTICE_MS = 4000  # how long "X is a Dyneti key..." stays
 
 
 class DecisionsPart:
@@ -79,7 +83,33 @@ class DecisionsPart:
         )
         return False
 
+    def other_source_key(self, keys: str, ident: str) -> None:
+        """A decision key of another source's section, pressed on this item: nothing is decided,
+        and the notice bar says so briefly (docs/JUMIO.md, "Keys")."""
+        section, code = split_binding_id(ident)
+        shown_section = self.window.decision_pane.section()
+        owner = SOURCE_NAMES.get(SECTION_SOURCES.get(section, ""), section)
+        here = label_of(SECTION_SOURCES.get(shown_section, ""))
+        option = {o.code: o for o in section_options(section)}.get(code)
+        what = option.description if option is not None else code
+        self.window.notices.show_notice(
+            "other_source_key",
+            f"{keys} is a {owner} key ({what}): it does nothing on a {here}.",
+            level="info",
+        )
+        self._other_key_notices += 1
+        mine = self._other_key_notices
+        QTimer.singleShot(OTHER_KEY_NOTICE_MS, self, lambda: self._end_other_key_notice(mine))
+
+    def _end_other_key_notice(self, which: int) -> None:
+        if which == self._other_key_notices:  # not a newer one
+            self.window.notices.clear("other_source_key")
+
     def _clear_confirm(self) -> None:
+        """Another item, a decision or a chord: a pending confirmation (and the notice about
+        another source's key) no longer applies."""
+        if "other_source_key" in self.window.notices.shown():
+            self.window.notices.clear("other_source_key")
         if self._confirm is not None:
             self._confirm = None
             self.window.notices.clear("confirm")
@@ -146,7 +176,8 @@ class DecisionsPart:
             self.window.status.show_message("Nothing to undo.")
             return
         entry = history[0]
-        if entry.status in (OutboxStatus.DELIVERED, OutboxStatus.IN_FLIGHT):
+        # A local decision (Jumio, Preventor) was never sent: it is taken back like a held one.
+        if not entry.local and entry.status in (OutboxStatus.DELIVERED, OutboxStatus.IN_FLIGHT):
             self.show_scan(entry.scan_id)
             self.window.status.show_message(
                 f"{entry.scan_id} was already sent as {entry.shortcode}: press a key to send a new decision."

@@ -1,5 +1,9 @@
 """The decision pane: 16 shortcode buttons in three groups, a key legend, and a note.
 
+An item of a source whose decisions are kept locally (a Jumio transaction, a Preventor ticket)
+shows that source's decisions instead, with the keys of its own keymap section: the pane shows the
+buttons of the item's decision section and tells the key router which section is live.
+
 Keys come from the window's `KeyRouter` (`install_shortcuts`): one press decides wherever focus is,
 a held key does not repeat the decision, and none of them act while the note (or the decision combo
 beside it) has focus: there, keys type text, Ctrl+Enter decides with the note and Esc returns to the
@@ -25,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import Keymap, display_keys
+from reviewdesk.domain.keymap import DECISION_SECTIONS, Keymap, binding_id, display_keys, section_of_source
 from reviewdesk.domain.scan import Scan
-from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes, by_code, in_group
+from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes
+from reviewdesk.sources.local import decisions_of, item_key, label_of
 from reviewdesk.ui.cheat_sheet import CheatSheet
 from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.elided_label import ElidedLabel
@@ -41,6 +46,22 @@ GROUP_RGB: dict[Group, tuple[int, int, int]] = {
     Group.DENY: (198, 40, 40),
     Group.NO_ACTION: (110, 110, 110),
 }
+
+#: Group titles of the sources that keep their decisions locally (docs/JUMIO.md).
+LOCAL_GROUP_TITLES = {Group.APPROVE: "Approve", Group.DENY: "Reject", Group.NO_ACTION: "Escalate"}
+
+
+def section_options(section: str) -> tuple[Shortcode, ...]:
+    """A decision section's decisions as Shortcode rows (code, group, description)."""
+    if section == "shortcodes":
+        return all_shortcodes()
+    return tuple(Shortcode(o.code, Group(o.group), o.description) for o in decisions_of(section))
+
+
+def section_of_item(item: str) -> str:
+    """The decision section of a queue item ("jumio:REF" -> "jumio", a scan id -> "shortcodes")."""
+    return section_of_source(item_key(item).source)
+
 
 CHOOSE_FIRST_HINT = "Choose the decision in the box below, or press Esc and then the decision's key"
 _NON_TEXT_MODIFIERS = (
@@ -116,10 +137,18 @@ class DecisionButton(QPushButton):
     (`show_code`) or in the tooltip."""
 
     def __init__(
-        self, shortcode: Shortcode, keys: str, parent: QWidget | None = None, *, show_code: bool = False
+        self,
+        shortcode: Shortcode,
+        keys: str,
+        parent: QWidget | None = None,
+        *,
+        show_code: bool = False,
+        section: str = "shortcodes",
     ) -> None:
         super().__init__(parent)
         self.shortcode = shortcode
+        self.section = section
+        self.ident = binding_id(section, shortcode.code)  # its name in the keymap
         self.setObjectName("decision")
         self.setProperty("group", shortcode.group.value)
         self.setProperty("current", False)
@@ -242,7 +271,8 @@ class DecisionPane(QWidget):
         #: Where the keyboard goes back to after the note (the window sets its image view).
         self.review_surface: QWidget | None = None
         self._cheat_sheet: CheatSheet | None = None
-        self._buttons: dict[str, DecisionButton] = {}
+        self._buttons: dict[str, DecisionButton] = {}  # by binding id: "approved", "jumio.approve"
+        self._section = "shortcodes"  # the decision section of the item shown
         self._build()
         self.setStyleSheet(_stylesheet())
         self._apply_keymap(self._keymap)
@@ -271,21 +301,33 @@ class DecisionPane(QWidget):
         groups = QVBoxLayout()
         groups.setSpacing(6)
         self._group_boxes: dict[Group, QGroupBox] = {}
-        for group in Group:
-            box = QGroupBox(group.label)
-            box.setProperty("group", group.value)
-            box_layout = QVBoxLayout(box)
-            box_layout.setContentsMargins(5, 4, 5, 5)
-            box_layout.setSpacing(3)
-            for shortcode in in_group(group):
-                button = DecisionButton(
-                    shortcode, self._keymap.key_for(shortcode.code), show_code=self._show_codes
-                )
-                button.clicked.connect(self._on_button_clicked)
-                box_layout.addWidget(button)
-                self._buttons[shortcode.code] = button
-            self._group_boxes[group] = box
-            groups.addWidget(box)
+        self._section_boxes: dict[str, list[QGroupBox]] = {}
+        for section in DECISION_SECTIONS:
+            options = section_options(section)
+            for group in Group:
+                members = [o for o in options if o.group is group]
+                if not members:
+                    continue
+                title = group.label if section == "shortcodes" else LOCAL_GROUP_TITLES[group]
+                box = QGroupBox(title)
+                box.setProperty("group", group.value)
+                box.setProperty("section", section)
+                box_layout = QVBoxLayout(box)
+                box_layout.setContentsMargins(5, 4, 5, 5)
+                box_layout.setSpacing(3)
+                for shortcode in members:
+                    ident = binding_id(section, shortcode.code)
+                    button = DecisionButton(
+                        shortcode, self._keymap.key_for(ident), show_code=self._show_codes, section=section
+                    )
+                    button.clicked.connect(self._on_button_clicked)
+                    box_layout.addWidget(button)
+                    self._buttons[ident] = button
+                if section == "shortcodes":
+                    self._group_boxes[group] = box
+                self._section_boxes.setdefault(section, []).append(box)
+                box.setVisible(section == self._section)
+                groups.addWidget(box)
 
         self._legend = QLabel()
         self._legend.setObjectName("keyLegend")
@@ -312,10 +354,7 @@ class DecisionPane(QWidget):
         self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self._combo.setMinimumContentsLength(16)
         self._combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        for shortcode in all_shortcodes():
-            self._combo.addItem(f"{shortcode.group.label}: {shortcode.description}", shortcode.code)
-            self._combo.setItemData(self._combo.count() - 1, shortcode.code, Qt.ItemDataRole.ToolTipRole)
-        self._combo.view().setMinimumWidth(self._combo.view().sizeHintForColumn(0) + 24)
+        self._fill_combo()
         self._combo.setToolTip("The decision Ctrl+Enter sends with the note")
         self._combo.currentIndexChanged.connect(self._hide_hint)
 
@@ -370,6 +409,36 @@ class DecisionPane(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             widget.installEventFilter(self)
 
+    def _fill_combo(self) -> None:
+        """The decisions of the live section, for Ctrl+Enter with the note."""
+        self._combo.blockSignals(True)
+        self._combo.clear()
+        local = self._section != "shortcodes"
+        for shortcode in section_options(self._section):
+            # (a local source's descriptions start with their group already: "Reject: …")
+            text = shortcode.description if local else f"{shortcode.group.label}: {shortcode.description}"
+            self._combo.addItem(text, shortcode.code)
+            self._combo.setItemData(self._combo.count() - 1, shortcode.code, Qt.ItemDataRole.ToolTipRole)
+        self._combo.setCurrentIndex(-1)
+        self._combo.blockSignals(False)
+        self._combo.view().setMinimumWidth(self._combo.view().sizeHintForColumn(0) + 24)
+
+    def _set_section(self, section: str) -> None:
+        """Show `section`'s decisions and make its keys the live ones."""
+        if section == self._section:
+            return
+        self._section = section
+        for owner, boxes in self._section_boxes.items():
+            for box in boxes:
+                box.setVisible(owner == section)
+        self._fill_combo()
+        if self._router is not None:
+            self._router.set_section(section)
+
+    def section(self) -> str:
+        """The live decision section: "shortcodes" (a Dyneti scan), "jumio", "preventor"."""
+        return self._section
+
     # -- keymap and shortcuts -----------------------------------------------------------------------
 
     def keymap(self) -> Keymap:
@@ -389,8 +458,8 @@ class DecisionPane(QWidget):
 
     def _apply_keymap(self, keymap: Keymap) -> None:
         self._keymap = keymap
-        for code, button in self._buttons.items():
-            button.set_keys(keymap.key_for(code))
+        for ident, button in self._buttons.items():
+            button.set_keys(keymap.key_for(ident))
         # One key-cap width for all, fitting the longest key, so descriptions line up.
         metrics = next(iter(self._buttons.values())).keycap.fontMetrics()
         cap_width = max(metrics.horizontalAdvance(b.keycap.text()) for b in self._buttons.values()) + 12
@@ -437,6 +506,7 @@ class DecisionPane(QWidget):
             self._router.deleteLater()
         self._host = window
         router = self._router = KeyRouter(window, self._keymap)
+        router.set_section(self._section)
         router.triggered.connect(self._on_key)
         router.chord_changed.connect(self._show_chord)
         router.chord_rejected.connect(self._chord_rejected)
@@ -446,8 +516,10 @@ class DecisionPane(QWidget):
         return self._router
 
     def _on_key(self, name: str) -> None:
-        if name in self._buttons:
-            self._decide(name)
+        button = self._buttons.get(name)
+        if button is not None:
+            if button.section == self._section:  # (the router sends only the live section's)
+                self._decide(button.shortcode.code)
         elif name == "focus_note":
             self.focus_note()
         elif name == "cheat_sheet":
@@ -458,8 +530,8 @@ class DecisionPane(QWidget):
     def _show_chord(self, first: str) -> None:
         """Light up the decisions the pending first key can finish, and say what is awaited."""
         seconds = self._router.second_keys() if (first and self._router is not None) else {}
-        for code, button in self._buttons.items():
-            button.set_pending(code in seconds.values())
+        for ident, button in self._buttons.items():
+            button.set_pending(ident in seconds.values())
         if first:
             keys = " ".join(sorted(display_keys(k) for k in seconds))
             self._chord.setText(f"{first} … then {keys}   ·   Esc cancels")
@@ -477,6 +549,7 @@ class DecisionPane(QWidget):
         """Show the scan being decided and its current decision; None disables deciding."""
         previous = self._scan
         self._scan = scan
+        self._set_section(section_of_item(scan.scan_id) if scan is not None else self._section)
         same_scan = previous is not None and scan is not None and previous.scan_id == scan.scan_id
         if not same_scan:
             self._scan_generation += 1
@@ -486,9 +559,9 @@ class DecisionPane(QWidget):
             previous is not None and scan is not None and previous.shortcode != scan.shortcode
         ):
             self._select_in_combo(scan.shortcode if scan is not None else None)
-        current = scan.shortcode if scan is not None else None
-        for code, button in self._buttons.items():
-            button.set_current(code == current)
+        current = binding_id(self._section, scan.shortcode) if scan is not None and scan.shortcode else None
+        for ident, button in self._buttons.items():
+            button.set_current(ident == current)
         self._scan_label.setText(self._scan_html(scan))
         self._scan_label.setToolTip(tooltip(scan.scan_id) if scan is not None else "")
         self._update_enabled()
@@ -499,9 +572,11 @@ class DecisionPane(QWidget):
     def _scan_html(self, scan: Scan | None) -> str:
         if scan is None:
             return "<i>No scan selected</i>"
-        text = f"<b>Scan {html.escape(short_scan_id(scan.scan_id))}</b> · {html.escape(scan.state.label)}"
+        key = item_key(scan.scan_id)
+        what = "Scan" if self._section == "shortcodes" else label_of(key.source)
+        text = f"<b>{what} {html.escape(short_scan_id(key.item_id))}</b> · {html.escape(scan.state.label)}"
         if scan.shortcode:
-            known = by_code().get(scan.shortcode)
+            known = {s.code: s for s in section_options(self._section)}.get(scan.shortcode)
             rgb = GROUP_RGB[known.group] if known else (97, 97, 97)
             text += f' · <span style="color: rgb{rgb};">{html.escape(scan.shortcode)}</span>'
         return text
@@ -521,7 +596,7 @@ class DecisionPane(QWidget):
 
     def _on_button_clicked(self) -> None:
         button = self.sender()
-        if isinstance(button, DecisionButton):
+        if isinstance(button, DecisionButton) and button.section == self._section:
             self._decide(button.shortcode.code)
 
     def _decide(self, code: str) -> None:

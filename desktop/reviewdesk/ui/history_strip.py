@@ -23,6 +23,7 @@ STATE_STYLES: dict[str, tuple[str, str]] = {
     "queued": ("info", "queued"),
     "sent": ("ok", "sent"),
     "failed": ("bad", "failed"),
+    "local": ("info", "local"),  # a Jumio or Preventor decision: kept here, never sent
 }
 _UNKNOWN_STATE_COLOUR = "plain"  # the palette's own text colour
 
@@ -31,7 +32,7 @@ _UNKNOWN_STATE_COLOUR = "plain"  # the palette's own text colour
 class HistoryEntry:
     scan_id: str
     shortcode: str
-    state: str  # "held", "queued", "sent" or "failed" (others are shown as they are, in grey)
+    state: str  # "held", "queued", "sent", "failed" or "local" (others are shown as they are, in grey)
     decided_at: datetime | str | None = None  # a datetime or an ISO 8601 text ("2024-05-01T12:00:00Z")
 
 

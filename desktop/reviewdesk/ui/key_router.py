@@ -11,7 +11,10 @@ window before any widget does and looks it up in the keymap itself, so:
   or `CHORD_TIMEOUT_MS` without a key cancels it; a second key that completes nothing is swallowed
   (a stray "D" followed by "A" must not approve);
 - a held key repeats only actions marked repeatable (zoom, next/previous), never a decision;
-- keys pressed in other windows (dialogs, menus, the combo's popup) are theirs.
+- keys pressed in other windows (dialogs, menus, the combo's popup) are theirs;
+- of the keymap's decision sections only the one of the item shown is live (`set_section`): a key
+  of another section ("X", Dyneti's "no image", on a Jumio transaction) decides nothing, and
+  `foreign_key` says which decision it stands for elsewhere, so the window can say so.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from reviewdesk.domain.keymap import (
     ACTIONS_BY_NAME,
+    DECISION_SECTIONS,
     Keymap,
     KeyTextError,
     Stroke,
@@ -59,6 +63,27 @@ _MODIFIER_KEYS = {
     Qt.Key.Key_ScrollLock,
     Qt.Key.Key_unknown,
 }
+
+
+class _Table:
+    """The keys live while one decision section is: its decisions and the window's actions."""
+
+    __slots__ = ("double", "prefixes", "single")
+
+    def __init__(self) -> None:
+        self.single: dict[Stroke, str] = {}
+        self.double: dict[tuple[Stroke, Stroke], str] = {}
+        self.prefixes: set[Stroke] = set()
+
+    def add(self, name: str, keys: str) -> None:
+        strokes = canonical_keys(keys)
+        if len(strokes) == 1:
+            self.single[strokes[0]] = name
+        else:
+            self.double[(strokes[0], strokes[1])] = name
+            self.prefixes.add(strokes[0])
+
+
 _MODIFIER_NAMES = (
     (Qt.KeyboardModifier.MetaModifier, "Meta"),
     (Qt.KeyboardModifier.ControlModifier, "Ctrl"),
@@ -101,14 +126,14 @@ class KeyRouter(QObject):
     triggered = Signal(str)  # a shortcode or an action name
     chord_changed = Signal(str)  # the pending first key ("D"), or "" when none is pending
     chord_rejected = Signal(str)  # "D then A": a second key that completes no sequence
+    foreign_key = Signal(str, str)  # ("X", "no_action_no_image_available"): another section's key
     escape_pressed = Signal()  # Esc with nothing else to cancel: back to reviewing
 
     def __init__(self, window: QWidget, keymap: Keymap) -> None:
         super().__init__(window)
         self._window = window
-        self._single: dict[Stroke, str] = {}
-        self._double: dict[tuple[Stroke, Stroke], str] = {}
-        self._prefixes: set[Stroke] = set()
+        self._tables: dict[str, _Table] = {section: _Table() for section in DECISION_SECTIONS}
+        self._section = DECISION_SECTIONS[0]
         self._pending: Stroke | None = None
         self._pending_text = ""
         self._timer = QTimer(self)
@@ -130,23 +155,55 @@ class KeyRouter(QObject):
 
     def set_keymap(self, keymap: Keymap) -> None:
         self.cancel_chord()
-        self._single.clear()
-        self._double.clear()
-        self._prefixes.clear()
-        for name in (*keymap.shortcodes(), *keymap.actions()):
-            keys = keymap.key_for(name)
-            if not keys:
-                continue  # a binding the keymap disabled
-            strokes = canonical_keys(keys)
-            if len(strokes) == 1:
-                self._single[strokes[0]] = name
-            else:
-                self._double[(strokes[0], strokes[1])] = name
-                self._prefixes.add(strokes[0])
-        for keys, name in FALLBACK_KEYS.items():
-            (stroke,) = canonical_keys(keys)
-            if stroke not in self._single and stroke not in self._prefixes:
-                self._single[stroke] = name
+        self._tables = {}
+        for section in DECISION_SECTIONS:
+            table = self._tables[section] = _Table()
+            for name, keys in (*keymap.decisions(section).items(), *keymap.actions().items()):
+                if keys:  # (a binding the keymap disabled has none)
+                    table.add(name, keys)
+            for keys, name in FALLBACK_KEYS.items():
+                (stroke,) = canonical_keys(keys)
+                if stroke not in table.single and stroke not in table.prefixes:
+                    table.single[stroke] = name
+
+    def set_section(self, section: str) -> None:
+        """Make `section`'s decisions the live ones (the item shown is of its source)."""
+        if section not in self._tables:
+            raise ValueError(f"unknown decision section {section!r}")
+        if section != self._section:
+            self.cancel_chord()
+            self._section = section
+
+    @property
+    def section(self) -> str:
+        return self._section
+
+    @property
+    def _single(self) -> dict[Stroke, str]:
+        return self._tables[self._section].single
+
+    @property
+    def _double(self) -> dict[tuple[Stroke, Stroke], str]:
+        return self._tables[self._section].double
+
+    @property
+    def _prefixes(self) -> set[Stroke]:
+        return self._tables[self._section].prefixes
+
+    def _elsewhere(self, press: Stroke | tuple[Stroke, Stroke]) -> str | None:
+        """The decision `press` stands for in another section (not live now), if any."""
+        for section, table in self._tables.items():
+            if section == self._section:
+                continue
+            name = table.single.get(press) if isinstance(press, Stroke) else table.double.get(press)
+            if name is not None and name not in ACTIONS_BY_NAME:
+                return name
+        return None
+
+    def _foreign_prefix(self, stroke: Stroke) -> bool:
+        return stroke not in self._single and any(
+            stroke in t.prefixes for s, t in self._tables.items() if s != self._section
+        )
 
     def set_enabled(self, enabled: bool) -> None:
         self._enabled = enabled
@@ -234,13 +291,16 @@ class KeyRouter(QObject):
             name = self._double.get((self._pending, stroke))
             if act:
                 first = self._pending_text
+                other = self._elsewhere((self._pending, stroke)) if name is None else None
                 self.cancel_chord()
-                if name is None:
+                if other is not None:
+                    self.foreign_key.emit(f"{first} {display_keys(str(stroke))}", other)
+                elif name is None:
                     self.chord_rejected.emit(f"{first} then {display_keys(str(stroke))}")
                 elif not event.isAutoRepeat():
                     self.triggered.emit(name)
             return name or ""
-        if stroke in self._prefixes:
+        if stroke in self._prefixes or self._foreign_prefix(stroke):
             if act and not event.isAutoRepeat():
                 self._pending = stroke
                 self._pending_text = display_keys(str(stroke))
@@ -253,7 +313,12 @@ class KeyRouter(QObject):
                 if act:
                     self.escape_pressed.emit()
                 return ""
-            return None
+            other = self._elsewhere(stroke)
+            if other is None:
+                return None
+            if act and not event.isAutoRepeat():
+                self.foreign_key.emit(display_keys(str(stroke)), other)
+            return ""  # consumed: it must not reach a widget either
         if act:
             action = ACTIONS_BY_NAME.get(name)
             repeatable = action is not None and action.repeatable

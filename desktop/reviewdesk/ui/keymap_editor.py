@@ -26,8 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import ACTIONS_BY_NAME, Keymap, KeymapError, KeyTextError, display_keys
+from reviewdesk.domain.keymap import (
+    ACTIONS_BY_NAME,
+    DECISION_SECTIONS,
+    SECTION_LABELS,
+    Keymap,
+    KeymapError,
+    KeyTextError,
+    display_keys,
+    split_binding_id,
+)
 from reviewdesk.domain.shortcodes import by_code
+from reviewdesk.sources.local import decisions_of
 from reviewdesk.ui.colours import level_style
 
 PORTABLE = QKeySequence.SequenceFormat.PortableText
@@ -110,6 +120,11 @@ class KeymapEditor(QDialog):
         shortcodes = by_code()
         for code, keys in self._keymap.shortcodes().items():
             self._add(code, keys, f"{shortcodes[code].group.label}: {shortcodes[code].description}")
+        for section in DECISION_SECTIONS[1:]:  # Jumio, Preventor: keys live on their items only
+            described = {o.code: o.description for o in decisions_of(section)}
+            for ident, keys in self._keymap.decisions(section).items():
+                code = split_binding_id(ident)[1]
+                self._add(ident, keys, f"{SECTION_LABELS[section]}: {described.get(code, code)}")
         for name, keys in self._keymap.actions().items():
             self._add(name, keys, ACTIONS_BY_NAME[name].description)
         if current is not None:
@@ -190,6 +205,9 @@ class KeymapEditor(QDialog):
         known = by_code().get(name)
         if known is not None:
             return f"decide {known.code}"
+        section, code = split_binding_id(name)
+        if section in DECISION_SECTIONS:
+            return f"decide {code} on {SECTION_LABELS[section]}"
         return ACTIONS_BY_NAME[name].description[0].lower() + ACTIONS_BY_NAME[name].description[1:]
 
     def _show_problem(self, text: str, *, level: str = "bad") -> None:

@@ -90,8 +90,12 @@ _VISUAL_ORDER = (ID_COLUMN, STATE_COLUMN, DECISION_COLUMN)  # then the facts, in
 
 
 def counts_text(counts: dict[ScanState, int]) -> str:
-    """ "To review 83 · Decided 20 · Sent 15 · Failed 2" """
-    return " · ".join(f"{state.label} {counts.get(state, 0)}" for state in ScanState)
+    """ "To review 83 · Decided 20 · Sent 15 · Failed 2" (and "Local 4" when there are any)"""
+    return " · ".join(
+        f"{state.label} {counts.get(state, 0)}"
+        for state in ScanState
+        if state is not ScanState.LOCAL or counts.get(state, 0)
+    )
 
 
 def progress_text(reviewed: int, total: int) -> str:

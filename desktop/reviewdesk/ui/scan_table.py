@@ -59,6 +59,7 @@ STATE_COLOURS: dict[ScanState, str] = {
     ScanState.DECIDED: "#d99a00",  # amber: decided here, not yet delivered
     ScanState.SENT: "#2e9d5b",  # green: the server has it
     ScanState.FAILED: "#d64545",  # red: refused, needs attention
+    ScanState.LOCAL: "#3b7dd8",  # blue: decided and kept here (a source without a feedback endpoint)
 }
 _FAILED_COLOUR = QColor(STATE_COLOURS[ScanState.FAILED])  # the State text of a failed scan
 
