@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reviewdesk import cli_bouncer, cli_jumio, cli_preventor
+from reviewdesk import cli_bouncer, cli_jumio, cli_preventor, cli_record
 from reviewdesk.cli_common import (
     DEFAULT_BASE_URL,
     ENV_VARS,
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_preventor.add_parser(sub)
     cli_bouncer.add_parser(sub)
     cli_jumio.add_parsers(sub)  # jumio status|details|images|wait, and --jumio on login
+    cli_record.add_parsers(sub)  # audit verify, export, stats, queue-import
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -326,6 +327,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "preventor": cli_preventor.cmd_preventor,
     "bouncer": cli_bouncer.cmd_bouncer,
     "jumio": cli_jumio.cmd_jumio,
+    **cli_record.COMMANDS,
     None: cmd_window,
 }
 

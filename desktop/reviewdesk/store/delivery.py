@@ -15,6 +15,7 @@ from typing import Any
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
+from reviewdesk.store.audit import ANSWER, append_audit, reviewer_of
 from reviewdesk.store.connection import StoreConnection, _is_busy
 from reviewdesk.store.errors import StoreError, StoreLockedError
 from reviewdesk.store.rows import (
@@ -109,6 +110,33 @@ class DeliveryStore(StoreConnection):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._audit_answers(ids, at)
+
+    def _audit_answers(self, ids: list[int], at: float) -> None:
+        """The server's answer in the audit trail: one `answer` record per delivered decision (a
+        transaction of its own after the group commit, which stays one script)."""
+        with self._tx() as c:
+            for start in range(0, len(ids), _MAX_PARAMS):
+                chunk = ids[start : start + _MAX_PARAMS]
+                rows = c.execute(
+                    f"SELECT id, scan_id, identity, shortcode, idempotency_key FROM outbox "
+                    f"WHERE id IN ({_marks(len(chunk))}) AND status = 'delivered' ORDER BY id",
+                    chunk,
+                ).fetchall()
+                for entry_id, scan_id, identity, shortcode, key in rows:
+                    append_audit(
+                        c,
+                        ANSWER,
+                        now=at,
+                        reviewer=reviewer_of(identity),
+                        item_key=scan_id,
+                        detail={
+                            "shortcode": shortcode,
+                            "outbox": entry_id,
+                            "key": key,
+                            "answer": "delivered",
+                        },
+                    )
 
     def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
         """One entry delivered: `mark_delivered_many` of one, but an unknown id is an error."""
@@ -157,6 +185,20 @@ class DeliveryStore(StoreConnection):
             c.execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
                 (error, entry_id),
+            )
+            append_audit(
+                c,
+                ANSWER,
+                now=time.time(),
+                reviewer=reviewer_of(entry.route.identity),
+                item_key=entry.scan_id,
+                detail={
+                    "shortcode": entry.shortcode,
+                    "outbox": entry.id,
+                    "key": entry.idempotency_key,
+                    "answer": "refused",
+                    "message": error,
+                },
             )
             c.execute(
                 "UPDATE scans SET state = 'failed', error = ? WHERE scan_id = ?", (error, entry.scan_id)

@@ -11,6 +11,7 @@ from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import UNATTRIBUTED, Route
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.store.audit import DECISION, REDECISION, UNDO, append_audit, reviewer_of
 from reviewdesk.store.connection import StoreConnection
 from reviewdesk.store.errors import StoreWriteError, UndoError
 from reviewdesk.store.rows import (
@@ -39,8 +40,13 @@ class RecordingStore(StoreConnection):
         hold_seconds: float = 0.0,
         now: float | None = None,
         route: Route = UNATTRIBUTED,
+        shown: Mapping[str, Any] | None = None,
     ) -> OutboxEntry:
         """Commit a decision to the outbox (one transaction); returning is the acknowledgement.
+
+        The same transaction appends its audit record (store/audit.py): a `decision`, or a
+        `re-decision` when the item was decided before; `shown` is what the reviewer saw (image
+        shown or not, zoom, crop), beside the facts and the seconds on the item from `annotation_info`.
 
         `route`: the server and identity it was made under; it is delivered there only. A new
         decision replaces an undelivered one of the same scan on the same route only.
@@ -59,7 +65,17 @@ class RecordingStore(StoreConnection):
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)
         try:
-            entry_id = self._insert_decision(scan_id, shortcode, info_text, key, note, now, not_before, route)
+            entry_id = self._insert_decision(
+                scan_id,
+                shortcode,
+                info_text,
+                key,
+                note,
+                now,
+                not_before,
+                route,
+                _audit_detail(info, shown, note),
+            )
         except StoreWriteError as exc:
             raise StoreWriteError(
                 f"could not record the decision {shortcode} for scan {scan_id}: {exc}"
@@ -93,6 +109,7 @@ class RecordingStore(StoreConnection):
         now: float,
         not_before: float,
         route: Route,
+        audit_detail: dict[str, Any],
     ) -> int | OutboxEntry:
         """The outbox row's id, or the entry already stored under that idempotency key."""
         with self._tx() as c:
@@ -101,6 +118,8 @@ class RecordingStore(StoreConnection):
             ).fetchone()
             if row is not None:
                 return _entry(row)
+            before = c.execute("SELECT state FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
+            redecided = before is not None and before[0] in ("decided", "sent", "failed")
             c.execute(
                 "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
                 "AND identity = ? AND status IN ('pending', 'failed')",
@@ -135,7 +154,21 @@ class RecordingStore(StoreConnection):
                 """,
                 (scan_id, shortcode, note),
             )
-        assert entry_id is not None
+            assert entry_id is not None
+            append_audit(
+                c,
+                REDECISION if redecided else DECISION,
+                now=now,
+                reviewer=reviewer_of(route.identity) or str(audit_detail.pop("reviewer", "")),
+                item_key=scan_id,
+                detail={
+                    **audit_detail,
+                    "shortcode": shortcode,
+                    "outbox": entry_id,
+                    "key": key,
+                    "server": route.server,
+                },
+            )
         return entry_id
 
     def undo_decision(self, entry_id: int) -> Scan | None:
@@ -157,7 +190,30 @@ class RecordingStore(StoreConnection):
                 raise UndoError(f"the decision for scan {entry.scan_id} was already delivered")
             c.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
             _sync_scan_state(c, entry.scan_id)
+            append_audit(
+                c,
+                UNDO,
+                now=time.time(),
+                reviewer=reviewer_of(entry.route.identity) or str(entry.annotation_info.get("reviewer", "")),
+                item_key=entry.scan_id,
+                detail={"shortcode": entry.shortcode, "outbox": entry.id, "key": entry.idempotency_key},
+            )
             row = c.execute(
                 f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (entry.scan_id,)
             ).fetchone()
         return _scan(row) if row else None
+
+
+def _audit_detail(info: Mapping[str, Any], shown: Mapping[str, Any] | None, note: str) -> dict[str, Any]:
+    """What the audit record of a decision keeps from its annotationInfo: the facts shown, the
+    seconds on the item (idle time left out by the window), the note; and what else was shown."""
+    detail: dict[str, Any] = {
+        "reviewer": info.get("reviewer", ""),
+        "note": note or info.get("note", ""),
+        "seconds": info.get("secondsOnScan"),
+        "facts": info.get("cardFacts", {}),
+        "decidedAt": info.get("decidedAt", ""),
+    }
+    if shown:
+        detail["shown"] = dict(shown)
+    return detail

@@ -22,6 +22,7 @@ from reviewdesk.atomic import write_atomic
 from reviewdesk.domain.route import Route
 from reviewdesk.errors import EXIT_OK, EXIT_STORE
 from reviewdesk.store import AsyncStore, OutboxEntry, OutboxStatus, RouteSummary, Store
+from reviewdesk.store.audit import RECOVERY
 from reviewdesk.store.errors import StoreCorruptError, StoreError, StoreLockedError
 
 if TYPE_CHECKING:
@@ -581,7 +582,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 note=entry.note,
                 hold_seconds=0.0,
                 route=_recovered_route(entry, args),
+                shown={"recoveredFrom": source.name},
             )
+        store.audit(RECOVERY, now=time.time(), detail={"file": source.name, "decisions": len(to_queue)})
     finally:
         if store is not None:
             store.close()
