@@ -167,7 +167,7 @@ def cmd_queue_import(args: argparse.Namespace) -> int:
     share = f" (share {k}/{n} of {len(result.scans)} scans in the file)" if n > 1 else ""
     print(
         f"queued {len(mine.scans)} scan(s){share}: {summary.added} new, {summary.merged} already queued"
-        + (f"; {result.bad_rows} bad row(s) skipped" if result.problems else "")
+        + (f"; {result.bad_rows} line(s) with a problem, listed above" if result.problems else "")
     )
     return EXIT_OK
 

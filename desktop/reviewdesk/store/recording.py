@@ -171,7 +171,7 @@ class RecordingStore(StoreConnection):
             )
         return entry_id
 
-    def undo_decision(self, entry_id: int) -> Scan | None:
+    def undo_decision(self, entry_id: int, *, now: float | None = None) -> Scan | None:
         """Take back an undelivered decision. Returns the scan as it is now (None if not queued).
 
         The scan goes back to what its other entries say: an earlier decision still in flight
@@ -193,7 +193,7 @@ class RecordingStore(StoreConnection):
             append_audit(
                 c,
                 UNDO,
-                now=time.time(),
+                now=time.time() if now is None else now,
                 reviewer=reviewer_of(entry.route.identity) or str(entry.annotation_info.get("reviewer", "")),
                 item_key=entry.scan_id,
                 detail={"shortcode": entry.shortcode, "outbox": entry.id, "key": entry.idempotency_key},
