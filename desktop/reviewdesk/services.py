@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,7 +26,10 @@ from reviewdesk.paths import Paths
 from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.errors import StoreCorruptError
+from reviewdesk.store.export import export_decisions
+from reviewdesk.store.stats import Stats, compute
 from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
@@ -45,6 +51,8 @@ class Services:
         self.store: AsyncStore | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
+        self._audited_route: Route | None = None  # the session last written to the audit trail
+        self._audits: set[asyncio.Future[Any]] = set()
 
     async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0) -> None:
         """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery."""
@@ -119,6 +127,44 @@ class Services:
     def _session_changed(self) -> None:
         if self.worker is not None and self.session.signed_in:
             self.worker.resume()
+        self._audit_session()
+
+    # -- the audit trail (store/audit.py) -------------------------------------------------------
+
+    def _audit_session(self) -> None:
+        """A sign-in, a sign-out, or both (another reviewer or server) in the audit trail."""
+        route = self.session.route
+        if route == self._audited_route or self.store is None:
+            return
+        old, self._audited_route = self._audited_route, route
+        now = time.time()
+        for action, which in ((SIGN_OUT, old), (SIGN_IN, route)):
+            if which is not None:
+                task = asyncio.ensure_future(self._audit(action, which, now))
+                self._audits.add(task)
+                task.add_done_callback(self._audits.discard)
+
+    async def _audit(self, action: str, route: Route, now: float) -> None:
+        mode = "admin" if route.identity == "admin" else "reviewer"
+        detail = {"server": route.server, "mode": mode}
+        reviewer = reviewer_of(route.identity)
+        await self._store().run(Store.audit, action, now=now, reviewer=reviewer, detail=detail)
+
+    async def audit(self, action: str, detail: Mapping[str, Any]) -> None:
+        """One record of the reviewer signed in now (or the remembered one)."""
+        route = self.session.route
+        reviewer = reviewer_of(route.identity) if route else self.settings.reviewer_name
+        await self._store().run(Store.audit, action, now=time.time(), reviewer=reviewer, detail=detail)
+
+    async def export_decisions(self, path: Path, fmt: str, *, since: str | None = None) -> int:
+        """*File → Export…*: every decision with its audit fields (store/export.py)."""
+        route = self.session.route
+        reviewer = reviewer_of(route.identity) if route else self.settings.reviewer_name
+        return await self._store().run(export_decisions, path, fmt, since=since, reviewer=reviewer)
+
+    async def stats(self, since: str | None = None) -> Stats:
+        """The statistics view's numbers: the same computation as `reviewdesk stats`."""
+        return compute(await self._store().run(Store.audit_records, since=since))
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -127,6 +173,14 @@ class Services:
     async def close(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        if self._audits:
+            await asyncio.gather(*list(self._audits), return_exceptions=True)
+        if self.store is not None and self._audited_route is not None:
+            try:
+                await self._audit(SIGN_OUT, self._audited_route, time.time())
+            except Exception as exc:  # quitting goes on; the log says why the record is missing
+                log.error("could not record the sign-out: %s", exc)
+            self._audited_route = None
         if self.store is not None:
             await self.store.close()
         if self._http is not None:
@@ -143,8 +197,18 @@ class Services:
         store = self._store()
         return await store.run(Store.scans), await store.run(Store.position)
 
-    async def import_scans(self, result: ImportResult) -> ImportSummary:
-        return await self._store().run(Store.add_scans, list(result.scans))
+    async def import_scans(self, result: ImportResult, *, share: str = "") -> ImportSummary:
+        summary = await self._store().run(Store.add_scans, list(result.scans))
+        detail = {
+            "file": os.path.basename(result.source) or result.source,
+            "scans": len(result.scans),
+            "added": summary.added,
+            "merged": summary.merged,
+            "share": share,
+            "badRows": result.bad_rows,
+        }
+        await self.audit(IMPORT, detail)
+        return summary
 
     async def set_position(self, scan_id: str | None) -> None:
         await self._store().run(Store.set_position, scan_id)
@@ -159,6 +223,7 @@ class Services:
         note: str = "",
         seconds_on_scan: float | None = None,
         hold_seconds: float | None = None,
+        shown: Mapping[str, Any] | None = None,
     ) -> Decided:
         """Commit the decision to the outbox (the acknowledgement), then wake delivery."""
         info = build_annotation_info(
@@ -180,6 +245,7 @@ class Services:
             hold_seconds=hold,
             now=time.time(),
             route=route,
+            shown=shown,
         )
         updated = await self._store().run(Store.get_scan, scan.scan_id)
         if self.worker is not None:

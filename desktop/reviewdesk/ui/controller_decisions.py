@@ -42,7 +42,9 @@ class DecisionsPart:
             return
         if not self._confirmed(scan.scan_id, shortcode):
             return
-        seconds = time.monotonic() - self._shown_at
+        # Time on the item; the privacy screen moves `_shown_at` on by the idle time it covered.
+        seconds = max(0.0, time.monotonic() - self._shown_at)
+        shown = self.shown_state(scan.scan_id)  # for the audit trail, before the next scan shows
         # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds.
         # The next scan's image is painted first, within this keystroke; the decided row and the
         # table's selection follow in the next ordinary frame.
@@ -55,7 +57,7 @@ class DecisionsPart:
             self.model.update_scan(decided)
             self.show_scan(scan.scan_id)
             self.window.status.show_message("All scans in the queue are reviewed.", 10000)
-        record = self.spawn(self._record(scan, shortcode, note, seconds))
+        record = self.spawn(self._record(scan, shortcode, note, seconds, shown))
         self._records.add(record)
         record.add_done_callback(self._records.discard)
 
@@ -94,9 +96,23 @@ class DecisionsPart:
         if not self.window.history.focus_first():
             self.window.status.show_message("No decisions yet.")
 
-    async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
+    def shown_state(self, scan_id: str) -> dict[str, object]:
+        """What the reviewer saw of the scan (docs/AUDIT.md): the image or not, zoom, rotation, crop."""
+        view = self.window.image_view
+        return {
+            "image": scan_id in self._seen,
+            "zoom": "fit" if view.fit_mode else round(view.zoom, 3),
+            "rotation": view.rotation,
+            "crop": "tight" if self.images.tight else "normal",
+        }
+
+    async def _record(
+        self, scan: Scan, shortcode: str, note: str, seconds: float, shown: dict[str, object] | None = None
+    ) -> None:
         try:
-            decided = await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
+            decided = await self.services.decide(
+                scan, shortcode, note=note, seconds_on_scan=seconds, shown=shown
+            )
         except Exception as exc:
             self.stop_deciding_not_recorded(scan, shortcode, exc)
             return
