@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -33,9 +33,6 @@ from reviewdesk.domain.share import take_share
 from reviewdesk.store.audit import SIGN_IN
 from reviewdesk.ui.privacy_screen import IdleWatch, PrivacyScreen
 from reviewdesk.ui.stats_view import StatsDialog
-
-if TYPE_CHECKING:
-    from reviewdesk.ui.controller import ReviewController
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -75,7 +72,7 @@ class ShareDialog(QDialog):
 class RecordFeatures(QObject):
     def __init__(
         self,
-        controller: ReviewController,
+        controller: Any,  # the ReviewController (ui/controller.py), which makes this: no import cycle
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
