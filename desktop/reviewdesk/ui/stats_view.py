@@ -32,6 +32,15 @@ def _undo(s: Summary) -> str:
     return _num(None if s.undo_rate is None else s.undo_rate * 100, ".1f", " %")
 
 
+TIPS = {
+    "decided": "Decisions made (re-decisions included; an undone decision was still made)",
+    "per hour": "Decisions per hour spent on items (idle time behind the privacy screen left out)",
+    "median": "Median seconds on an item",
+    "p90": "90 % of the decisions took no longer than this (nearest rank)",
+    "undo": "Undos per decision",
+}
+
+
 class BarChart(QWidget):
     """Horizontal bars: one row per (label, value, text), scaled to the largest value."""
 
@@ -104,6 +113,7 @@ class StatsDialog(QDialog):
             )
         ):
             head = QLabel(title)
+            head.setToolTip(TIPS[key])
             value = QLabel("–")
             font = value.font()
             font.setPointSizeF(font.pointSizeF() * 1.5)
@@ -124,6 +134,8 @@ class StatsDialog(QDialog):
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.empty = QLabel("No decisions yet.")
         self.empty.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -135,7 +147,7 @@ class StatsDialog(QDialog):
         layout.addWidget(QLabel("Per day (UTC) and per source"))
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(760, 560)
+        self.resize(900, 600)
 
     def set_stats(self, stats: Stats) -> None:
         total = stats.total
