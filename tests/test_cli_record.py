@@ -74,3 +74,18 @@ def test_bad_share_or_file_is_refused_and_nothing_queued(tmp_path: Path) -> None
     refused = run("queue-import", str(odd), env=env)
     assert refused.returncode == 2 and "only .csv, .json and .txt files" in refused.stderr
     assert not (tmp_path / "data" / "reviewdesk.sqlite3").exists()
+
+
+def test_dates_compare_as_the_logs_utc_times() -> None:
+    import pytest
+
+    from reviewdesk.cli_common import CliError
+    from reviewdesk.cli_record import parse_date
+
+    assert parse_date("2026-11-29", "--since") == "2026-11-29"
+    assert parse_date("2026-11-29T10:30", "--since") == "2026-11-29T10:30:00.000"
+    assert parse_date("2026-11-29T12:30+02:00", "--since") == "2026-11-29T10:30:00.000"
+    assert parse_date("2026-11-29T10:30:00Z", "--until") == "2026-11-29T10:30:00.000"
+    assert parse_date(None, "--since") is None
+    with pytest.raises(CliError, match="--until: '29/11/2026' is not a date"):
+        parse_date("29/11/2026", "--until")

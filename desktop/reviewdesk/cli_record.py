@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,10 @@ def parse_date(text: str | None, option: str) -> str | None:
     try:
         if len(text) == 10:
             return date.fromisoformat(text).isoformat()
-        return datetime.fromisoformat(text.replace("Z", "")).isoformat(timespec="milliseconds")
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is not None:  # the log is in UTC, without an offset
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.isoformat(timespec="milliseconds")
     except ValueError:
         raise CliError(f"{option}: {text!r} is not a date (YYYY-MM-DD)", EXIT_USAGE) from None
 

@@ -76,7 +76,7 @@ class IdleWatch(QObject):
             self.idle.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in _INPUT and isinstance(watched, QWidget):
+        if event.type() in _INPUT:  # to a widget or to its window (a mouse move without tracking)
             self.last_input = self.clock()
         return False
 
