@@ -164,7 +164,11 @@ class Services:
 
     async def stats(self, since: str | None = None) -> Stats:
         """The statistics view's numbers: the same computation as `reviewdesk stats`."""
-        return compute(await self._store().run(Store.audit_records, since=since))
+
+        def read(store: Store) -> Stats:  # on the store's thread: a long log is not read on the GUI's
+            return compute(store.audit_records(since=since))
+
+        return await self._store().run(read)
 
     @property
     def http(self) -> httpx.AsyncClient:

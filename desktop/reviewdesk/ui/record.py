@@ -150,6 +150,9 @@ class RecordFeatures(QObject):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(["CSV (*.csv)", "JSON (*.json)"])
         dialog.setDefaultSuffix("csv")
+        dialog.filterSelected.connect(
+            lambda f: dialog.setDefaultSuffix("json" if "json" in f.lower() else "csv")
+        )
         dialog.selectFile("decisions.csv")
         dialog.fileSelected.connect(lambda path: self.controller.spawn(self.export_to(Path(path))))
         dialog.finished.connect(lambda _=0: dialog.deleteLater())
