@@ -144,7 +144,7 @@ def test_start_up_goes_on_with_defaults_after_deep_settings_and_keymap(tmp_path:
 # -- 12: a mistyped command never opens the window ---------------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["synk", "export", "queue.csv"])
+@pytest.mark.parametrize("word", ["synk", "report", "queue.csv"])  # (`export` is a command now)
 def test_an_unknown_command_lists_the_commands_and_opens_nothing(tmp_path: Path, word: str) -> None:
     done = run_cli("--data-dir", str(tmp_path / "d"), word, env={"QT_QPA_PLATFORM": "offscreen"}, timeout=30)
     assert done.returncode == 2

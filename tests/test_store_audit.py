@@ -162,3 +162,19 @@ def test_a_recomputed_hash_still_breaks_the_next_record(logged) -> None:
     conn.close()
     result = run("audit", "verify", env=env)
     assert result.returncode == EXIT_TAMPERED and "broken at record 3:" in result.stderr
+
+
+def test_seconds_the_log_cannot_hold_do_not_stop_the_decision(store: Store) -> None:
+    """A recovered annotationInfo may hold NaN (Python's json reads it): the decision is made and
+    its record has no seconds."""
+    store.record_decision("s9", "approved", {"secondsOnScan": float("nan")}, route=ROUTE)
+    (record,) = store.audit_records()
+    assert record.detail["seconds"] is None and store.verify_audit().ok
+
+
+def test_a_dropped_audit_table_is_reported_not_a_traceback(logged) -> None:
+    env, db = logged
+    _tamper(db, "DROP TABLE audit")
+    result = run("audit", "verify", env=env)
+    assert result.returncode == EXIT_TAMPERED and "Traceback" not in result.stderr
+    assert "the audit trail is broken: the audit table cannot be read" in result.stderr

@@ -77,8 +77,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not check.ok:
+        where = f" at record {check.broken_at}" if check.broken_at else ""
         print(
-            f"reviewdesk: the audit trail is broken at record {check.broken_at}: {check.reason} "
+            f"reviewdesk: the audit trail is broken{where}: {check.reason} "
             f"({check.count} record(s) before it are intact)",
             file=sys.stderr,
         )

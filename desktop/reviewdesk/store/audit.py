@@ -55,7 +55,9 @@ def source_of(item_key: str) -> tuple[str, str]:
 
 def canonical(value: Any) -> str:
     """The one JSON text of `value` that is hashed: keys sorted, no spaces, UTF-8 as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
+    )
 
 
 def utc_iso(seconds: float) -> str:
@@ -201,5 +203,8 @@ class AuditStore(StoreConnection):
         return [_record(r) for r in rows]
 
     def verify_audit(self) -> ChainCheck:
-        cur = self._db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY rowid")
-        return check_chain(iter(cur))
+        try:
+            cur = self._db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY rowid")
+            return check_chain(iter(cur))
+        except sqlite3.DatabaseError as exc:  # the table dropped or altered by hand
+            return ChainCheck(0, 0, f"the audit table cannot be read ({exc})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -210,10 +211,17 @@ def _audit_detail(info: Mapping[str, Any], shown: Mapping[str, Any] | None, note
     detail: dict[str, Any] = {
         "reviewer": info.get("reviewer", ""),
         "note": note or info.get("note", ""),
-        "seconds": info.get("secondsOnScan"),
+        "seconds": _finite(info.get("secondsOnScan")),
         "facts": info.get("cardFacts", {}),
         "decidedAt": info.get("decidedAt", ""),
     }
     if shown:
         detail["shown"] = dict(shown)
     return detail
+
+
+def _finite(value: object) -> float | None:
+    """A number of seconds the log can hold (JSON has no NaN or infinity), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
