@@ -95,9 +95,17 @@ def test_json_export_keeps_values_as_they_are_and_filters(data, tmp_path: Path) 
     assert [r["item"] for r in json.loads(later.read_text())] == ["ref-1"]
     before = tmp_path / "before.json"
     assert (
-        run("export", "--format", "json", "--until", "2026-11-30", "-o", str(before), env=env).returncode == 0
+        run("export", "--format", "json", "--until", "2026-11-29", "-o", str(before), env=env).returncode == 0
     )
-    assert len(json.loads(before.read_text())) == 8
+    assert len(json.loads(before.read_text())) == 8  # the whole day of --until
+    early = tmp_path / "early.json"
+    assert (
+        run(
+            "export", "--format", "json", "--until", "2026-11-29T00:00:03Z", "-o", str(early), env=env
+        ).returncode
+        == 0
+    )
+    assert [r["item"] for r in json.loads(early.read_text())] == ["s0", "s1", "s2"]  # a time: before it
 
 
 def test_the_export_is_an_audit_record_and_bad_input_is_named(data, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,11 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("export", help="write every decision with its audit fields to a CSV or JSON file")
     p.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json")
     p.add_argument("--since", metavar="DATE", help="from this UTC date (YYYY-MM-DD) on")
-    p.add_argument("--until", metavar="DATE", help="before this UTC date (YYYY-MM-DD)")
+    p.add_argument(
+        "--until",
+        metavar="DATE",
+        help="up to this UTC date, that day included (YYYY-MM-DD; with a time: before it)",
+    )
     p.add_argument("--source", metavar="NAME", help="one source only: dyneti, jumio, preventor")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
 
@@ -94,6 +98,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     since = parse_date(args.since, "--since")
     until = parse_date(args.until, "--until")
+    if until is not None and len(until) == 10:  # a day: up to its end
+        until = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
     path = Path(args.output).expanduser()
     if not path.parent.is_dir():
         raise CliError(f"-o: the folder {path.parent} does not exist", EXIT_USAGE)
