@@ -141,3 +141,36 @@ def test_a_long_absence_asks_for_a_sign_in_before_the_screen_lifts(qtbot, desk, 
     again = [r for r in _audit(qtbot, desk) if r.action == "sign-in" and r.detail.get("again")]
     assert [r.reviewer for r in again] == ["kim"]
     assert desk.window.scan_list.model.get("ready-s1").state is ScanState.TO_REVIEW and sim.feedback() == []
+
+
+def test_open_dialogs_and_the_scan_id_in_the_title_are_hidden_too(qtbot, desk, sim) -> None:
+    ready(qtbot, desk, sim, ["ready-d1", "ready-d2"])
+    w, rec = desk.window, desk.controller.record
+    desk.controller.open_outbox()
+    outbox = desk.controller._outbox
+    qtbot.waitUntil(outbox.isVisible)
+    assert "ready-d1" in w.windowTitle()
+    clock = _fake_clock(desk)
+    clock.now += 301
+    rec.watch.check()
+    assert rec.screen.is_up and not outbox.isVisible() and w.windowTitle() == "ReviewDesk"
+    qtbot.mouseClick(rec.screen, Qt.MouseButton.LeftButton)
+    assert outbox.isVisible() and "ready-d1" in w.windowTitle()
+
+
+def test_a_sign_in_dialog_open_when_the_screen_went_up_comes_back_for_the_sign_in(qtbot, desk, sim) -> None:
+    ready(qtbot, desk, sim, ["ready-k1", "ready-k2"])
+    rec = desk.controller.record
+    rec.screen.sign_in_after_seconds = 900.0
+    desk.controller.open_outbox()
+    dialog = desk.controller.prompt_sign_in("token expired")  # open when the reviewer walked away
+    clock = _fake_clock(desk)
+    clock.now += 1000
+    rec.watch.check()
+    assert not dialog.isVisible() and not desk.controller._outbox.isVisible()
+    type_keys(qtbot, "A")
+    qtbot.waitUntil(dialog.isVisible)
+    assert rec.screen.is_up and not desk.controller._outbox.isVisible()  # only the sign-in is back
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    qtbot.waitUntil(lambda: not rec.screen.is_up)
+    assert desk.controller._outbox.isVisible() and sim.feedback() == []

@@ -85,6 +85,7 @@ class PrivacyScreen(QWidget):
     """The cover over `host` (the window's central widget; the cover is a child of the window, not
     of the host, which may be a splitter that would take it for a pane): only the count left."""
 
+    covered = Signal()  # the screen went up
     woke = Signal(float)  # seconds the reviewer was away (from the last input to the wake)
     sign_in_required = Signal(float)  # away that long: sign in before the screen lifts
 
@@ -147,6 +148,7 @@ class PrivacyScreen(QWidget):
         self._fit()
         self.show()
         self.raise_()
+        self.covered.emit()
 
     def wake(self) -> None:
         """A key or a click while the screen is up: lift it, or ask for a sign-in first."""

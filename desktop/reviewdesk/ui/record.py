@@ -93,6 +93,9 @@ class RecordFeatures(QObject):
             sign_in_after_seconds=settings.privacy_sign_in_after_seconds,
         )
         controller.router.gate = self.screen.gate
+        self._hidden: list[QWidget] = []  # the window's dialogs hidden with the screen
+        self._title = ""
+        self.screen.covered.connect(self._covered)
         self.screen.woke.connect(self._woke)
         self.screen.sign_in_required.connect(self._sign_in_again)
         controller.signed_in.connect(lambda _who: self._signed_in())
@@ -103,13 +106,32 @@ class RecordFeatures(QObject):
 
     # -- privacy screen -----------------------------------------------------------------------------
 
+    def _covered(self) -> None:
+        """The window's open dialogs (the Outbox's notes, the statistics) and the scan id in the
+        title go with the image and the facts."""
+        w = self.controller.window
+        self._hidden = [d for d in w.findChildren(QDialog) if d.isVisible()]
+        for dialog in self._hidden:
+            dialog.hide()
+        self._title = w.windowTitle()
+        w.setWindowTitle("ReviewDesk")
+
     def _woke(self, away: float) -> None:
         """The time away is not time on the item: the item's clock starts that much later."""
         c = self.controller
         c._shown_at += min(away, max(0.0, time.monotonic() - c._shown_at))
+        hidden, self._hidden = self._hidden, []
+        if self._title:
+            c.window.setWindowTitle(self._title)
         c.window.focus_review()
+        for dialog in hidden:
+            dialog.show()
 
     def _sign_in_again(self, away: float) -> None:
+        open_already = self.controller._sign_in  # one hidden with the screen comes back: only it
+        if open_already is not None and open_already in self._hidden:
+            self._hidden.remove(open_already)
+            open_already.show()
         minutes = int(away // 60)
         self.controller.prompt_sign_in(f"You were away for {minutes} minutes: sign in again to go on.")
 
