@@ -123,10 +123,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     since = parse_date(args.since, "--since")
     store = open_store(args.data_dir)
     try:
-        records = store.audit_records(since=since)
+        stats = compute(store.iter_audit(since=since))
     finally:
         store.close()
-    stats = compute(records)
     if not stats.total.decisions and not stats.total.undos:
         print("no decisions" + (f" since {since}" if since else ""))
         return EXIT_OK

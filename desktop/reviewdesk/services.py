@@ -166,7 +166,7 @@ class Services:
         """The statistics view's numbers: the same computation as `reviewdesk stats`."""
 
         def read(store: Store) -> Stats:  # on the store's thread: a long log is not read on the GUI's
-            return compute(store.audit_records(since=since))
+            return compute(store.iter_audit(since=since))
 
         return await self._store().run(read)
 

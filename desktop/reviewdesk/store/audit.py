@@ -191,6 +191,10 @@ class AuditStore(StoreConnection):
 
     def audit_records(self, *, since: str | None = None, until: str | None = None) -> list[AuditRecord]:
         """The records in order; `since`/`until` compare with `at` (ISO text: "2026-11-29" works)."""
+        return list(self.iter_audit(since=since, until=until))
+
+    def iter_audit(self, *, since: str | None = None, until: str | None = None) -> Iterator[AuditRecord]:
+        """The records one by one (statistics over a long log), in order."""
         clauses, args = [], []
         if since:
             clauses.append("at >= ?")
@@ -199,8 +203,8 @@ class AuditStore(StoreConnection):
             clauses.append("at < ?")
             args.append(until)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM audit {where} ORDER BY seq", args).fetchall()
-        return [_record(r) for r in rows]
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM audit {where} ORDER BY seq", args):
+            yield _record(row)
 
     def verify_audit(self) -> ChainCheck:
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reviewdesk.store.audit import DECISION_ACTIONS, UNDO, AuditRecord
@@ -66,33 +66,48 @@ class Stats:
     by_source: dict[str, Summary]
 
 
-def _summary(records: Sequence[AuditRecord]) -> Summary:
-    decisions = [r for r in records if r.action in DECISION_ACTIONS]
-    seconds = tuple(
-        float(r.detail["seconds"])
-        for r in decisions
-        if isinstance(r.detail.get("seconds"), int | float) and not isinstance(r.detail.get("seconds"), bool)
-    )
-    codes = Counter(str(r.detail.get("shortcode", "")) for r in decisions)
-    return Summary(
-        decisions=len(decisions),
-        undos=sum(1 for r in records if r.action == UNDO),
-        seconds=seconds,
-        codes=dict(codes),
-    )
+class _Tally:
+    """One group's counts, added to record by record (a long log is never held whole)."""
+
+    __slots__ = ("decisions", "undos", "seconds", "codes")
+
+    def __init__(self) -> None:
+        self.decisions = 0
+        self.undos = 0
+        self.seconds: list[float] = []
+        self.codes: Counter[str] = Counter()
+
+    def add(self, r: AuditRecord) -> None:
+        if r.action == UNDO:
+            self.undos += 1
+            return
+        self.decisions += 1
+        seconds = r.detail.get("seconds")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            self.seconds.append(float(seconds))
+        self.codes[str(r.detail.get("shortcode", ""))] += 1
+
+    def summary(self) -> Summary:
+        return Summary(self.decisions, self.undos, tuple(self.seconds), dict(self.codes))
 
 
 def compute(records: Iterable[AuditRecord]) -> Stats:
-    counted = [r for r in records if r.action in DECISION_ACTIONS or r.action == UNDO]
-    days: dict[str, list[AuditRecord]] = {}
-    sources: dict[str, list[AuditRecord]] = {}
-    for r in counted:
-        days.setdefault(r.at[:10], []).append(r)
-        sources.setdefault(r.source or "dyneti", []).append(r)
+    total = _Tally()
+    days: dict[str, _Tally] = {}
+    sources: dict[str, _Tally] = {}
+    for r in records:
+        if r.action not in DECISION_ACTIONS and r.action != UNDO:
+            continue
+        for tally in (
+            total,
+            days.setdefault(r.at[:10], _Tally()),
+            sources.setdefault(r.source or "dyneti", _Tally()),
+        ):
+            tally.add(r)
     return Stats(
-        total=_summary(counted),
-        by_day={day: _summary(rs) for day, rs in sorted(days.items())},
-        by_source={src: _summary(rs) for src, rs in sorted(sources.items())},
+        total=total.summary(),
+        by_day={day: t.summary() for day, t in sorted(days.items())},
+        by_source={src: t.summary() for src, t in sorted(sources.items())},
     )
 
 
