@@ -9,7 +9,8 @@ import csv
 import stat
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from conftest import run_on_loop
 from outbox_support import database_bytes
@@ -116,24 +117,38 @@ def test_a_share_of_a_team_file_is_imported_and_recorded(qtbot, desk, sim, tmp_p
 
 
 def test_sign_in_and_out_are_recorded_and_no_secret_reaches_the_database(qtbot, desk, sim, tmp_path) -> None:
-    token_kim = sim.mint_token("kim")
     _decide_two(qtbot, desk, sim)
-    token_lee = sim.mint_token("lee")
+    secrets = [desk.services.session.token.token, sim.config.admin_key]  # the token kim used
     desk.controller.prompt_sign_in()
-    sign_in(qtbot, desk, token_lee)
+    sign_in(qtbot, desk, sim.mint_token("lee"))
+    secrets.append(desk.services.session.token.token)
+    dialog = desk.controller.prompt_sign_in()  # an admin, deciding as omar
+    dialog.as_admin.setChecked(True)
+    qtbot.keyClicks(dialog.admin_key, sim.config.admin_key)
+    dialog.reviewer_name.clear()
+    qtbot.keyClicks(dialog.reviewer_name, "omar")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.controller._sign_in is None, timeout=WAIT)
+    secrets.append(desk.services.session.token.token)  # the token the admin key minted
+    wait_image(qtbot, desk, "ready-e3")
+    type_keys(qtbot, "A")
+    qtbot.waitUntil(lambda: len(sim.feedback()) == 3, timeout=WAIT)
     run_on_loop(qtbot, desk.controller.settle())
     run_on_loop(qtbot, asyncio.gather(*desk.services._audits))
-    sessions = [r for r in _audit(qtbot, desk) if r.action in ("sign-in", "sign-out")]
-    assert [(r.action, r.reviewer) for r in sessions] == [
-        ("sign-in", "kim"),
-        ("sign-out", "kim"),
-        ("sign-in", "lee"),
+    sessions = [(r.action, r.reviewer, r.detail["mode"]) for r in _audit(qtbot, desk) if "sign" in r.action]
+    assert sessions == [
+        ("sign-in", "kim", "reviewer"),
+        ("sign-out", "kim", "reviewer"),
+        ("sign-in", "lee", "reviewer"),
+        ("sign-out", "lee", "reviewer"),
+        ("sign-in", "admin", "admin"),
     ]
-    assert sessions[2].detail == {"server": sim.base_url, "mode": "reviewer"}
+    (last,) = [r for r in _audit(qtbot, desk) if r.item == "ready-e3" and r.action == "decision"]
+    assert (last.reviewer, last.detail["reviewer"], last.detail["server"]) == ("admin", "omar", sim.base_url)
     run_on_loop(qtbot, desk.services.store.run(lambda s: s._db.execute("PRAGMA wal_checkpoint(FULL)")))
     stored = database_bytes(desk.services.paths.database.parent)
-    for secret in (token_kim, token_lee, sim.config.admin_key):
+    assert len(set(secrets)) == 4
+    for secret in secrets:
         assert secret.encode() not in stored
-        assert secret.split(".")[-1].encode() not in stored
+        assert secret.split(".")[-1].encode() not in stored  # nor a token's signature
     assert b"X-Amz-" not in stored and b"blackout-images" not in stored and b"\xff\xd8\xff" not in stored
-    assert QApplication.focusWidget() is not None

@@ -160,7 +160,9 @@ class RecordingStore(StoreConnection):
                 c,
                 REDECISION if redecided else DECISION,
                 now=now,
-                reviewer=reviewer_of(route.identity) or str(audit_detail.pop("reviewer", "")),
+                # The identity it goes under; annotationInfo's reviewer (an admin's "as omar") stays
+                # in the detail as `reviewer`.
+                reviewer=reviewer_of(route.identity) or str(audit_detail.get("reviewer", "")),
                 item_key=scan_id,
                 detail={
                     **audit_detail,
