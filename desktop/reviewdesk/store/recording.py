@@ -120,7 +120,8 @@ class RecordingStore(StoreConnection):
             if row is not None:
                 return _entry(row)
             before = c.execute("SELECT state FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
-            redecided = before is not None and before[0] in ("decided", "sent", "failed")
+            # ("local": a Jumio/Preventor item's decision kept here, once local decisions exist)
+            redecided = before is not None and before[0] in ("decided", "sent", "failed", "local")
             c.execute(
                 "DELETE FROM outbox INDEXED BY outbox_by_scan WHERE scan_id = ? AND server = ? "
                 "AND identity = ? AND status IN ('pending', 'failed')",
