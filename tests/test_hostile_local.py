@@ -149,7 +149,7 @@ def test_start_up_goes_on_with_defaults_after_deep_settings_and_keymap(tmp_path:
 # -- 12: a mistyped command never opens the window ---------------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["synk", "export", "queue.csv"])
+@pytest.mark.parametrize("word", ["synk", "report", "queue.csv"])  # (`export` is a command now)
 def test_an_unknown_command_lists_the_commands_and_opens_nothing(tmp_path: Path, word: str) -> None:
     done = run_cli("--data-dir", str(tmp_path / "d"), word, env={"QT_QPA_PLATFORM": "offscreen"}, timeout=30)
     assert done.returncode == 2
@@ -398,6 +398,11 @@ def test_recover_shows_every_undelivered_decision_then_queues_them_on_yes(tmp_pa
     assert "queued 39 decision(s)" in queued.stdout
     assert re.search(r"^decided again since\s+scan-10 ", queued.stdout, re.M)
     assert sim.feedback() != [] and {r.scan_id for r in sim.feedback()} == {"scan-10"}  # only `decide` sent
+    with Store(data / "reviewdesk.sqlite3") as store:  # the recovery is in the audit trail (docs/AUDIT.md)
+        records = store.audit_records()
+    assert records[-1].action == "recovery" and records[-1].detail == {"file": moved.name, "decisions": 39}
+    recovered = [r for r in records if r.detail.get("shown", {}).get("recoveredFrom") == moved.name]
+    assert len(recovered) == 39
 
     assert cli("sync").returncode == 0
     got = {r.scan_id: r for r in sim.feedback_unique()}

@@ -136,7 +136,7 @@ def test_a_database_of_schema_2_migrates_with_its_decisions_intact(db: Path) -> 
     )
     conn.close()
     with Store(db) as s:
-        assert s.schema_version == len(MIGRATIONS) == 3
+        assert s.schema_version == len(MIGRATIONS) >= 3
         entries = {e.scan_id: e for e in s.recent_decisions(10)}
         assert entries["a"].status is OutboxStatus.DELIVERED and entries["a"].note == "ok"
         assert entries["b"].status is OutboxStatus.PENDING and entries["b"].idempotency_key == "k-b"

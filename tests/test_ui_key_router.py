@@ -10,40 +10,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.ui.key_router import is_typing
-from support.window import WAIT, activate, desk, latest_by_scan, queue, sign_in, wait_image
+from support.window import WAIT, activate, desk, latest_by_scan, queue, ready, sign_in, type_keys, wait_image
 from support.window import sim as sim  # noqa: F401  (the fixture)
 
 assert desk  # the fixture, imported for its name
 PORTABLE = QKeySequence.SequenceFormat.PortableText
-
-
-def focused():
-    return QApplication.focusWidget() or QApplication.activeWindow()
-
-
-def type_keys(qtbot, keys: str) -> None:
-    """Press `keys` ("A", "D, B", "Ctrl+F") wherever focus is, one stroke at a time."""
-    sequence = QKeySequence.fromString(keys, PORTABLE)
-    for i in range(sequence.count()):
-        combo: QKeyCombination = sequence[i]
-        target = focused()
-        assert target is not None, "no widget and no window has the keyboard"
-        qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
-
-
-def ready(qtbot, desk, sim, ids):
-    sign_in(qtbot, desk, sim.mint_token("kim"))
-    queue(qtbot, desk, ids)
-    activate(qtbot, desk.window)
-    desk.window.focus_review()
-    wait_image(qtbot, desk, ids[0])
 
 
 def test_first_key_after_sign_in_decides_and_focus_is_not_in_a_text_field(qtbot, desk, sim) -> None:

@@ -17,6 +17,7 @@ EXIT_NOT_FOUND = 4  # the server does not know the scan, ticket or transaction
 EXIT_NETWORK = 5  # network or server error, or an answer that cannot be used
 EXIT_PENDING = 6  # `jumio wait`: still pending after the last try of the schedule
 EXIT_TIMEOUT = 7  # --screenshot / --exit-after-start / --self-test did not finish within --timeout
+EXIT_TAMPERED = 8  # `audit verify`: the audit trail's hash chain is broken (a record edited, deleted, moved)
 
 
 class Error(Exception):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
@@ -26,8 +27,11 @@ from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.sources.local import is_local, local_decision, source_of
 from reviewdesk.store.async_store import AsyncStore
+from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
+from reviewdesk.store.export import export_decisions
+from reviewdesk.store.stats import Stats, compute
 from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
@@ -52,6 +56,8 @@ class Services:
         self.store: AsyncStore | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
+        self._audited_route: Route | None = None  # the session last written to the audit trail
+        self._audits: set[asyncio.Future[Any]] = set()
         self._change_listeners: list[Callable[[Changes], object]] = []
 
     def add_change_listener(self, callback: Callable[[Changes], object]) -> None:
@@ -145,6 +151,48 @@ class Services:
     def _session_changed(self) -> None:
         if self.worker is not None and self.session.signed_in:
             self.worker.resume()
+        self._audit_session()
+
+    # -- the audit trail (store/audit.py) -------------------------------------------------------
+
+    def _audit_session(self) -> None:
+        """A sign-in, a sign-out, or both (another reviewer or server) in the audit trail."""
+        route = self.session.route
+        if route == self._audited_route or self.store is None:
+            return
+        old, self._audited_route = self._audited_route, route
+        now = time.time()
+        for action, which in ((SIGN_OUT, old), (SIGN_IN, route)):
+            if which is not None:
+                task = asyncio.ensure_future(self._audit(action, which, now))
+                self._audits.add(task)
+                task.add_done_callback(self._audits.discard)
+
+    async def _audit(self, action: str, route: Route, now: float) -> None:
+        mode = "admin" if route.identity == "admin" else "reviewer"
+        detail = {"server": route.server, "mode": mode}
+        reviewer = reviewer_of(route.identity)
+        await self._store().run(Store.audit, action, now=now, reviewer=reviewer, detail=detail)
+
+    async def audit(self, action: str, detail: Mapping[str, Any]) -> None:
+        """One record of the reviewer signed in now (or the remembered one)."""
+        route = self.session.route
+        reviewer = reviewer_of(route.identity) if route else self.settings.reviewer_name
+        await self._store().run(Store.audit, action, now=time.time(), reviewer=reviewer, detail=detail)
+
+    async def export_decisions(self, path: Path, fmt: str, *, since: str | None = None) -> int:
+        """*File → Export…*: every decision with its audit fields (store/export.py)."""
+        route = self.session.route
+        reviewer = reviewer_of(route.identity) if route else self.settings.reviewer_name
+        return await self._store().run(export_decisions, path, fmt, since=since, reviewer=reviewer)
+
+    async def stats(self, since: str | None = None) -> Stats:
+        """The statistics view's numbers: the same computation as `reviewdesk stats`."""
+
+        def read(store: Store) -> Stats:  # on the store's thread: a long log is not read on the GUI's
+            return compute(store.iter_audit(since=since))
+
+        return await self._store().run(read)
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -153,6 +201,14 @@ class Services:
     async def close(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        if self._audits:
+            await asyncio.gather(*list(self._audits), return_exceptions=True)
+        if self.store is not None and self._audited_route is not None:
+            try:
+                await self._audit(SIGN_OUT, self._audited_route, time.time())
+            except Exception as exc:  # quitting goes on; the log says why the record is missing
+                log.error("could not record the sign-out: %s", exc)
+            self._audited_route = None
         if self.store is not None:
             await self.store.close()
         if self._http is not None:
@@ -169,8 +225,18 @@ class Services:
         store = self._store()
         return await store.run(Store.scans), await store.run(Store.position)
 
-    async def import_scans(self, result: ImportResult) -> ImportSummary:
-        return await self._write(Store.add_scans, list(result.scans))
+    async def import_scans(self, result: ImportResult, *, share: str = "") -> ImportSummary:
+        summary = await self._write(Store.add_scans, list(result.scans))
+        detail = {
+            "file": os.path.basename(result.source) or result.source,
+            "scans": len(result.scans),
+            "added": summary.added,
+            "merged": summary.merged,
+            "share": share,
+            "badRows": result.bad_rows,
+        }
+        await self.audit(IMPORT, detail)
+        return summary
 
     async def set_position(self, scan_id: str | None) -> None:
         await self._store().run(Store.set_position, scan_id)
@@ -185,12 +251,15 @@ class Services:
         note: str = "",
         seconds_on_scan: float | None = None,
         hold_seconds: float | None = None,
+        shown: Mapping[str, Any] | None = None,
     ) -> Decided:
         """Commit the decision to the outbox (the acknowledgement), then wake delivery. On an item
         whose source takes no decisions (Jumio, Preventor) it is recorded locally and never sent
         (`decide_locally`)."""
         if is_local(scan.scan_id):
-            return await self.decide_locally(scan, shortcode, note=note, seconds_on_scan=seconds_on_scan)
+            return await self.decide_locally(
+                scan, shortcode, note=note, seconds_on_scan=seconds_on_scan, shown=shown
+            )
         info = build_annotation_info(
             reviewer=self.session.reviewer or "unknown",
             note=note or None,
@@ -210,6 +279,7 @@ class Services:
             hold_seconds=hold,
             now=time.time(),
             route=route,
+            shown=shown,
         )
         self._publish(changes)
         if self.worker is not None:
@@ -217,7 +287,13 @@ class Services:
         return Decided(entry, changes)
 
     async def decide_locally(
-        self, scan: Scan, code: str, *, note: str = "", seconds_on_scan: float | None = None
+        self,
+        scan: Scan,
+        code: str,
+        *,
+        note: str = "",
+        seconds_on_scan: float | None = None,
+        shown: Mapping[str, Any] | None = None,
     ) -> Decided:
         """The same record (and history, and undo) as a Dyneti decision, kept here: no route, no
         hold, nothing for delivery. `code` must be one of the item's source's decisions."""
@@ -229,7 +305,14 @@ class Services:
             extra={"source": source_of(scan.scan_id)},
         )
         entry, changes = await self._store().write(
-            Store.record_decision, scan.scan_id, code, info, note=note, now=time.time(), local=True
+            Store.record_decision,
+            scan.scan_id,
+            code,
+            info,
+            note=note,
+            now=time.time(),
+            local=True,
+            shown=shown,
         )
         self._publish(changes)
         return Decided(entry, changes)

@@ -31,6 +31,10 @@ class Settings:
     #: no request goes to Jumio until it is set (or REVIEWDESK_JUMIO_USER_AGENT is).
     jumio_user_agent: str = ""
     jumio_region: str = "us"  # "us" or "eu": Jumio's data centre
+    #: The privacy screen (ui/privacy_screen.py): hides the image and facts after this long without
+    #: input (0: never); and, when not 0, asks for a sign-in after this long away (e.g. 900).
+    privacy_idle_seconds: float = 300.0
+    privacy_sign_in_after_seconds: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -63,12 +67,17 @@ class Settings:
         values: dict[str, Any] = {}
         defaults = cls()
         for name in known:
-            if name in raw and isinstance(raw[name], type(getattr(defaults, name))):
+            default = getattr(defaults, name)
+            if name in raw and isinstance(raw[name], type(default)):
                 values[name] = raw[name]
+            elif isinstance(default, float) and type(raw.get(name)) is int:  # 300 for 300.0
+                values[name] = float(raw[name])
         settings = cls(**values)
         settings.prefetch = max(0, min(settings.prefetch, 20))
         settings.cache_mb = max(16, min(settings.cache_mb, 4096))
         settings.undo_grace_seconds = max(0.0, min(settings.undo_grace_seconds, 60.0))
+        settings.privacy_idle_seconds = _seconds_or_off(settings.privacy_idle_seconds, 10.0)
+        settings.privacy_sign_in_after_seconds = _seconds_or_off(settings.privacy_sign_in_after_seconds, 60.0)
         if settings.jumio_region not in ("us", "eu"):
             settings.jumio_region = "us"
         return settings, ""
@@ -77,6 +86,13 @@ class Settings:
         """Write the settings (owner-only, whatever the folder) and replace the file in one step."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
         write_atomic(path, json.dumps(asdict(self), indent=2, sort_keys=True))
+
+
+def _seconds_or_off(value: float, least: float) -> float:
+    """0 (or less, or not a number) is off; anything else at least `least`, at most a day."""
+    if not value > 0:
+        return 0.0
+    return max(least, min(value, 86_400.0))
 
 
 def _reason(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -27,7 +28,14 @@ def run_on_loop(qtbot, awaitable, timeout: int = 20_000):
     """Run a coroutine on the qasync loop (the `qloop` fixture) from a synchronous test and return
     its result."""
     future = asyncio.ensure_future(awaitable)
-    qtbot.waitUntil(future.done, timeout=timeout)
+    try:
+        qtbot.waitUntil(future.done, timeout=timeout)
+    except Exception:
+        # What was still running: the tasks' stacks say what the coroutine waited on.
+        for task in asyncio.all_tasks(asyncio.get_event_loop()):
+            print("pending:", task, file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+        raise
     return future.result()
 
 
@@ -129,3 +137,25 @@ def make_window(qtbot, keymap: Keymap | None = None, scan: Scan | None = None):
     window.resize(420, 700)
     activate(qtbot, window)
     return window, pane, Recorder(pane)
+
+
+def focused():
+    return QApplication.focusWidget() or QApplication.activeWindow()
+
+
+def type_keys(qtbot, keys: str) -> None:
+    """Press `keys` ("A", "D, B", "Ctrl+F") wherever focus is, one stroke at a time."""
+    sequence = QKeySequence.fromString(keys, PORTABLE)
+    for i in range(sequence.count()):
+        combo: QKeyCombination = sequence[i]
+        target = focused()
+        assert target is not None, "no widget and no window has the keyboard"
+        qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
+
+
+def ready(qtbot, desk, sim, ids):
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ids)
+    activate(qtbot, desk.window)
+    desk.window.focus_review()
+    wait_image(qtbot, desk, ids[0])

@@ -13,8 +13,8 @@ A new command goes in a module of its own here, `reviewdesk/cli/<name>.py`, with
 and `cmd_<name>(args)`; register it with one line in `parser.build_parser` and one in
 `parser.COMMANDS`, and add the module to the commands' layer of the `reviewdesk.cli` contract in
 pyproject.toml. A module written before this package as `reviewdesk/cli_<name>.py` (registered from
-the old `cli.py`) moves here as `cli/<name>.py`: `reviewdesk.cli_common` becomes `reviewdesk.cli.common`,
-and its lines in the old `cli.py` go to `cli/parser.py`.
+the old `cli.py`, as record.py did) moves here as `cli/<name>.py`: `reviewdesk.cli_common` becomes
+`reviewdesk.cli.common`, and its lines in the old `cli.py` go to `cli/parser.py`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import argparse
 import os
 from collections.abc import Callable
 
-from reviewdesk.cli import bouncer, jumio, login, outbox, preventor, recover, reviews, window
+from reviewdesk.cli import bouncer, jumio, login, outbox, preventor, record, recover, reviews, window
 from reviewdesk.cli.common import DEFAULT_BASE_URL
 
 PROG = "reviewdesk"
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     preventor.add_parser(sub)
     bouncer.add_parser(sub)
     jumio.add_parsers(sub)  # jumio status|details|images|wait
+    record.add_parsers(sub)  # audit verify, export, stats, queue-import
 
     p = sub.add_parser("sim", help="run the Reviews API simulator on 127.0.0.1")
     from reviewdesk.sim.cli import add_arguments
@@ -116,5 +117,6 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "preventor": preventor.cmd_preventor,
     "bouncer": bouncer.cmd_bouncer,
     "jumio": jumio.cmd_jumio,
+    **record.COMMANDS,
     None: window.cmd_window,
 }

@@ -5,6 +5,7 @@ moved aside, listed, and with --yes queued in the outbox (docs/ARCHITECTURE.md).
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from reviewdesk.cli.outbox import open_store
 from reviewdesk.domain.route import Route
 from reviewdesk.errors import EXIT_OK, EXIT_STORE
 from reviewdesk.store import OutboxEntry, Store
+from reviewdesk.store.audit import RECOVERY
 from reviewdesk.store.errors import StoreError, StoreLockedError
 
 
@@ -61,7 +63,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 hold_seconds=0.0,
                 route=_recovered_route(entry, args),
                 local=entry.local,  # a local decision stays local (never sent)
+                shown={"recoveredFrom": source.name},
             )
+        store.audit(RECOVERY, now=time.time(), detail={"file": source.name, "decisions": len(to_queue)})
     finally:
         if store is not None:
             store.close()

@@ -16,6 +16,7 @@ from typing import Any
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
 from reviewdesk.domain.scan import ScanState
+from reviewdesk.store.audit import ANSWER, append_audit, reviewer_of
 from reviewdesk.store.changes import Changes, ScanReview, _read_reviews
 from reviewdesk.store.connection import StoreConnection, _is_busy
 from reviewdesk.store.errors import StoreError, StoreLockedError
@@ -117,6 +118,7 @@ class DeliveryStore(StoreConnection):
             raise
         if self.keep_changes:  # (the read of the scans costs a statement: only when kept)
             self._note(Changes.of(scans=self._sent_scans(ids), delivered=ids))
+        self._audit_answers(ids, at)
 
     def _sent_scans(self, ids: list[int]) -> dict[str, ScanReview]:
         """The scans whose newest decision is among `ids` (delivered: they are SENT), as they are now."""
@@ -135,6 +137,32 @@ class DeliveryStore(StoreConnection):
             for scan_id, state, shortcode, note, error in rows:
                 found[scan_id] = ScanReview(ScanState(state), shortcode, note, error)
         return found
+
+    def _audit_answers(self, ids: list[int], at: float) -> None:
+        """The server's answer in the audit trail: one `answer` record per delivered decision (a
+        transaction of its own after the group commit, which stays one script)."""
+        with self._tx() as c:
+            for start in range(0, len(ids), _MAX_PARAMS):
+                chunk = ids[start : start + _MAX_PARAMS]
+                rows = c.execute(
+                    f"SELECT id, scan_id, identity, shortcode, idempotency_key FROM outbox "
+                    f"WHERE id IN ({_marks(len(chunk))}) AND status = 'delivered' ORDER BY id",
+                    chunk,
+                ).fetchall()
+                for entry_id, scan_id, identity, shortcode, key in rows:
+                    append_audit(
+                        c,
+                        ANSWER,
+                        now=at,
+                        reviewer=reviewer_of(identity),
+                        item_key=scan_id,
+                        detail={
+                            "shortcode": shortcode,
+                            "outbox": entry_id,
+                            "key": key,
+                            "answer": "delivered",
+                        },
+                    )
 
     def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
         """One entry delivered: `mark_delivered_many` of one, but an unknown id is an error."""
@@ -199,6 +227,20 @@ class DeliveryStore(StoreConnection):
             c.execute(
                 "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
                 (error, entry_id),
+            )
+            append_audit(
+                c,
+                ANSWER,
+                now=time.time(),
+                reviewer=reviewer_of(entry.route.identity),
+                item_key=entry.scan_id,
+                detail={
+                    "shortcode": entry.shortcode,
+                    "outbox": entry.id,
+                    "key": entry.idempotency_key,
+                    "answer": "refused",
+                    "message": error,
+                },
             )
             c.execute(
                 "UPDATE scans SET state = 'failed', error = ? WHERE scan_id = ?", (error, entry.scan_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
@@ -12,6 +13,7 @@ from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import UNATTRIBUTED, Route
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.store.audit import DECISION, REDECISION, UNDO, append_audit, reviewer_of
 from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.connection import StoreConnection
 from reviewdesk.store.errors import StoreWriteError, UndoError
@@ -43,8 +45,13 @@ class RecordingStore(StoreConnection):
         now: float | None = None,
         route: Route = UNATTRIBUTED,
         local: bool = False,
+        shown: Mapping[str, Any] | None = None,
     ) -> OutboxEntry:
         """Commit a decision to the outbox (one transaction); returning is the acknowledgement.
+
+        The same transaction appends its audit record (store/audit.py): a `decision`, or a
+        `re-decision` when the item was decided before; `shown` is what the reviewer saw (image
+        shown or not, zoom, crop), beside the facts and the seconds on the item from `annotation_info`.
 
         `route`: the server and identity it was made under; it is delivered there only. A new
         decision replaces an undelivered one of the same scan on the same route only.
@@ -73,7 +80,16 @@ class RecordingStore(StoreConnection):
         not_before = now + max(0.0, hold_seconds)
         try:
             inserted = self._insert_decision(
-                scan_id, shortcode, info_text, key, note, now, not_before, route, local
+                scan_id,
+                shortcode,
+                info_text,
+                key,
+                note,
+                now,
+                not_before,
+                route,
+                _audit_detail(info, shown, note),
+                local,
             )
         except StoreWriteError as exc:
             raise StoreWriteError(
@@ -113,6 +129,7 @@ class RecordingStore(StoreConnection):
         now: float,
         not_before: float,
         route: Route,
+        audit_detail: dict[str, Any],
         local: bool = False,
     ) -> tuple[int, list[int]] | OutboxEntry:
         """The outbox row's id and the ids of the decisions it superseded, or the entry already
@@ -123,6 +140,8 @@ class RecordingStore(StoreConnection):
             ).fetchone()
             if row is not None:
                 return _entry(row)
+            before = c.execute("SELECT state FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()
+            redecided = before is not None and before[0] in ("decided", "sent", "failed", "local")
             if local:  # the item's earlier local decision is replaced, as an unsent one would be
                 superseded = [
                     r[0]
@@ -173,10 +192,28 @@ class RecordingStore(StoreConnection):
                 """,
                 (scan_id, "local" if local else "decided", shortcode, note),
             )
-        assert entry_id is not None
+            assert entry_id is not None
+            append_audit(
+                c,
+                REDECISION if redecided else DECISION,
+                now=now,
+                # The identity it goes under; annotationInfo's reviewer (an admin's "as omar") stays
+                # in the detail as `reviewer`. A local decision has no route: its reviewer is
+                # annotationInfo's.
+                reviewer=reviewer_of(route.identity) or str(audit_detail.get("reviewer", "")),
+                item_key=scan_id,
+                detail={
+                    **audit_detail,
+                    "shortcode": shortcode,
+                    "outbox": entry_id,
+                    "key": key,
+                    "server": route.server,
+                    **({"local": True} if local else {}),
+                },
+            )
         return entry_id, superseded
 
-    def undo_decision(self, entry_id: int) -> Scan | None:
+    def undo_decision(self, entry_id: int, *, now: float | None = None) -> Scan | None:
         """Take back an undelivered decision, or a local one (never sent: it can always be taken
         back). Returns the scan as it is now (None if not queued).
 
@@ -196,6 +233,14 @@ class RecordingStore(StoreConnection):
                 raise UndoError(f"the decision for scan {entry.scan_id} was already delivered")
             c.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
             _sync_scan_state(c, entry.scan_id)
+            append_audit(
+                c,
+                UNDO,
+                now=time.time() if now is None else now,
+                reviewer=reviewer_of(entry.route.identity) or str(entry.annotation_info.get("reviewer", "")),
+                item_key=entry.scan_id,
+                detail={"shortcode": entry.shortcode, "outbox": entry.id, "key": entry.idempotency_key},
+            )
             row = c.execute(
                 f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (entry.scan_id,)
             ).fetchone()
@@ -213,3 +258,25 @@ def check_local_code(code: object) -> None:
     the source takes; here only that it is such a name (never free text)."""
     if not isinstance(code, str) or not _LOCAL_CODE.fullmatch(code):
         raise ValueError(f"invalid decision code {code!r}: expected a name like reject_fraud")
+
+
+def _audit_detail(info: Mapping[str, Any], shown: Mapping[str, Any] | None, note: str) -> dict[str, Any]:
+    """What the audit record of a decision keeps from its annotationInfo: the facts shown, the
+    seconds on the item (idle time left out by the window), the note; and what else was shown."""
+    detail: dict[str, Any] = {
+        "reviewer": info.get("reviewer", ""),
+        "note": note or info.get("note", ""),
+        "seconds": _finite(info.get("secondsOnScan")),
+        "facts": info.get("cardFacts", {}),
+        "decidedAt": info.get("decidedAt", ""),
+    }
+    if shown:
+        detail["shown"] = dict(shown)
+    return detail
+
+
+def _finite(value: object) -> float | None:
+    """A number of seconds the log can hold (JSON has no NaN or infinity), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None

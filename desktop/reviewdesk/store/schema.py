@@ -81,4 +81,23 @@ V3 = sql(
     "CREATE INDEX outbox_local ON outbox (id) WHERE local = 1",  # `queue --all` lists them
 )
 
-MIGRATIONS: Sequence[Migration] = (V1, V2, V3)
+AUDIT = sql(
+    # The audit trail (store/audit.py, docs/AUDIT.md): append-only, hash-chained. Never a secret,
+    # never an image. `seq` is the rowid: 1, 2, 3, … in the order the records were made.
+    """
+    CREATE TABLE audit (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        reviewer  TEXT NOT NULL DEFAULT '',
+        action    TEXT NOT NULL,
+        source    TEXT NOT NULL DEFAULT '',
+        item      TEXT NOT NULL DEFAULT '',
+        detail    TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX audit_by_time ON audit (at)",
+)
+
+MIGRATIONS: Sequence[Migration] = (V1, V2, V3, AUDIT)

@@ -19,6 +19,7 @@ and the identity (reviewer name or admin) it was made under, to be delivered the
 
 from __future__ import annotations
 
+from reviewdesk.store.audit import AuditStore
 from reviewdesk.store.connection import StoreConnection
 from reviewdesk.store.delivery import DeliveryStore
 from reviewdesk.store.queue import QueueStore
@@ -27,12 +28,12 @@ from reviewdesk.store.recording import RecordingStore
 from reviewdesk.store.rows import ImportSummary, OutboxCounts, OutboxEntry, OutboxStatus, RouteSummary
 
 
-class Store(QueueStore, RecordingStore, DeliveryStore, ReadsStore, StoreConnection):
+class Store(QueueStore, RecordingStore, DeliveryStore, ReadsStore, AuditStore, StoreConnection):
     """The store, used from one thread (the caller's, or AsyncStore's worker thread).
 
     One class, one part per concern: opening, locking, recovery and migrations
     (`connection`), the queue (`queue`), recording decisions (`recording`), delivery bookkeeping
-    and routes (`delivery`), reads (`reads`); rows and shared queries in `rows`.
+    and routes (`delivery`), reads (`reads`), the audit trail (`audit`); rows and shared queries in `rows`.
     """
 
 

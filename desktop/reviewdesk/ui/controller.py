@@ -35,6 +35,7 @@ from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
 from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 from reviewdesk.ui.outbox_dialog import OutboxDialog
+from reviewdesk.ui.record import RecordFeatures
 from reviewdesk.ui.sign_in import SignInDialog
 
 log = logging.getLogger("reviewdesk.ui")
@@ -90,6 +91,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
+        self.record = RecordFeatures(self)  # export, statistics, import shares, the privacy screen
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -194,12 +196,15 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         if not result.scans:
             self.window.status.show_message(result.summary(), 15000)
             return
+        result, share = self.record.apply_share(result)
         with paused_gc():
-            summary = await self.services.import_scans(result)
+            summary = await self.services.import_scans(result, share=share)
             # The model merges facts into scans it has and keeps their state; new ones are to review.
             self.window.scan_list.add_scans(result.scans)
         self.window.status.show_message(
-            f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
+            f"Queued {summary.added} new scans, {summary.merged} already there"
+            f"{f' (share {share})' if share else ''}. {result.summary()}",
+            15000,
         )
         if self.current is None:
             first = self.model.next_to_review(None)

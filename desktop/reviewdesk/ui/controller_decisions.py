@@ -16,7 +16,7 @@ from reviewdesk.api.redact import redact
 from reviewdesk.domain.keymap import SECTION_SOURCES, display_keys, split_binding_id
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import needs_image
-from reviewdesk.sources.local import SOURCE_NAMES, label_of
+from reviewdesk.sources.local import SOURCE_NAMES, is_local, label_of
 from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.store import OutboxStatus
 from reviewdesk.ui.decision_pane import section_options
@@ -44,12 +44,15 @@ class DecisionsPart:
             return
         if not self._confirmed(scan.scan_id, shortcode):
             return
-        seconds = time.monotonic() - self._shown_at
+        # Time on the item; the privacy screen moves `_shown_at` on by the idle time it covered.
+        seconds = max(0.0, time.monotonic() - self._shown_at)
+        shown = self.shown_state(scan.scan_id)  # for the audit trail, before the next scan shows
         # Shown at once so the reviewer never waits; the outbox commit follows within milliseconds,
         # and its changes, the same row state, write nothing more (`_apply`). The next scan's image
         # is painted first, within this keystroke; the decided row and the table's selection
         # follow in the next ordinary frame.
-        decided = Changes.of(scans={scan.scan_id: ScanReview(ScanState.DECIDED, shortcode, note)})
+        state = ScanState.LOCAL if is_local(scan.scan_id) else ScanState.DECIDED
+        decided = Changes.of(scans={scan.scan_id: ScanReview(state, shortcode, note)})
         nxt = self.model.next_to_review(scan.scan_id)  # the decided scan still counts as to review
         if nxt and nxt != scan.scan_id:
             self.show_scan(nxt, paint_now=True, skip=scan.scan_id)
@@ -58,7 +61,7 @@ class DecisionsPart:
             self._apply(decided)
             self.show_scan(scan.scan_id)
             self.window.status.show_message("All scans in the queue are reviewed.", 10000)
-        record = self.spawn(self._record(scan, shortcode, note, seconds))
+        record = self.spawn(self._record(scan, shortcode, note, seconds, shown))
         self._records.add(record)
         record.add_done_callback(self._records.discard)
 
@@ -123,10 +126,22 @@ class DecisionsPart:
         if not self.window.history.focus_first():
             self.window.status.show_message("No decisions yet.")
 
-    async def _record(self, scan: Scan, shortcode: str, note: str, seconds: float) -> None:
+    def shown_state(self, scan_id: str) -> dict[str, object]:
+        """What the reviewer saw of the scan (docs/AUDIT.md): the image or not, zoom, rotation, crop."""
+        view = self.window.image_view
+        return {
+            "image": scan_id in self._seen,
+            "zoom": "fit" if view.fit_mode else round(view.zoom, 3),
+            "rotation": view.rotation,
+            "crop": "tight" if self.images.tight else "normal",
+        }
+
+    async def _record(
+        self, scan: Scan, shortcode: str, note: str, seconds: float, shown: dict[str, object] | None = None
+    ) -> None:
         try:
             # Its changes reach the views through `_apply` (the services publish them).
-            await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds)
+            await self.services.decide(scan, shortcode, note=note, seconds_on_scan=seconds, shown=shown)
         except Exception as exc:
             self.stop_deciding_not_recorded(scan, shortcode, exc)
             return

@@ -19,6 +19,8 @@ window before any widget does and looks it up in the keymap itself, so:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -142,6 +144,8 @@ class KeyRouter(QObject):
         self._timer.timeout.connect(self.cancel_chord)
         self._enabled = True
         self._claimed: Stroke | None = None  # a typing field let this action key through
+        #: Asked first about every key of the window; True swallows it (ui/privacy_screen.py).
+        self.gate: Callable[[QKeyEvent], bool] | None = None
         self.set_keymap(keymap)
         app = QApplication.instance()
         if app is not None:
@@ -233,10 +237,15 @@ class KeyRouter(QObject):
         kind = event.type()
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return False
-        if not self._enabled or not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
+        if not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
             return False
         if watched.window() is not self._window:
             return False  # a dialog, a menu, a popup: their keys are theirs
+        if self.gate is not None and self.gate(event):
+            event.accept()  # the privacy screen's: the key that wakes it never decides
+            return True
+        if not self._enabled:
+            return False
         focus = QApplication.focusWidget()
         if is_typing(watched):
             return self._typing_key(watched, event)

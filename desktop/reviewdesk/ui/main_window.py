@@ -40,6 +40,8 @@ MENU_KEYS = {
     "Ctrl+O": "File > Import scans",
     "Ctrl+Shift+V": "File > Paste scan ids",
     "Ctrl+Shift+O": "File > Outbox",
+    "Ctrl+Shift+E": "File > Export decisions",
+    "Ctrl+Shift+S": "View > Statistics",
     "Ctrl+Q": "File > Quit",
 }
 DEFAULT_SPLIT = (250, 640, 350)
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
         self.sign_in_action = self._action(file_menu, "&Sign in…")
         self.queue_action = self._action(file_menu, "&Outbox…", "Ctrl+Shift+O")
         self.keymap_action = self._action(file_menu, "Edit &keys…")
+        self.export_action = self._action(file_menu, "&Export decisions…", "Ctrl+Shift+E")
+        self.share_action = self._action(file_menu, "Import a s&hare of a team's file…")
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q")
         edit_menu = bar.addMenu("&Edit")
@@ -186,6 +190,7 @@ class MainWindow(QMainWindow):
         self.prefetch_action.setChecked(True)
         self.tight_action = self._action(view_menu, "&Tight crop (admin)")
         self.tight_action.setCheckable(True)
+        self.stats_action = self._action(view_menu, "&Statistics…", "Ctrl+Shift+S")
         self.undo_action = self._action(edit_menu, "&Undo last decision")
         self.history_action = self._action(edit_menu, "Recent &decisions")
         self.note_action = self._action(edit_menu, "Write a &note")
