@@ -17,7 +17,7 @@ from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.store import AsyncStore, OutboxStatus, Store
 from reviewdesk.sync import DeliveryStatus, DeliveryWorker
-from support.outbox import info, wait_for
+from support.outbox import FAST, ClientHolder, info, wait_for
 
 ROUTE = Route("https://reviews.test", "admin")
 
@@ -350,8 +350,6 @@ async def test_a_long_outbox_is_delivered_in_order_with_batched_claims(astore: A
 async def test_the_worker_publishes_what_each_delivery_changed(sim, tmp_path: Path) -> None:
     """Against the simulator over loopback: the change listeners learn which decisions were
     claimed, delivered or refused and which scans went SENT or FAILED, with no read of their own."""
-    from outbox_support import FAST, ClientHolder
-
     from reviewdesk.store.changes import NO_CHANGES, Changes, ScanReview
 
     sim.config.fail_feedback_codes = {"refused-1": 400}
