@@ -22,6 +22,7 @@ from reviewdesk.api.jumio import KINDS, LABELS, ImageLink, ImageList, JumioClien
 from reviewdesk.domain import jumio_codes as codes
 from reviewdesk.domain import jumio_schedule as schedule
 from reviewdesk.sources.base import DecisionOption, DetailNode, Details, ImageRef, SourceError
+from reviewdesk.sources.errors import from_api
 
 log = logging.getLogger("reviewdesk.sources.jumio")
 
@@ -176,7 +177,7 @@ class JumioSource:
         try:
             return await coro
         except e.ReviewDeskError as exc:
-            raise SourceError(exc.message, exc.exit_code) from None
+            raise from_api(exc) from None
 
     async def refresh_status(self, item_id: str, *, force: bool = False) -> str:
         """The item's status: asked of Jumio when the schedule says a try is due (or `force`),
