@@ -28,6 +28,7 @@ from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
+from reviewdesk.ui.controller_items import ItemsPart
 from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
@@ -38,7 +39,7 @@ from reviewdesk.ui.sign_in import SignInDialog
 log = logging.getLogger("reviewdesk.ui")
 
 
-class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
+class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ItemsPart, QObject):
     """The window's mediator: navigation, images, actions and the key map here; deciding, the session
     and delivery in their own modules (ui/controller_decisions.py, ui/controller_session.py,
     ui/controller_delivery.py), mixed in."""
@@ -56,7 +57,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         self.keymap = keymap
         self.model = window.scan_list.model
         self.images = ImageService(
-            services.session.image_resolver,
+            services.sources,
             prefetch=services.settings.prefetch,
             cache_bytes=services.settings.cache_mb * 1024 * 1024,
             # Reviewer sessions get a bare 404 for "still uploading" and "missing" alike: keep
@@ -86,6 +87,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
+        self._init_items()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -157,6 +159,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         """Fill the list from the store and go back to where the reviewer was."""
         scans, position = await self.services.load_queue()
         self.window.scan_list.set_scans(scans)
+        self.track_items(scans)
         self._undelivered = {s.scan_id for s in scans if s.state in (ScanState.DECIDED, ScanState.FAILED)}
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
@@ -193,6 +196,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
             summary = await self.services.import_scans(result)
             # The model merges facts into scans it has and keeps their state; new ones are to review.
             self.window.scan_list.add_scans(result.scans)
+            self.track_items(result.scans)
         self.window.status.show_message(
             f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
         )
@@ -222,8 +226,13 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         w = self.window
         w.show_scan_title(scan_id, self.model.counts().get(ScanState.TO_REVIEW))
         w.decision_pane.set_scan(scan)
-        w.show_facts(scan)
-        w.image_view.set_hint("")
+        if self.is_scan(scan_id):
+            w.show_item_view(False)
+            w.show_facts(scan)
+            w.image_view.set_hint("")
+        else:
+            w.show_item_facts(self.item_label(scan_id))
+            self._show_item(scan)
         self.images.show(scan_id, [s for s in self._upcoming(scan_id) if s != skip])
         if paint_now:
             # A synchronous repaint paints every dirty widget of the window: done before the table
@@ -253,12 +262,16 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
     def _image_ready(self, scan_id: str, image: QImage) -> None:
         if scan_id != self.current:
             return
-        self.window.image_view.set_image(image)
+        if self.is_scan(scan_id):
+            self.window.image_view.set_image(image)
         self._seen.add(scan_id)
         self.image_shown.emit(scan_id)
 
     def _image_state(self, scan_id: str, state: ImageState) -> None:
         if scan_id != self.current or state.is_ready:
+            return
+        if not self.is_scan(scan_id):
+            self._item_state(scan_id, state)
             return
         view = self.window.image_view
         view.set_state(state)
@@ -290,6 +303,9 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
             ("fit", view.fit, None),
             ("actual_size", view.actual_size, None),
             ("rotate", view.rotate, None),
+            ("next_image", lambda: self._image_action("next"), None),
+            ("previous_image", lambda: self._image_action("previous"), None),
+            ("toggle_side_by_side", lambda: self._image_action("toggle"), None),
             ("next_scan", lambda: self.move(1), None),
             ("previous_scan", lambda: self.move(-1), None),
             ("undo", self.undo, w.undo_action),

@@ -10,8 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QImage
-
 from reviewdesk.api import errors as e
 from reviewdesk.api import retry
 from reviewdesk.sources.base import (
@@ -26,7 +24,6 @@ from reviewdesk.ui.image_cache import image_bytes
 from reviewdesk.ui.image_decode import (
     ImageDecodeError,
     ImagePixelsTooLargeError,
-    decode_image,
     decode_image_async,
     is_preview,
 )
@@ -270,24 +267,6 @@ class FetchPart:
         if self._is_first(image_id):
             self.image_ready.emit(job.item, image)
 
-    async def _decode_full(self, data: bytes) -> QImage:
-        """decode_image(data) in the executor, one at a time. A decode thread cannot be stopped: when
-        the awaiting task is cancelled the decode runs on, and keeps the turn until it ends."""
-        if self._full_slot is None:
-            self._full_slot = asyncio.Semaphore(1)
-        slot = self._full_slot
-        await slot.acquire()
-        try:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(
-                self._executor, functools.partial(decode_image, data, max_pixels=self._max_pixels)
-            )
-        except BaseException:
-            slot.release()
-            raise
-        future.add_done_callback(functools.partial(_release_after_decode, slot))
-        return await asyncio.shield(future)
-
     def _retrying(self, job: _Job, what: str, wait: float, exc: e.ReviewDeskError) -> None:
         """Told by the client before it waits to try a request again."""
         self._update(job, ImageState("retrying", f"{short_reason(exc)}: retrying in {max(1, round(wait))} s"))
@@ -298,9 +277,3 @@ def _log_failure(job: _Job, what: str) -> None:
     if task is not None and not task.cancelled() and task.exception() is not None:
         # The work handles every error; this is a bug, but it must not pass silently.
         log.error("image %s %s: %s failed: %s", job.item, job.key, what, type(task.exception()).__name__)
-
-
-def _release_after_decode(slot: asyncio.Semaphore, future: asyncio.Future[QImage]) -> None:
-    slot.release()
-    if not future.cancelled():
-        future.exception()  # retrieved: an abandoned decode's error must not be logged as lost

@@ -54,7 +54,7 @@ from reviewdesk.sources.dyneti import DynetiSource
 from reviewdesk.sources.errors import short_reason
 from reviewdesk.sources.registry import SourceRegistry
 from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache
-from reviewdesk.ui.image_decode import DEFAULT_MAX_PIXELS, is_preview
+from reviewdesk.ui.image_decode import DEFAULT_MAX_PIXELS, decode_image, is_preview
 from reviewdesk.ui.image_fetch import REMEMBERED_OUTCOMES, FetchPart, ImageId, _Job, _log_failure
 from reviewdesk.ui.image_state import IMAGE_KINDS, LISTING, LOADING, READY, ImageKind, ImageState
 
@@ -477,6 +477,24 @@ class ImageService(FetchPart, QObject):
             self._slots = asyncio.Semaphore(self._concurrency)
         return self._slots
 
+    async def _decode_full(self, data: bytes) -> QImage:
+        """decode_image(data) in the executor, one at a time. A decode thread cannot be stopped: when
+        the awaiting task is cancelled the decode runs on, and keeps the turn until it ends."""
+        if self._full_slot is None:
+            self._full_slot = asyncio.Semaphore(1)
+        slot = self._full_slot
+        await slot.acquire()
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                self._executor, functools.partial(decode_image, data, max_pixels=self._max_pixels)
+            )
+        except BaseException:
+            slot.release()
+            raise
+        future.add_done_callback(functools.partial(_release_after_decode, slot))
+        return await asyncio.shield(future)
+
     def _update(self, job: _Job, state: ImageState, *, final: bool = False) -> None:
         image_id = job.image_id
         if job.generation != self._generation or self._jobs.get(image_id) is not job:
@@ -503,3 +521,9 @@ class ImageService(FetchPart, QObject):
         if self._is_first(image_id):
             self.image_ready.emit(item, image)
             self.state_changed.emit(item, READY)
+
+
+def _release_after_decode(slot: asyncio.Semaphore, future: asyncio.Future[QImage]) -> None:
+    slot.release()
+    if not future.cancelled():
+        future.exception()  # retrieved: an abandoned decode's error must not be logged as lost
