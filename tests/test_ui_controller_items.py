@@ -8,6 +8,7 @@ from PySide6.QtCore import QKeyCombination
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from conftest import run_on_loop
 from jumio_support import USER_AGENT
 from reviewdesk.api.jumio import JumioClient, JumioCredentials, JumioHosts
 from reviewdesk.api.preventor import PreventorClient, PreventorCredential
@@ -123,8 +124,9 @@ def test_a_mixed_queue_is_reviewed_by_keyboard_and_images_switch_by_key(qtbot, d
     wait_images(qtbot, desk, strip.main_keys())
     groups = strip.groups()
     assert groups[:4] == ["main", "portrait", "ghost_portrait", "signature"]
+    assert strip.hint().startswith(f"1 of {len(groups)} · ] / [")  # where, and which keys move
     type_keys(qtbot, "]")  # a key cycles through them
-    assert strip.current_group() == "portrait"
+    assert strip.current_group() == "portrait" and strip.hint().startswith("2 of")
     type_keys(qtbot, "]")
     assert strip.current_group() == "ghost_portrait"
     qtbot.waitUntil(lambda: len(labels(w.item_details.tree)) > 3, timeout=WAIT)
@@ -219,3 +221,25 @@ def test_an_item_of_a_source_not_configured_says_so(qtbot, desk, sim) -> None:
     w = desk.window
     qtbot.waitUntil(lambda: "not configured" in w.item_details.summary.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: "not configured" in w.item_images.placeholder(), timeout=WAIT)
+
+
+def test_a_queue_file_names_items_of_every_source(qtbot, desk, sim, tmp_path) -> None:
+    add_sources(desk, sim)
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "scanId,bin\nready-f1,411111\njumio:done-passport-f2,\njumio:document:dv-cc-f3,\npreventor:TCK-f4,\n"
+    )
+    desk.controller.import_files([path])
+    model = desk.window.scan_list.model
+    ids = ["ready-f1", "jumio:done-passport-f2", "jumio:document:dv-cc-f3", "preventor:TCK-f4"]
+    qtbot.waitUntil(lambda: all(model.get(i) for i in ids), timeout=WAIT)
+    sources = desk.services.sources
+    assert [sources.label_of(i) for i in ids] == ["Dyneti", "Jumio", "Jumio", "Preventor"]
+    stored = run_on_loop(qtbot, desk.services.get_scan("jumio:document:dv-cc-f3"))
+    assert stored is not None and stored.scan_id == "jumio:document:dv-cc-f3"  # the key, unchanged
+    # The list says what the source says of an item it polls.
+    qtbot.waitUntil(lambda: model.note("jumio:done-passport-f2") == "DONE", timeout=WAIT)
+    go_to(qtbot, desk, "jumio:document:dv-cc-f3")
+    qtbot.waitUntil(lambda: desk.window.item_images.keys() != [], timeout=WAIT)
+    assert desk.window.item_images.current_group() == "pages"

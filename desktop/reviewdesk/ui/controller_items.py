@@ -26,9 +26,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from reviewdesk.domain import jumio_schedule
+from reviewdesk.domain.keymap import display_keys
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.sources.base import DEFAULT_SOURCE, Details, ImageRef, SourceError
 from reviewdesk.ui.image_state import ImageState
+from reviewdesk.ui.image_strip import ONE_AT_A_TIME
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -56,6 +58,9 @@ class ItemsPart:
         images.images_listed.connect(self._item_images_listed)
         images.item_image_ready.connect(self._item_image_ready)
         images.item_image_state.connect(self._item_image_state)
+        strip = self.window.item_images
+        strip.mode_changed.connect(lambda _mode: self._update_strip_hint())
+        strip.current_changed.connect(lambda _key: self._update_strip_hint())
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_TICK_MS)
         self._poll_timer.timeout.connect(self.poll_items)
@@ -125,6 +130,22 @@ class ItemsPart:
         strip = self.window.item_images
         strip.set_refs(refs)
         strip.set_placeholder("" if refs else f"{self.item_label(item)} has no images")
+        self._update_strip_hint()
+
+    def _update_strip_hint(self) -> None:
+        """Where the reviewer is among the item's images, and the keys that move (from the keymap)."""
+        strip = self.window.item_images
+        key = self.keymap.key_for
+        step = f"{display_keys(key('next_image'))} / {display_keys(key('previous_image'))}"
+        toggle = display_keys(key("toggle_side_by_side"))
+        at, count = strip.position()
+        if strip.mode == ONE_AT_A_TIME:
+            hint = f"image {at} of {count} · {step} step · {toggle} side by side"
+        elif count > 1:
+            hint = f"{at} of {count} · {step} next / previous · {toggle} one at a time"
+        else:
+            hint = f"{toggle} one at a time" if len(strip.keys()) > 1 else ""
+        strip.set_hint(hint)
 
     def _item_image_ready(self, item: str, key: str, image: QImage) -> None:
         if item == self.current and not self.is_scan(item):

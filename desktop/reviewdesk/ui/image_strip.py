@@ -56,6 +56,7 @@ class ImageStrip(QWidget):
         self._current = 0
         self._group = 0  # side by side: which group of the main images is shown
         self._placeholder = ""
+        self._hint = ""
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -83,6 +84,21 @@ class ImageStrip(QWidget):
 
     def placeholder(self) -> str:
         return self._placeholder
+
+    def set_hint(self, hint: str) -> None:
+        """One short line over the images' top right: where the reviewer is, and which keys move."""
+        self._hint = hint
+        self.update()
+
+    def hint(self) -> str:
+        return self._hint
+
+    def position(self) -> tuple[int, int]:
+        """(1-based index, count) of the group shown side by side, or of the image shown alone."""
+        if self._mode == ONE_AT_A_TIME:
+            return (self._current + 1, len(self._cells)) if self._cells else (0, 0)
+        groups = self.groups()
+        return ((self._group % len(groups)) + 1, len(groups)) if groups else (0, 0)
 
     def set_image(self, key: str, image: QImage) -> None:
         cell = self._cell(key)
@@ -187,18 +203,19 @@ class ImageStrip(QWidget):
         """Where each shown image's cell is (widget coordinates): the images themselves are fitted
         inside, above their label."""
         rects: dict[str, QRectF] = {}
-        width, height = float(self.width()), float(self.height())
+        hint = LABEL_HEIGHT if self._hint else 0.0  # the hint's line, over the images
+        width, height = float(self.width()), float(self.height()) - hint
         if not self._cells:
             return rects
         if self._mode == ONE_AT_A_TIME:
-            rects[self.current_key()] = QRectF(GAP, GAP, width - 2 * GAP, height - 2 * GAP)
+            rects[self.current_key()] = QRectF(GAP, hint + GAP, width - 2 * GAP, height - 2 * GAP)
             return rects
         main, strip = self.main_keys(), self.filmstrip_keys()
         strip_height = height * FILMSTRIP_SHARE if strip and main else (height - 2 * GAP if strip else 0.0)
         main_height = height - strip_height - (3 if strip and main else 2) * GAP if main else 0.0
         for keys, top, row_height in (
-            (main, GAP, main_height),
-            (strip, height - strip_height - GAP, strip_height),
+            (main, hint + GAP, main_height),
+            (strip, hint + height - strip_height - GAP, strip_height),
         ):
             if not keys or row_height <= 0:
                 continue
@@ -229,6 +246,17 @@ class ImageStrip(QWidget):
             painter.setPen(text)
             area = QRectF(self.rect()).adjusted(3 * GAP, 3 * GAP, -3 * GAP, -3 * GAP)
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+        if self._hint and self._cells:
+            metrics = painter.fontMetrics()
+            width = min(metrics.horizontalAdvance(self._hint) + 2 * GAP, self.width() - 2 * GAP)
+            box = QRectF(self.width() - width - GAP, GAP / 2, width, LABEL_HEIGHT)
+            painter.fillRect(box, QColor(0, 0, 0, 160))
+            painter.setPen(text)
+            painter.drawText(
+                box,
+                Qt.AlignmentFlag.AlignCenter,
+                metrics.elidedText(self._hint, Qt.TextElideMode.ElideRight, int(width - GAP)),
+            )
         for key, rect in self.layout_rects().items():
             cell = self._cell(key)
             if cell is None:
