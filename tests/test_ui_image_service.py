@@ -773,3 +773,22 @@ def test_an_image_host_that_dribbles_does_not_keep_the_pane_on_loading(sim, make
         assert rec.kinds("slow-1")[0] == "loading"
         service.clear()
         run_on_loop(qtbot, client.aclose())
+
+
+def test_prefetch_plans_every_image_of_the_next_items_within_the_bound() -> None:
+    from reviewdesk.sources.base import ImageRef
+    from reviewdesk.ui.image_service import plan_prefetch
+
+    refs = {
+        "scan-1": (ImageRef("front", "Card"),),
+        "jumio:a": tuple(ImageRef(k, k) for k in ("front", "back", "face")),
+        "jumio:b": None,  # not listed yet: listed first
+        "scan-2": (ImageRef("front", "Card"),),
+    }
+    upcoming = ["scan-0", "scan-1", "jumio:a", "jumio:b", "scan-2"]
+    to_list, wanted = plan_prefetch("scan-0", upcoming, 3, refs.get, 10)
+    assert to_list == ["jumio:b"]
+    assert wanted == [("scan-1", "front"), ("jumio:a", "front"), ("jumio:a", "back"), ("jumio:a", "face")]
+    _, bounded = plan_prefetch("scan-0", upcoming, 4, refs.get, 2)  # the cache holds two more
+    assert bounded == [("scan-1", "front"), ("jumio:a", "front")]
+    assert plan_prefetch("scan-0", upcoming, 0, refs.get, 10) == ([], [])

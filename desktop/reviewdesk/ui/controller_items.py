@@ -179,7 +179,8 @@ class ItemsPart:
         source's schedule."""
         sources = self.services.sources
         for scan in scans:
-            if scan.state is not ScanState.TO_REVIEW or self.is_scan(scan.scan_id):
+            # A bare scan id (no ":") is Dyneti's: skipped without parsing (queues of a million).
+            if scan.state is not ScanState.TO_REVIEW or ":" not in scan.scan_id or self.is_scan(scan.scan_id):
                 continue
             source, item_id = sources.source_of(scan.scan_id)
             if source is None or not hasattr(source, "next_poll"):
