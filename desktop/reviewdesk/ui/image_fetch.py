@@ -209,7 +209,7 @@ class FetchPart:
                 return _TRANSIENT
             self._update(job, ImageState("error", str(exc)))
         except Exception as exc:  # anything unforeseen: say so, and log the type only (no URL)
-            log.error("image %s %s: download failed: %s", job.item, job.key, type(exc).__name__)
+            log.error("image %s: download failed: %s", self._name(job.image_id), type(exc).__name__)
             self._update(job, ImageState("error", f"The image could not be loaded ({type(exc).__name__})"))
         return None
 
@@ -236,7 +236,7 @@ class FetchPart:
         if not (preview and self._cache.put(cache_key, image, source=data)):
             self._cache.put(cache_key, image)
         kind = "preview" if preview else "ready"
-        log.debug("image %s %s: %s (%dx%d)", job.item, job.key, kind, image.width(), image.height())
+        log.debug("image %s: %s (%dx%d)", self._name(image_id), kind, image.width(), image.height())
         if job.item == self._current:
             self._emit_ready(image_id, image)
             if preview:
@@ -250,7 +250,7 @@ class FetchPart:
         try:
             image = await self._decode_full(data)
         except ImageDecodeError as exc:  # the preview decoded, so this is unlikely: keep the preview
-            log.warning("image %s %s: the full image could not be decoded: %s", *image_id, exc.reason)
+            log.warning("image %s: the full image could not be decoded: %s", self._name(image_id), exc.reason)
             preview = self._cache.peek(cache_key)
             if self._upgrades.get(image_id) is job and preview is not None and is_preview(preview):
                 self._cache.put(cache_key, preview)  # without the bytes: no second try
@@ -262,7 +262,7 @@ class FetchPart:
         if image_bytes(image) <= self._cache.max_bytes:
             self._cache.put(cache_key, image)  # replaces the preview and its bytes
         # else the preview stays cached (the next show decodes again) and the full one is shown
-        log.debug("image %s %s: full image ready (%dx%d)", *image_id, image.width(), image.height())
+        log.debug("image %s: full image ready (%dx%d)", self._name(image_id), image.width(), image.height())
         self.item_image_ready.emit(job.item, job.key, image)
         if self._is_first(image_id):
             self.image_ready.emit(job.item, image)
@@ -276,4 +276,5 @@ def _log_failure(job: _Job, what: str) -> None:
     task = job.task
     if task is not None and not task.cancelled() and task.exception() is not None:
         # The work handles every error; this is a bug, but it must not pass silently.
-        log.error("image %s %s: %s failed: %s", job.item, job.key, what, type(task.exception()).__name__)
+        failure = type(task.exception()).__name__
+        log.error("image %s %s: %s failed: %s", job.item, job.key or "(list)", what, failure)

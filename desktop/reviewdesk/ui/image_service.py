@@ -250,6 +250,11 @@ class ImageService(FetchPart, QObject):
         refs = self.images_of(image_id[0])
         return bool(refs) and refs[0].key == image_id[1]
 
+    def _name(self, image_id: ImageId) -> str:
+        """The image in log lines: the item's key for its first image (a Dyneti scan's one), else
+        "item#image"."""
+        return self._cache_key(image_id)
+
     def _cache_key(self, image_id: ImageId) -> str:
         item, key = image_id
         return item if self._is_first(image_id) else f"{item}#{key}"
@@ -400,7 +405,7 @@ class ImageService(FetchPart, QObject):
         wanted_set = set(wanted)
         for image_id, job in list(self._jobs.items()):
             if image_id[0] != self._current and image_id not in wanted_set:
-                log.debug("image %s %s: no longer wanted, cancelled", *image_id)
+                log.debug("image %s: no longer wanted, cancelled", self._name(image_id))
                 self._cancel(image_id)
             elif image_id[0] != self._current:
                 job.background = True
@@ -464,7 +469,7 @@ class ImageService(FetchPart, QObject):
     def _cancel_upgrade(self, image_id: ImageId) -> None:
         job = self._upgrades.pop(image_id, None)
         if job is not None and job.task is not None:
-            log.debug("image %s %s: full decode no longer wanted, cancelled", *image_id)
+            log.debug("image %s: full decode no longer wanted, cancelled", self._name(image_id))
             job.task.cancel()
 
     def _upgrade_done(self, job: _Job, _task: object = None) -> None:
@@ -499,7 +504,7 @@ class ImageService(FetchPart, QObject):
         image_id = job.image_id
         if job.generation != self._generation or self._jobs.get(image_id) is not job:
             return
-        log.debug("image %s %s: %s", job.item, job.key, state.kind)
+        log.debug("image %s: %s", self._name(image_id), state.kind)
         self._states[image_id] = state
         if final:
             self._outcomes[image_id] = state
