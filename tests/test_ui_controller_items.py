@@ -115,6 +115,8 @@ def test_a_mixed_queue_is_reviewed_by_keyboard_and_images_switch_by_key(qtbot, d
     assert strip.current_key() == "front"
     type_keys(qtbot, "G")
     assert strip.mode == SIDE_BY_SIDE
+    type_keys(qtbot, "V")  # the widget's own key does nothing here: only the keymap's
+    assert strip.mode == SIDE_BY_SIDE
 
     type_keys(qtbot, "J")  # the Preventor ticket: the document beside the selfie, then the others
     qtbot.waitUntil(lambda: desk.controller.current == ids[2], timeout=WAIT)

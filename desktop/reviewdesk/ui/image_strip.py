@@ -57,6 +57,9 @@ class ImageStrip(QWidget):
         self._group = 0  # side by side: which group of the main images is shown
         self._placeholder = ""
         self._hint = ""
+        #: Whether the widget answers to its own keys (TOGGLE_KEY, NEXT_KEY, PREVIOUS_KEY); the
+        #: window turns this off and gives the keymap's keys through its action registry.
+        self.own_keys = True
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -272,6 +275,9 @@ class ImageStrip(QWidget):
         painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if not self.own_keys:  # in the window: the action registry's keys, from the keymap
+            super().keyPressEvent(event)
+            return
         if event.isAutoRepeat():
             event.accept()
             return

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.item_images = ImageStrip()
         self.item_images.setObjectName("itemImages")
         self.item_images.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the review surface for such items
+        self.item_images.own_keys = False  # the keymap's keys (next_image...), not the widget's own
         self.item_details = DetailsTree()
         self.item_details.setObjectName("itemDetails")
         self.item_details.tree.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
