@@ -792,3 +792,31 @@ def test_prefetch_plans_every_image_of_the_next_items_within_the_bound() -> None
     _, bounded = plan_prefetch("scan-0", upcoming, 4, refs.get, 2)  # the cache holds two more
     assert bounded == [("scan-1", "front"), ("jumio:a", "front")]
     assert plan_prefetch("scan-0", upcoming, 0, refs.get, 10) == ([], [])
+
+
+def test_showing_an_item_again_as_its_listing_fails_still_gets_the_failure(sim, make_service, qtbot):
+    """The window may show the item again (a click, a key) between the end of a failed listing and
+    its task's done-callback: that show must not wait on the finished listing forever."""
+    from jumio_support import client as jumio_client
+    from reviewdesk.sources.jumio import JumioSource
+    from reviewdesk.sources.registry import SourceRegistry
+
+    c = jumio_client(sim)
+    registry = SourceRegistry(JumioSource(c))
+    service, rec = make_service(registry, prefetch=0)
+    item = "jumio:pending-5-again"
+    shown_again: list[bool] = []
+
+    def again(sid: str, state: ImageState) -> None:
+        if state.kind == "error" and not shown_again:
+            shown_again.append(True)
+            service.show(item)  # while the failed listing's task is still finishing
+
+    service.state_changed.connect(again)
+    service.show(item)
+    qtbot.waitUntil(lambda: bool(shown_again), timeout=WAIT_MS)
+    wait_state(qtbot, rec, item, "error")
+    assert "still PENDING" in rec.last(item).message
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert rec.last(item).kind == "error"
+    run(qtbot, c.aclose())

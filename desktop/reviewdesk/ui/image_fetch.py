@@ -113,6 +113,9 @@ class FetchPart:
     def _list_failed_state(self, job: _Job, state: ImageState) -> None:
         if job.generation != self._generation or self._listings.get(job.item) is not job:
             return
+        # Ended now, not when the task's done-callback runs (a loop turn later): a show() in between
+        # must start a new listing, not wait on this finished one for a state it will never send.
+        del self._listings[job.item]
         log.debug("images of %s: %s", job.item, state.kind)
         if job.item == self._current:
             self.state_changed.emit(job.item, state)
