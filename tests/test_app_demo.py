@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from reviewdesk.app import build, close
-from reviewdesk.sim.catalog import demo_catalog
+from reviewdesk.sim.catalog import DEMO_SOURCE_ITEMS, demo_catalog
 from reviewdesk.sim.traits import DEMO_MISMATCH, DEMO_MISSING, DEMO_UPLOADING
 from support.window import activate, press, run_on_loop
 
@@ -36,7 +36,8 @@ def test_the_demo_queue_is_cleared_by_keyboard(qtbot, qloop, tmp_path) -> None:
         controller, window, images = built.controller, built.window, built.controller.images
         assert built.services.session.reviewer == "demo-reviewer" and controller._sign_in is None
         ids = [entry["scanId"] for entry in demo_catalog()]
-        assert [s.scan_id for s in window.scan_list.model.scans()] == ids
+        queued = [s.scan_id for s in window.scan_list.model.scans()]
+        assert queued == ids + list(DEMO_SOURCE_ITEMS)  # the scans first, then Jumio and Preventor
         ready_on_arrival: dict[str, bool] = {}
         controller.scan_shown.connect(
             lambda sid: ready_on_arrival.setdefault(sid, images.cached(sid) is not None)

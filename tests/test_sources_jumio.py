@@ -3,6 +3,8 @@ local decisions, and bad input as SourceError; against the simulator over loopba
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from reviewdesk.domain.jumio_schedule import SCHEDULE
@@ -237,3 +239,26 @@ def test_unknown_reject_codes_say_so_and_missing_sections_say_not_given() -> Non
     tree = labels(build_details("netverify", "r", "DONE", data).tree)
     assert tree["Verification/Reject reason"][0] == "999 (not in the reference): NEW_THING"
     assert "Document/(not given)" in tree and "Transaction/(not given)" in tree
+
+
+async def test_details_and_images_asked_together_share_one_status_request(sim) -> None:
+    """The window asks an item's details and its image list at once: the second waits for the first
+    status answer instead of taking "not asked yet" for it (which left the images unlisted)."""
+    async with client(sim) as c:
+        source = JumioSource(c)
+        details, refs = await asyncio.gather(
+            source.details("done-id-together"), source.images("done-id-together")
+        )
+        statuses = [r for r in jumio_requests(sim) if r["path"] == f"{PREFIX}/scans/done-id-together"]
+    assert details.state == "DONE" and [r.key for r in refs] == ["front", "back", "face"]
+    assert len(statuses) == 1
+
+
+async def test_an_unreadable_status_is_said_in_the_details_until_one_is_read(sim) -> None:
+    async with client(sim) as c:
+        source = JumioSource(c)
+        with pytest.raises(SourceError, match="unknown status"):
+            await source.refresh_status("weird-said")
+        details = await source.details("weird-said")  # not due again yet: the last answer is told
+    assert "unknown status" in details.summary
+    assert labels(details.tree)["Last status answer"][1] == "bad"

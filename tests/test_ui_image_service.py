@@ -776,3 +776,50 @@ def test_an_image_host_that_dribbles_does_not_keep_the_pane_on_loading(sim, make
         assert rec.kinds("slow-1")[0] == "loading"
         service.clear()
         run_on_loop(qtbot, client.aclose())
+
+
+def test_prefetch_plans_every_image_of_the_next_items_within_the_bound() -> None:
+    from reviewdesk.sources.base import ImageRef
+    from reviewdesk.ui.image_service import plan_prefetch
+
+    refs = {
+        "scan-1": (ImageRef("front", "Card"),),
+        "jumio:a": tuple(ImageRef(k, k) for k in ("front", "back", "face")),
+        "jumio:b": None,  # not listed yet: listed first
+        "scan-2": (ImageRef("front", "Card"),),
+    }
+    upcoming = ["scan-0", "scan-1", "jumio:a", "jumio:b", "scan-2"]
+    to_list, wanted = plan_prefetch("scan-0", upcoming, 3, refs.get, 10)
+    assert to_list == ["jumio:b"]
+    assert wanted == [("scan-1", "front"), ("jumio:a", "front"), ("jumio:a", "back"), ("jumio:a", "face")]
+    _, bounded = plan_prefetch("scan-0", upcoming, 4, refs.get, 2)  # the cache holds two more
+    assert bounded == [("scan-1", "front"), ("jumio:a", "front")]
+    assert plan_prefetch("scan-0", upcoming, 0, refs.get, 10) == ([], [])
+
+
+def test_showing_an_item_again_as_its_listing_fails_still_gets_the_failure(sim, make_service, qtbot):
+    """The window may show the item again (a click, a key) between the end of a failed listing and
+    its task's done-callback: that show must not wait on the finished listing forever."""
+    from reviewdesk.sources.jumio import JumioSource
+    from reviewdesk.sources.registry import SourceRegistry
+    from support.jumio import client as jumio_client
+
+    c = jumio_client(sim)
+    registry = SourceRegistry(JumioSource(c))
+    service, rec = make_service(registry, prefetch=0)
+    item = "jumio:pending-5-again"
+    shown_again: list[bool] = []
+
+    def again(sid: str, state: ImageState) -> None:
+        if state.kind == "error" and not shown_again:
+            shown_again.append(True)
+            service.show(item)  # while the failed listing's task is still finishing
+
+    service.state_changed.connect(again)
+    service.show(item)
+    qtbot.waitUntil(lambda: bool(shown_again), timeout=WAIT_MS)
+    wait_state(qtbot, rec, item, "error")
+    assert "still PENDING" in rec.last(item).message
+    qtbot.waitUntil(lambda: not service.pending(), timeout=WAIT_MS)
+    assert rec.last(item).kind == "error"
+    run(qtbot, c.aclose())

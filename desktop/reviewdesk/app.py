@@ -135,11 +135,13 @@ async def build(
     window.restore_layout(settings.window_geometry, settings.window_state)
 
     if getattr(args, "demo", False):
-        await start_demo(built)
+        await start_demo(built, screenshot=bool(getattr(args, "screenshot", None)))
     elif args.base_url or settings.base_url:
         await services.session.restore(
             args.base_url or settings.base_url, settings.reviewer_name, settings.sign_in_mode
         )
+    if not getattr(args, "demo", False):
+        await services.configure_sources()  # Jumio and Preventor, where their credentials are set
 
     controller.spawn(controller.learn_keyring(keyring_probe))
     await controller.load()
@@ -192,12 +194,13 @@ def show_keymap_problem(built: Built, notes: list[str]) -> None:
     QTimer.singleShot(0, box.show)  # after the window it belongs to is on screen
 
 
-async def start_demo(built: Built) -> None:
-    """The simulator in the background, a demo reviewer signed in, and the 50 demo scans queued."""
+async def start_demo(built: Built, *, screenshot: bool = False) -> None:
+    """The simulator in the background, a demo reviewer signed in, the 50 demo scans queued and
+    some Jumio and Preventor items after them; for a screenshot, a Jumio item is shown first."""
     from reviewdesk.domain.importer import ImportResult
     from reviewdesk.domain.scan import Scan
     from reviewdesk.session import SignInRequest
-    from reviewdesk.sim.catalog import demo_catalog
+    from reviewdesk.sim.catalog import DEMO_SCREENSHOT_ITEM, DEMO_SOURCE_ITEMS, demo_catalog
     from reviewdesk.sim.config import SimConfig
     from reviewdesk.sim.runner import SimServer
 
@@ -211,7 +214,11 @@ async def start_demo(built: Built) -> None:
         Scan(item["scanId"], {k: str(v) for k, v in item.items() if k != "scanId" and v is not None})
         for item in demo_catalog()
     ]
+    scans += [Scan(item) for item in DEMO_SOURCE_ITEMS]
     await built.services.import_scans(ImportResult(scans=scans, problems=[], source="demo catalogue"))
+    await built.services.configure_sources(demo_base=sim.base_url)
+    if screenshot:  # the picture shows what is new: a Jumio transaction
+        await built.services.set_position(DEMO_SCREENSHOT_ITEM)
 
 
 async def close(built: Built) -> None:
@@ -223,6 +230,7 @@ async def close(built: Built) -> None:
         settings.save(built.services.paths.settings_file)
     except OSError as exc:
         log.warning("could not save settings: %s", exc)
+    built.controller.stop_polling()
     await built.controller.settle()
     await built.services.close()
     if built.sim is not None:
@@ -231,7 +239,6 @@ async def close(built: Built) -> None:
 
 async def take_screenshot(built: Built, path: Path) -> int:
     """Wait for the first image to be painted, then save the window as a PNG."""
-    from PySide6.QtCore import QCoreApplication
 
     window, controller = built.window, built.controller
     loop = asyncio.get_running_loop()
@@ -245,8 +252,8 @@ async def take_screenshot(built: Built, path: Path) -> int:
     except TimeoutError:
         print("reviewdesk: no image was shown in time; no screenshot taken", file=sys.stderr)
         return 1
-    for _ in range(5):  # let layouts and the repaint settle
-        QCoreApplication.processEvents()
+    for _ in range(5):  # let layouts and the repaint settle: the qasync loop runs Qt's events
+        # (never processEvents() here: it would run other tasks' steps inside this one's)
         await asyncio.sleep(0.05)
     if not window.grab().save(str(path)):
         print(f"reviewdesk: cannot write {path}", file=sys.stderr)

@@ -25,7 +25,9 @@ from reviewdesk.domain.scan import Scan
 from reviewdesk.paths import Paths
 from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
+from reviewdesk.sources.dyneti import DynetiSource
 from reviewdesk.sources.local import is_local, local_decision, source_of
+from reviewdesk.sources.registry import SourceRegistry
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.changes import Changes
@@ -53,6 +55,9 @@ class Services:
         self.settings = settings
         self._http = http
         self.session = Session(http)
+        #: Which source each queued item comes from (sources/registry.py): Dyneti always; Jumio
+        #: and Preventor once `configure_sources` finds their credentials.
+        self.sources = SourceRegistry(DynetiSource(self.session.image_resolver))
         self.store: AsyncStore | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
@@ -197,6 +202,21 @@ class Services:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.session.http
+
+    async def configure_sources(self, *, demo_base: str | None = None) -> list[str]:
+        """Add Jumio and Preventor to the registry when their credentials are configured (the
+        environment or the OS keyring, as their commands read them; never a file), or, for the demo,
+        against the simulator at `demo_base` with its credentials. Returns the names added."""
+        from reviewdesk.source_setup import demo_sources, sources_from_environment
+
+        if demo_base is not None:
+            found = demo_sources(demo_base, self.http)
+        else:
+            loop = asyncio.get_running_loop()  # the keyring may be slow: off the event loop
+            found = await loop.run_in_executor(None, sources_from_environment, self.settings, self.http)
+        for source in found:
+            self.sources.add(source)
+        return [source.name for source in found]
 
     async def close(self) -> None:
         if self.worker is not None:

@@ -33,3 +33,21 @@ def _catalog() -> tuple[dict[str, str], ...]:
 def demo_catalog() -> list[dict[str, str]]:
     """A fresh copy of the demo entries (callers may mutate it)."""
     return [dict(entry) for entry in _catalog()]
+
+
+#: The demo queue's items of the other sources, after the 50 scans (queue keys, sources/base.py
+#: ItemKey): Jumio transactions done (an ID card; one with liveness images), rejected as fraud,
+#: failed, still pending (done after a few polls) and a Document Verification with two pages; two
+#: Preventor tickets. The simulator answers each as its prefix says (sim/jumio.py, sim/preventor.py).
+DEMO_SOURCE_ITEMS: tuple[str, ...] = (
+    "jumio:done-id-demo-7Q2X",
+    "jumio:liveness-demo-K81A",
+    "jumio:fraud-demo-3MZP",
+    "jumio:failed-demo-Q0W4",
+    "jumio:pending-3-demo-5TRV",
+    "jumio:document:dv-bs-demo-8HNE",
+    "preventor:TCK-demo-20417",
+    "preventor:TCK-demo-20418",
+)
+#: The item `--demo --screenshot` shows: a Jumio transaction, front, back and face side by side.
+DEMO_SCREENSHOT_ITEM = DEMO_SOURCE_ITEMS[0]

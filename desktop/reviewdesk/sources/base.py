@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from reviewdesk.errors import EXIT_NETWORK, Error
+from reviewdesk.errors import EXIT_AUTH, EXIT_NETWORK, EXIT_NOT_FOUND, Error
 
 DEFAULT_SOURCE = "dyneti"
 SEPARATOR = ":"
@@ -91,11 +91,52 @@ class DecisionOption:
 
 class SourceError(Error):
     """A source could not answer: `message` is for the reviewer, plain text, no secret in it;
-    `exit_code` for the command line (3 auth, 4 not found, 5 network or server)."""
+    `exit_code` for the command line (3 auth, 4 not found, 5 network or server). `transient`: the
+    server was busy or could not be reached, and asking again later may work (the window does, by
+    itself); `reason` says what went wrong in a few words ("Server error 503")."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_NETWORK) -> None:
+    def __init__(
+        self, message: str, exit_code: int = EXIT_NETWORK, *, transient: bool = False, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.transient = transient
+        self.reason = reason or message
+
+
+# What `Source.fetch_image` may raise besides a plain SourceError: the states of an image the
+# window's image pipeline treats each in its own way (ui/image_service.py, docs/ARCHITECTURE.md).
+
+
+class ImageNotYetError(SourceError):
+    """No image (yet). `told`: the vendor says it is on its way (Dyneti's UPLOADING): asked again
+    with backoff while the item is shown. Not told (a bare 404): looked at again a few times, then
+    shown as not found."""
+
+    def __init__(self, message: str, *, told: bool) -> None:
+        super().__init__(message, EXIT_NOT_FOUND)
+        self.told = told
+
+
+class ImageMissingError(SourceError):
+    """The item has no such image, for good (remembered; a retry asks again)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_NOT_FOUND)
+
+
+class ImageTooLargeError(SourceError):
+    """The image is too large to fetch or decode safely (remembered)."""
+
+
+class SourceAuthError(SourceError):
+    """The credential was refused. `credential` identifies it when the window can ask for a new one
+    (Dyneti's sign-in: the prompt comes once per credential); None when it cannot (Jumio and
+    Preventor keep theirs in the keyring or the environment): the message says what to do."""
+
+    def __init__(self, message: str, *, credential: object | None = None) -> None:
+        super().__init__(message, EXIT_AUTH)
+        self.credential = credential
 
 
 @runtime_checkable

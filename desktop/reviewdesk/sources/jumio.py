@@ -10,6 +10,7 @@ local: Jumio has no endpoint for them (`remote_decisions = False`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -22,6 +23,7 @@ from reviewdesk.api.jumio import KINDS, LABELS, ImageLink, ImageList, JumioClien
 from reviewdesk.domain import jumio_codes as codes
 from reviewdesk.domain import jumio_schedule as schedule
 from reviewdesk.sources.base import DecisionOption, DetailNode, Details, ImageRef, SourceError
+from reviewdesk.sources.errors import from_api
 
 log = logging.getLogger("reviewdesk.sources.jumio")
 
@@ -99,6 +101,7 @@ class PollState:
     tries: int = 0
     last_try_at: float | None = None
     status: str = ""
+    error: str = ""  # why the last status request gave no status (shown until one does)
 
     def next_at(self, scale: float = 1.0) -> float:
         return schedule.next_poll(self.acquired_at, self.tries, last_try_at=self.last_try_at, scale=scale)
@@ -112,6 +115,9 @@ class _Item:
     data: dict[str, Any] | None = None  # details, once final
     images: ImageList | None = None
     problems: list[str] = field(default_factory=list)
+    #: One status request at a time: the details and the image list of an item are asked for
+    #: together, and the second must wait for the first's answer, not take "not asked yet" for it.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class JumioSource:
@@ -176,12 +182,16 @@ class JumioSource:
         try:
             return await coro
         except e.ReviewDeskError as exc:
-            raise SourceError(exc.message, exc.exit_code) from None
+            raise from_api(exc) from None
 
     async def refresh_status(self, item_id: str, *, force: bool = False) -> str:
         """The item's status: asked of Jumio when the schedule says a try is due (or `force`),
         else the last one known ("" before the first try)."""
         item = self._item(item_id)
+        async with item.lock:
+            return await self._refresh_locked(item, force=force)
+
+    async def _refresh_locked(self, item: _Item, *, force: bool) -> str:
         known = item.poll.status
         if known and not is_open(item.kind, known):
             return known
@@ -189,15 +199,19 @@ class JumioSource:
             return known
         item.poll.tries += 1
         item.poll.last_try_at = self.clock()
-        if item.kind == "authentication":
-            data = await self._call(self.client.authentication(item.reference))
-            status = _checked_result(data, item.reference)
-            if not is_open(item.kind, status):
-                item.data = data  # the one answer holds the details and the image lists
-        else:
-            info = await self._call(self.client.status(item.kind, item.reference))
-            status = info.status
-        item.poll.status = status
+        try:
+            if item.kind == "authentication":
+                data = await self._call(self.client.authentication(item.reference))
+                status = _checked_result(data, item.reference)
+                if not is_open(item.kind, status):
+                    item.data = data  # the one answer holds the details and the image lists
+            else:
+                info = await self._call(self.client.status(item.kind, item.reference))
+                status = info.status
+        except SourceError as exc:
+            item.poll.error = str(exc)
+            raise
+        item.poll.status, item.poll.error = status, ""
         log.info("jumio %s %s: %s (try %d)", item.kind, item.reference, status, item.poll.tries)
         return status
 
@@ -219,12 +233,15 @@ class JumioSource:
         tries = f"{item.poll.tries} of {schedule.MAX_SCHEDULED_TRIES}"
         if item.poll.tries > schedule.MAX_SCHEDULED_TRIES:
             tries = f"{item.poll.tries} (past the {schedule.MAX_SCHEDULED_TRIES} scheduled; now once a day)"
-        tree = (
+        tree: tuple[DetailNode, ...] = (
             DetailNode("Status", shown, level="warn"),
             DetailNode("Status requests so far", tries),
             DetailNode("Next status request", when),
         )
         summary = f"{LABELS[item.kind]} {item.reference} · {shown} · {when}"
+        if item.poll.error:  # the last answer could not be read: say why, not just "not asked yet"
+            tree += (DetailNode("Last status answer", item.poll.error, level="bad"),)
+            summary = f"{summary} · {item.poll.error}"
         # state "" until the first answer: nothing is known yet, not even that it is pending.
         return Details(summary, tree, state=status, next_poll=next_at, facts={"status": shown})
 

@@ -17,6 +17,7 @@ from reviewdesk.api.preventor import PreventorClient
 from reviewdesk.api.preventor_images import TicketImage
 from reviewdesk.api.redact import safe_url
 from reviewdesk.sources.base import DecisionOption, DetailNode, Details, ImageRef, SourceError
+from reviewdesk.sources.errors import from_api
 
 NAME = "preventor"
 
@@ -153,7 +154,7 @@ class PreventorSource:
         try:
             found = await self.client.images(ticket)
         except e.ReviewDeskError as exc:
-            raise SourceError(str(exc), exc.exit_code) from None
+            raise from_api(exc) from None
         self._images.pop(ticket, None)
         self._images[ticket] = listed = {image.name: image for image in found}
         while len(self._images) > MAX_TICKETS_KEPT:
@@ -181,13 +182,13 @@ class PreventorSource:
                     raise
                 return (await self.client.image_bytes(item_id, fresh))[0]
         except e.ReviewDeskError as exc:
-            raise SourceError(str(exc), exc.exit_code) from None
+            raise from_api(exc) from None
 
     async def details(self, item_id: str) -> Details:
         try:
             data = await self.client.ticket(item_id)
         except e.ReviewDeskError as exc:
-            raise SourceError(str(exc), exc.exit_code) from None
+            raise from_api(exc) from None
         state = _find_state(_unwrap(data))
         summary = f"Ticket {item_id}" + (f": {state}" if state else "")
         return Details(summary=summary, tree=details_tree(data), state=state)

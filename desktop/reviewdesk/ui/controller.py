@@ -30,6 +30,7 @@ from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_changes import ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
+from reviewdesk.ui.controller_items import ItemsPart
 from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
@@ -41,10 +42,11 @@ from reviewdesk.ui.sign_in import SignInDialog
 log = logging.getLogger("reviewdesk.ui")
 
 
-class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QObject):
+class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, ItemsPart, QObject):
     """The window's mediator: navigation, images, actions and the key map here; deciding, the session,
-    delivery and what changed in their own modules (ui/controller_decisions.py,
-    ui/controller_session.py, ui/controller_delivery.py, ui/controller_changes.py), mixed in."""
+    delivery, what changed and showing an item of any source in their own modules
+    (ui/controller_decisions.py, ui/controller_session.py, ui/controller_delivery.py,
+    ui/controller_changes.py, ui/controller_items.py), mixed in."""
 
     scan_shown = Signal(str)  # a scan became the current one
     image_shown = Signal(str)  # the current scan's image is painted
@@ -59,7 +61,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         self.keymap = keymap
         self.model = window.scan_list.model
         self.images = ImageService(
-            services.session.image_resolver,
+            services.sources,
             prefetch=services.settings.prefetch,
             cache_bytes=services.settings.cache_mb * 1024 * 1024,
             # Reviewer sessions get a bare 404 for "still uploading" and "missing" alike: keep
@@ -92,6 +94,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
         self.record = RecordFeatures(self)  # export, statistics, import shares, the privacy screen
+        self._init_items()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -165,6 +168,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         """Fill the list from the store and go back to where the reviewer was."""
         scans, position = await self.services.load_queue()
         self.window.scan_list.set_scans(scans)
+        self.track_items(scans)
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:
@@ -201,6 +205,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
             summary = await self.services.import_scans(result, share=share)
             # The model merges facts into scans it has and keeps their state; new ones are to review.
             self.window.scan_list.add_scans(result.scans)
+            self.track_items(result.scans)
         self.window.status.show_message(
             f"Queued {summary.added} new scans, {summary.merged} already there"
             f"{f' (share {share})' if share else ''}. {result.summary()}",
@@ -232,8 +237,13 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
         w = self.window
         w.show_scan_title(scan_id, self.model.counts().get(ScanState.TO_REVIEW))
         w.decision_pane.set_scan(scan)
-        w.show_facts(scan)
-        w.image_view.set_hint("")
+        if self.is_scan(scan_id):
+            w.show_item_view(False)
+            w.show_facts(scan)
+            w.image_view.set_hint("")
+        else:
+            w.show_item_facts(self.item_label(scan_id))
+            self._show_item(scan)
         self.images.show(scan_id, [s for s in self._upcoming(scan_id) if s != skip])
         if paint_now:
             # A synchronous repaint paints every dirty widget of the window: done before the table
@@ -263,12 +273,16 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
     def _image_ready(self, scan_id: str, image: QImage) -> None:
         if scan_id != self.current:
             return
-        self.window.image_view.set_image(image)
+        if self.is_scan(scan_id):
+            self.window.image_view.set_image(image)
         self._seen.add(scan_id)
         self.image_shown.emit(scan_id)
 
     def _image_state(self, scan_id: str, state: ImageState) -> None:
         if scan_id != self.current or state.is_ready:
+            return
+        if not self.is_scan(scan_id):
+            self._item_state(scan_id, state)
             return
         view = self.window.image_view
         view.set_state(state)
@@ -300,6 +314,9 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, QO
             ("fit", view.fit, None),
             ("actual_size", view.actual_size, None),
             ("rotate", view.rotate, None),
+            ("next_image", lambda: self._image_action("next"), None),
+            ("previous_image", lambda: self._image_action("previous"), None),
+            ("toggle_side_by_side", lambda: self._image_action("toggle"), None),
             ("next_scan", lambda: self.move(1), None),
             ("previous_scan", lambda: self.move(-1), None),
             ("undo", self.undo, w.undo_action),

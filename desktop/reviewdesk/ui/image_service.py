@@ -1,27 +1,37 @@
-"""Loading, decoding, caching and prefetching the images of the review queue.
+"""Loading, decoding, caching and prefetching the images of the review queue, for items of any
+source (sources/base.py): an image is one (item key, image key) pair, listed by `Source.images` and
+fetched by `Source.fetch_image`, through the registry (sources/registry.py). The service never
+knows which vendor an item comes from.
 
 All work runs as asyncio tasks on the running loop (qasync's QEventLoop in the app); decoding runs
-in an executor thread. The service talks only about the scan currently shown: `image_ready` and
-`state_changed` are emitted for the scan of the last `show()` call, and prefetched images land
-silently in the cache (see `cached`). Presigned URLs are never logged or put in a message.
+in an executor thread. The service talks only about the item currently shown: `image_ready` and
+`state_changed` are about its first image (for a Dyneti scan, its only one) or, while its images
+are being listed, the item itself; `images_listed`, `item_image_ready` and `item_image_state` about
+each of its images. Prefetched images land silently in the cache (see `cached`). No image is ever
+written to disk, and no URL is logged or put in a message.
 
-UPLOADING is polled with backoff (1 s, 2 s, 4 s, ... at most 30 s) for as long as the scan is
-shown. A reviewer session is often not told the status (`/reviews/b` may leave it out): a bare
-404 from the image host is then looked at again BARE_404_CHECKS times, shown as "checking whether
-the image exists" meanwhile (not as "uploading": nobody said so), before the pane says "not
-found" (not remembered: showing it again looks again). A transient failure (server busy, no
-connection; see api.retry) is retried by the client within its deadline, the pane saying
-"retrying in N s", and after that with the same backoff for as long as the scan is shown: it
-recovers without a key press.
+A source reports why an image is not there by the error it raises (sources/base.py): "not yet, and
+we know it is coming" (`ImageNotYetError(told=True)`, Dyneti's UPLOADING) is polled with backoff (1
+s, 2 s, 4 s, ... at most 30 s) for as long as the item is shown; "not found, no reason given"
+(`told=False`, a bare 404 in a Dyneti reviewer session) is looked at again BARE_404_CHECKS times,
+shown as "checking whether the image exists" meanwhile, before the pane says "not found" (not
+remembered: showing it again looks again). A transient failure (server busy, no connection) is
+retried by the client within its deadline, the pane saying "retrying in N s", and after that with
+the same backoff for as long as the item is shown: it recovers without a key press. Any other
+failure (a refused credential, a link to another host, a huge or broken image) is a message in that
+image's place; the other images, and the rest of the queue, go on.
 
 A large JPEG (see image_decode.preview_scale) is decoded as a reduced *preview* first, sized for
-the view (`view_size`): the preview is cached with the JPEG bytes and emitted, then, for the scan
+the view (`view_size`): the preview is cached with the JPEG bytes and emitted, then, for the item
 shown only, the full image is decoded in the background and emitted again (`image_ready` a second
 time; the state stays READY) and replaces the preview in the cache. Prefetches stop at the preview:
-moving to the scan paints it at once and starts the full decode from the kept bytes, no download.
+moving to the item paints it at once and starts the full decode from the kept bytes, no download.
 One full decode runs at a time (a decode thread cannot be stopped: a cancelled one keeps its turn
-until it ends, and its result is dropped), and moving to another scan cancels the one under way,
+until it ends, and its result is dropped), and moving to another item cancels the one under way,
 so memory stays at the cache's budget plus at most one full image being decoded.
+
+Prefetch (`plan_prefetch`) covers every image of the next `prefetch` items, as many as the cache
+holds beside the item shown.
 """
 
 from __future__ import annotations
@@ -32,40 +42,35 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Literal
 
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
-from reviewdesk.api import errors as e
-from reviewdesk.api import retry
 from reviewdesk.api.images import ImageResolver
-from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache, image_bytes
-from reviewdesk.ui.image_decode import (
-    DEFAULT_MAX_PIXELS,
-    ImageDecodeError,
-    ImagePixelsTooLargeError,
-    decode_image,
-    decode_image_async,
-    is_preview,
+from reviewdesk.sources.base import (
+    ImageRef,
 )
+from reviewdesk.sources.dyneti import DynetiSource
+from reviewdesk.sources.errors import short_reason
+from reviewdesk.sources.registry import SourceRegistry
+from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache
+from reviewdesk.ui.image_decode import DEFAULT_MAX_PIXELS, decode_image, is_preview
+from reviewdesk.ui.image_fetch import REMEMBERED_OUTCOMES, FetchPart, ImageId, _Job, _log_failure
+from reviewdesk.ui.image_state import IMAGE_KINDS, LISTING, LOADING, READY, ImageKind, ImageState
+
+__all__ = [
+    "IMAGE_KINDS",
+    "LOADING",
+    "READY",
+    "ImageId",
+    "ImageKind",
+    "ImageService",
+    "ImageState",
+    "plan_prefetch",
+    "short_reason",
+]
 
 log = logging.getLogger("reviewdesk.ui.image")
-
-ImageKind = Literal[
-    "loading", "checking", "uploading", "retrying", "not_found", "error", "too_large", "ready"
-]
-IMAGE_KINDS: tuple[str, ...] = (
-    "loading",
-    "checking",  # no image found yet, no status told (reviewer sessions): looking again
-    "uploading",
-    "retrying",  # a transient failure (server busy, no connection): tried again by itself
-    "not_found",
-    "error",
-    "too_large",
-    "ready",
-)
 
 DEFAULT_PREFETCH = 3
 DEFAULT_CONCURRENCY = 3
@@ -74,67 +79,69 @@ POLL_MAX = 30.0
 #: After a 404 that does not say why, look again this many times (same backoff) before saying
 #: "not found": a reviewer session is not told UPLOADING, only that there is no image yet.
 BARE_404_CHECKS = 2
-#: How many final outcomes (no image, too large, undecodable) are remembered.
-REMEMBERED_OUTCOMES = 512
 #: The view previews are sized for until told otherwise (`set_view_size`): the image pane of
 #: MainWindow at its default size (1440x880, splitter 430/620/390), in pixels.
 DEFAULT_VIEW_SIZE = (620, 800)
 
 
-@dataclass(frozen=True, slots=True)
-class ImageState:
-    """What the image pane should say about a scan. `message` is one line for the reviewer."""
-
-    kind: ImageKind
-    message: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in IMAGE_KINDS:
-            raise ValueError(f"unknown image state kind {self.kind!r}")
-
-    @property
-    def is_ready(self) -> bool:
-        return self.kind == "ready"
-
-
-LOADING = ImageState("loading", "Loading the image…")
-READY = ImageState("ready")
-
-# What an attempt can end in besides "done" (None):
-_UPLOADING = "uploading"  # the server says the image is not uploaded yet
-_BARE_404 = "bare-404"  # no image and no status (reviewer sessions): missing, or still uploading
-_TRANSIENT = "transient"  # the server was busy or could not be reached: try again later
-
-
-@dataclass(eq=False)
-class _Job:
-    scan_id: str
-    generation: int
-    background: bool  # a prefetch: takes a slot, does not poll UPLOADING
-    started: bool = False  # past waiting for a slot
-    note: str = ""  # the message of the last bare 404
-    task: asyncio.Future[None] | None = field(default=None, repr=False)
+def plan_prefetch(
+    current: str | None,
+    upcoming: Sequence[str],
+    depth: int,
+    images_of: Callable[[str], Sequence[ImageRef] | None],
+    max_images: int,
+) -> tuple[list[str], list[ImageId]]:
+    """What to fetch ahead: the next `depth` items of `upcoming` (not `current`), each with all of
+    its images, at most `max_images` images in all (the cache must hold them beside the item
+    shown). Returns (items whose image list must be asked first, images to fetch), in order."""
+    to_list: list[str] = []
+    wanted: list[ImageId] = []
+    items: list[str] = []
+    for item in upcoming:
+        if len(items) >= depth:
+            break
+        if item != current and item not in items:
+            items.append(item)
+    for item in items:
+        refs = images_of(item)
+        if refs is None:
+            to_list.append(item)
+            continue
+        for ref in refs:
+            if len(wanted) >= max_images:
+                return to_list, wanted
+            wanted.append((item, ref.key))
+    return to_list, wanted
 
 
-class ImageService(QObject):
-    """Images of scans for the review window: cache, prefetch, UPLOADING polling, typed states.
+class ImageService(FetchPart, QObject):
+    """Images of queue items for the review window: cache, prefetch, polling, typed states.
 
-    `resolver_provider` returns the session's ImageResolver (None when signed out); it is asked
-    again for every attempt, so a new sign-in is picked up without telling the service.
+    `sources` is the registry the items' sources are found in; a callable instead is the session's
+    ImageResolver provider, shorthand for a registry of Dyneti alone. Sources are asked on every
+    attempt, so a new sign-in is picked up without telling the service.
     """
 
-    #: (scan id, decoded image) of the scan shown; followed by state_changed(scan id, READY). For a
-    #: large JPEG it comes twice: a preview (image_decode.is_preview; same geometry, fewer pixels),
-    #: then the full image alone (the state is READY already).
+    #: (item, decoded image) of the item shown, its first image; followed by state_changed(item,
+    #: READY). For a large JPEG it comes twice: a preview (image_decode.is_preview; same geometry,
+    #: fewer pixels), then the full image alone (the state is READY already).
     image_ready = Signal(str, QImage)
-    #: (scan id, ImageState) of the scan shown.
+    #: (item, ImageState) of the item shown: its first image, or the item while its images are
+    #: listed (or when they cannot be).
     state_changed = Signal(str, object)
-    #: The server refused the credential (message for the sign-in prompt). Once per resolver.
+    #: (item, tuple of ImageRef) of the item shown, once its images are known.
+    images_listed = Signal(str, object)
+    #: (item, image key, decoded image) for each image of the item shown (previews as above).
+    item_image_ready = Signal(str, str, QImage)
+    #: (item, image key, ImageState) for each image of the item shown.
+    item_image_state = Signal(str, str, object)
+    #: The server refused a credential the window can renew (message for the sign-in prompt). Once
+    #: per credential.
     auth_failed = Signal(str)
 
     def __init__(
         self,
-        resolver_provider: Callable[[], ImageResolver | None],
+        sources: SourceRegistry | Callable[[], ImageResolver | None],
         *,
         prefetch: int = DEFAULT_PREFETCH,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
@@ -148,7 +155,9 @@ class ImageService(QObject):
         view_size: QSize | None = None,
     ) -> None:
         super().__init__(parent)
-        self._provider = resolver_provider
+        self._sources = (
+            sources if isinstance(sources, SourceRegistry) else SourceRegistry(DynetiSource(sources))
+        )
         self._prefetch = max(0, int(prefetch))
         self._cache = ImageCache(cache_bytes)
         self._concurrency = max(1, int(concurrency))
@@ -162,10 +171,13 @@ class ImageService(QObject):
         self._generation = 0
         self._current: str | None = None
         self._upcoming: tuple[str, ...] = ()
-        self._jobs: dict[str, _Job] = {}
-        self._upgrades: dict[str, _Job] = {}  # full decodes after a preview (the scan shown only)
-        self._states: dict[str, ImageState] = {}  # last state of scans with a job under way
-        self._outcomes: OrderedDict[str, ImageState] = OrderedDict()  # final, image-less outcomes
+        self._refs: OrderedDict[str, tuple[ImageRef, ...]] = OrderedDict()  # listed, not fixed
+        self._listings: dict[str, _Job] = {}  # items whose images are being listed
+        self._list_failed: OrderedDict[str, ImageState] = OrderedDict()  # prefetch listings that failed
+        self._jobs: dict[ImageId, _Job] = {}
+        self._upgrades: dict[ImageId, _Job] = {}  # full decodes after a preview (the item shown only)
+        self._states: dict[ImageId, ImageState] = {}  # last state of images with a job under way
+        self._outcomes: OrderedDict[ImageId, ImageState] = OrderedDict()  # final, image-less outcomes
         self._slots: asyncio.Semaphore | None = None
         self._full_slot: asyncio.Semaphore | None = None  # one full decode (after a preview) at a time
         self._auth_failed_for: object | None = None
@@ -175,6 +187,10 @@ class ImageService(QObject):
     @property
     def current(self) -> str | None:
         return self._current
+
+    @property
+    def sources(self) -> SourceRegistry:
+        return self._sources
 
     @property
     def tight(self) -> bool:
@@ -191,80 +207,141 @@ class ImageService(QObject):
 
     @property
     def cache(self) -> ImageCache:
-        """The cache itself (read it; change it only through the service)."""
+        """The cache itself (read it; change it only through the service). An item's first image
+        is cached under the item's key, its others under "item#image"."""
         return self._cache
 
-    def cached(self, scan_id: str) -> QImage | None:
-        """The decoded image of `scan_id` if it is in memory (the LRU order is not touched): the full
-        image, or a preview (image_decode.is_preview) until the full one replaces it."""
-        return self._cache.peek(scan_id)
+    def images_of(self, item: str) -> tuple[ImageRef, ...] | None:
+        """The item's images, if known without asking (a Dyneti scan's always are)."""
+        source, _item_id = self._sources.source_of(item)
+        fixed = getattr(source, "fixed_images", None)
+        if fixed is not None:
+            return tuple(fixed)
+        return self._refs.get(item)
+
+    def cached(self, item: str, key: str | None = None) -> QImage | None:
+        """The decoded image (default: the item's first) if it is in memory (the LRU order is not
+        touched): the full image, or a preview (image_decode.is_preview) until the full one
+        replaces it."""
+        image_id = self._image_id(item, key)
+        return None if image_id is None else self._cache.peek(self._cache_key(image_id))
 
     def pending(self) -> set[str]:
-        """Scan ids with a fetch, or the full decode after a preview, under way or queued."""
-        return set(self._jobs) | set(self._upgrades)
+        """Items with a listing, a fetch, or the full decode after a preview, under way or queued."""
+        return set(self._listings) | {i for i, _ in self._jobs} | {i for i, _ in self._upgrades}
 
-    def state_of(self, scan_id: str) -> ImageState | None:
-        """The last known state of `scan_id`: READY if cached, else under way or remembered."""
-        if scan_id in self._cache:
+    def state_of(self, item: str, key: str | None = None) -> ImageState | None:
+        """The last known state of an image (default: the item's first): READY if cached, else
+        under way or remembered; while the item's images are listed (or could not be), the item's."""
+        image_id = self._image_id(item, key)
+        if image_id is None:
+            return LISTING if item in self._listings else self._list_failed.get(item)
+        if self._cache_key(image_id) in self._cache:
             return READY
-        return self._states.get(scan_id) or self._outcomes.get(scan_id)
+        return self._states.get(image_id) or self._outcomes.get(image_id)
+
+    def _image_id(self, item: str, key: str | None) -> ImageId | None:
+        if key is not None:
+            return (item, key)
+        refs = self.images_of(item)
+        return (item, refs[0].key) if refs else None
+
+    def _is_first(self, image_id: ImageId) -> bool:
+        refs = self.images_of(image_id[0])
+        return bool(refs) and refs[0].key == image_id[1]
+
+    def _name(self, image_id: ImageId) -> str:
+        """The image in log lines: the item's key for its first image (a Dyneti scan's one), else
+        "item#image"."""
+        return self._cache_key(image_id)
+
+    def _cache_key(self, image_id: ImageId) -> str:
+        item, key = image_id
+        return item if self._is_first(image_id) else f"{item}#{key}"
 
     # -- commands ------------------------------------------------------------------------------
 
-    def show(self, scan_id: str, upcoming: Sequence[str] = ()) -> None:
-        """Make `scan_id` the scan shown; prefetch the next `prefetch` ids of `upcoming`.
+    def show(self, item: str, upcoming: Sequence[str] = ()) -> None:
+        """Make `item` the item shown; prefetch the images of the next `prefetch` items of `upcoming`.
 
-        A cached image is emitted before this returns, so moving to a prefetched scan paints at
+        A cached image is emitted before this returns, so moving to a prefetched item paints at
         once. Otherwise a loading (or the last known) state is emitted and a fetch is started.
         """
-        self._current = scan_id
+        self._current = item
         self._upcoming = tuple(upcoming)
         for other in list(self._upgrades):
-            if other != scan_id:  # moved on: its full image is not wanted any more
+            if other[0] != item:  # moved on: its full image is not wanted any more
                 self._cancel_upgrade(other)
-        image = self._cache.get(scan_id)
-        if image is not None:
-            self._emit_ready(scan_id, image)
-            if is_preview(image):
-                source = self._cache.source(scan_id)
-                if source is not None:
-                    self._start_upgrade(scan_id, source)
-                elif scan_id not in self._jobs:  # the bytes did not fit in the cache: fetch again
-                    self._start(scan_id, background=False)
-        else:
-            job = self._jobs.get(scan_id)
-            remembered = self._outcomes.get(scan_id)
-            if job is not None and job.background and not job.started:
-                self._cancel(scan_id)  # still queued for a slot: jump the queue
-                job = None
-            if job is not None:
-                job.background = False  # under way: let it finish, and poll if it must
-                self.state_changed.emit(scan_id, self._states.get(scan_id, LOADING))
-            elif remembered is not None:
-                self.state_changed.emit(scan_id, remembered)
+        refs = self.images_of(item)
+        if refs is None:
+            self._list_failed.pop(item, None)  # shown: ask again
+            listing = self._listings.get(item)
+            if listing is None:
+                self._start_listing(item, background=False)
             else:
-                self._start(scan_id, background=False)
-                self.state_changed.emit(scan_id, LOADING)
+                listing.background = False
+            self.state_changed.emit(item, LISTING)
+        else:
+            self._show_images(item, refs)
         self._schedule_prefetch()
 
-    def retry(self, scan_id: str | None = None) -> None:
-        """Fetch `scan_id` (default: the scan shown) again, from a fresh URL."""
-        scan_id = self._current if scan_id is None else scan_id
-        if scan_id is None:
+    def _show_images(self, item: str, refs: Sequence[ImageRef]) -> None:
+        self.images_listed.emit(item, tuple(refs))
+        if not refs:
+            self.state_changed.emit(item, ImageState("not_found", "This item has no images"))
+        for ref in refs:
+            self._show_image((item, ref.key))
+
+    def _show_image(self, image_id: ImageId) -> None:
+        cache_key = self._cache_key(image_id)
+        image = self._cache.get(cache_key)
+        if image is not None:
+            self._emit_ready(image_id, image)
+            if is_preview(image):
+                source = self._cache.source(cache_key)
+                if source is not None:
+                    self._start_upgrade(image_id, source)
+                elif image_id not in self._jobs:  # the bytes did not fit in the cache: fetch again
+                    self._start(image_id, background=False)
             return
-        self._cancel(scan_id)
-        self._cancel_upgrade(scan_id)
-        self._cache.discard(scan_id)
-        self._outcomes.pop(scan_id, None)
+        job = self._jobs.get(image_id)
+        remembered = self._outcomes.get(image_id)
+        if job is not None and job.background and not job.started:
+            self._cancel(image_id)  # still queued for a slot: jump the queue
+            job = None
+        if job is not None:
+            job.background = False  # under way: let it finish, and poll if it must
+            self._emit_state(image_id, self._states.get(image_id, LOADING))
+        elif remembered is not None:
+            self._emit_state(image_id, remembered)
+        else:
+            self._start(image_id, background=False)
+            self._emit_state(image_id, LOADING)
+
+    def retry(self, item: str | None = None) -> None:
+        """Fetch the item's images (default: the item shown) again: a fresh list and fresh URLs."""
+        item = self._current if item is None else item
+        if item is None:
+            return
+        for image_id in [i for i in self._jobs if i[0] == item]:
+            self._cancel(image_id)
+        for image_id in [i for i in self._upgrades if i[0] == item]:
+            self._cancel_upgrade(image_id)
+        for ref in self.images_of(item) or ():
+            self._cache.discard(self._cache_key((item, ref.key)))
+            self._outcomes.pop((item, ref.key), None)
         self._auth_failed_for = None
-        resolver = self._resolver()
-        if resolver is not None:
-            resolver.forget(scan_id)
-        if scan_id == self._current:
-            self._start(scan_id, background=False)
-            self.state_changed.emit(scan_id, LOADING)
-        elif scan_id in self._wanted():
-            self._start(scan_id, background=True)
+        source, item_id = self._sources.source_of(item)
+        forget = getattr(source, "forget", None)
+        if forget is not None:
+            forget(item_id)
+        self._refs.pop(item, None)
+        self._list_failed.pop(item, None)
+        self._cancel_listing(item)
+        if item == self._current:
+            self.show(item, self._upcoming)
+        elif item in self._wanted_items():
+            self._schedule_prefetch()
 
     def set_tight(self, tight: bool) -> None:
         """Admin sessions: use the tight crop (`/reviews/image/{id}.jpg?tight=true`). Drops the cache."""
@@ -272,6 +349,9 @@ class ImageService(QObject):
         if tight == self._tight:
             return
         self._tight = tight
+        for source in self._sources:
+            if hasattr(source, "tight"):
+                source.tight = tight
         current, upcoming = self._current, self._upcoming
         self.clear()
         if current is not None:
@@ -288,11 +368,15 @@ class ImageService(QObject):
     def clear(self) -> None:
         """Forget everything (sign-out): cancel all fetches, empty the cache."""
         self._generation += 1
-        for scan_id in list(self._jobs):
-            self._cancel(scan_id)
-        for scan_id in list(self._upgrades):
-            self._cancel_upgrade(scan_id)
+        for item in list(self._listings):
+            self._cancel_listing(item)
+        for image_id in list(self._jobs):
+            self._cancel(image_id)
+        for image_id in list(self._upgrades):
+            self._cancel_upgrade(image_id)
         self._cache.clear()
+        self._refs.clear()
+        self._list_failed.clear()
         self._states.clear()
         self._outcomes.clear()
         self._current = None
@@ -301,223 +385,102 @@ class ImageService(QObject):
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def _wanted(self) -> list[str]:
-        wanted: list[str] = []
-        for scan_id in self._upcoming:
-            if len(wanted) >= self._prefetch:
-                break
-            if scan_id != self._current and scan_id not in wanted:
-                wanted.append(scan_id)
-        return wanted
+    def _max_prefetch_images(self) -> int:
+        """As many images as fill half the cache at the view's size (the other half for the item
+        shown), and at least one per item."""
+        typical = max(1, self._view_size.width() * self._view_size.height() * 4)
+        return max(self._prefetch, self._cache.max_bytes // (2 * typical))
+
+    def _plan(self) -> tuple[list[str], list[ImageId]]:
+        return plan_prefetch(
+            self._current, self._upcoming, self._prefetch, self.images_of, self._max_prefetch_images()
+        )
+
+    def _wanted_items(self) -> set[str]:
+        to_list, wanted = self._plan()
+        return set(to_list) | {item for item, _ in wanted}
 
     def _schedule_prefetch(self) -> None:
-        wanted = self._wanted()
-        for scan_id, job in list(self._jobs.items()):
-            if scan_id != self._current and scan_id not in wanted:
-                log.debug("image %s: no longer wanted, cancelled", scan_id)
-                self._cancel(scan_id)
-            elif scan_id != self._current:
+        to_list, wanted = self._plan()
+        wanted_set = set(wanted)
+        for image_id, job in list(self._jobs.items()):
+            if image_id[0] != self._current and image_id not in wanted_set:
+                log.debug("image %s: no longer wanted, cancelled", self._name(image_id))
+                self._cancel(image_id)
+            elif image_id[0] != self._current:
                 job.background = True
-        for scan_id in wanted:
-            if self._cache.get(scan_id) is not None:  # keep the next ones fresh in the LRU
+        for item in list(self._listings):
+            if item != self._current and item not in to_list:
+                self._cancel_listing(item)
+        for item in to_list:
+            if item not in self._listings and item not in self._list_failed:
+                self._start_listing(item, background=True)
+        for image_id in wanted:
+            if self._cache.get(self._cache_key(image_id)) is not None:  # keep them fresh in the LRU
                 continue
-            if scan_id in self._jobs or scan_id in self._outcomes:
+            if image_id in self._jobs or image_id in self._outcomes:
                 continue
-            self._start(scan_id, background=True)
+            self._start(image_id, background=True)
 
-    def _start(self, scan_id: str, *, background: bool) -> None:
-        job = _Job(scan_id, self._generation, background)
-        self._jobs[scan_id] = job
-        self._states[scan_id] = LOADING
+    def _start(self, image_id: ImageId, *, background: bool) -> None:
+        job = _Job(*image_id, self._generation, background)
+        self._jobs[image_id] = job
+        self._states[image_id] = LOADING
         job.task = asyncio.ensure_future(self._run(job))
         job.task.add_done_callback(functools.partial(self._job_done, job))
 
-    def _cancel(self, scan_id: str) -> None:
-        job = self._jobs.pop(scan_id, None)
-        self._states.pop(scan_id, None)
+    def _cancel(self, image_id: ImageId) -> None:
+        job = self._jobs.pop(image_id, None)
+        self._states.pop(image_id, None)
         if job is not None and job.task is not None:
             job.task.cancel()
 
     def _job_done(self, job: _Job, _task: object = None) -> None:
-        if self._jobs.get(job.scan_id) is job:
-            del self._jobs[job.scan_id]
-            self._states.pop(job.scan_id, None)
-        task = job.task
-        if task is not None and not task.cancelled() and task.exception() is not None:
-            # _run handles every error; this is a bug, but it must not pass silently.
-            exc = task.exception()
-            log.error("image %s: the loader failed: %s", job.scan_id, type(exc).__name__)
+        if self._jobs.get(job.image_id) is job:
+            del self._jobs[job.image_id]
+            self._states.pop(job.image_id, None)
+        _log_failure(job, "the loader")
 
-    def _start_upgrade(self, scan_id: str, data: bytes) -> None:
-        """Decode the full image of the scan shown, whose preview is in the cache (or just emitted)."""
-        if scan_id in self._upgrades:
+    def _start_listing(self, item: str, *, background: bool) -> None:
+        job = _Job(item, "", self._generation, background)
+        self._listings[item] = job
+        job.task = asyncio.ensure_future(self._list(job))
+        job.task.add_done_callback(functools.partial(self._listing_done, job))
+
+    def _cancel_listing(self, item: str) -> None:
+        job = self._listings.pop(item, None)
+        if job is not None and job.task is not None:
+            job.task.cancel()
+
+    def _listing_done(self, job: _Job, _task: object = None) -> None:
+        if self._listings.get(job.item) is job:
+            del self._listings[job.item]
+        _log_failure(job, "listing")
+
+    def _start_upgrade(self, image_id: ImageId, data: bytes) -> None:
+        """Decode the full image of the item shown, whose preview is in the cache (or just emitted)."""
+        if image_id in self._upgrades:
             return
-        job = _Job(scan_id, self._generation, background=False)
-        self._upgrades[scan_id] = job
+        job = _Job(*image_id, self._generation, background=False)
+        self._upgrades[image_id] = job
         job.task = asyncio.ensure_future(self._upgrade(job, data))
         job.task.add_done_callback(functools.partial(self._upgrade_done, job))
 
-    def _cancel_upgrade(self, scan_id: str) -> None:
-        job = self._upgrades.pop(scan_id, None)
+    def _cancel_upgrade(self, image_id: ImageId) -> None:
+        job = self._upgrades.pop(image_id, None)
         if job is not None and job.task is not None:
-            log.debug("image %s: full decode no longer wanted, cancelled", scan_id)
+            log.debug("image %s: full decode no longer wanted, cancelled", self._name(image_id))
             job.task.cancel()
 
     def _upgrade_done(self, job: _Job, _task: object = None) -> None:
-        if self._upgrades.get(job.scan_id) is job:
-            del self._upgrades[job.scan_id]
-        task = job.task
-        if task is not None and not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("image %s: the full decode failed: %s", job.scan_id, type(exc).__name__)
+        if self._upgrades.get(job.image_id) is job:
+            del self._upgrades[job.image_id]
+        _log_failure(job, "the full decode")
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._concurrency)
         return self._slots
-
-    def _resolver(self) -> ImageResolver | None:
-        try:
-            return self._provider()
-        except Exception as exc:  # a provider bug must not break the pane
-            log.error("the image resolver provider failed: %s", type(exc).__name__)
-            return None
-
-    # -- the work ------------------------------------------------------------------------------
-
-    async def _run(self, job: _Job) -> None:
-        delay = self._poll_first
-        bare_checks = 0
-        # The client's own retries of one request say here how long they wait.
-        retry.on_retry.set(functools.partial(self._retrying, job))
-        while True:
-            if job.background:
-                async with self._semaphore():
-                    job.started = True
-                    result = await self._attempt(job)
-            else:
-                job.started = True
-                result = await self._attempt(job)
-            if result is None:
-                return
-            if job.background:
-                # A prefetch does not poll: it gives its slot back; showing the scan polls.
-                if result == _TRANSIENT:
-                    self._update(job, ImageState("error", job.note))
-                elif result == _BARE_404:
-                    self._update(
-                        job, ImageState("checking", "No image found yet; checking whether it exists")
-                    )
-                else:
-                    self._update(job, ImageState("uploading", "The image is still uploading"))
-                return
-            if result == _TRANSIENT:
-                self._update(job, ImageState("retrying", f"{job.note}: retrying in {delay:g} s"))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._poll_max)
-                continue
-            if result == _BARE_404:
-                if bare_checks >= self._bare_404_checks:
-                    # Not remembered: showing the scan again (or retry) looks once more.
-                    self._update(
-                        job,
-                        ImageState(
-                            "not_found", f"{job.note}; it may still be uploading: retry to check again"
-                        ),
-                    )
-                    return
-                bare_checks += 1
-                state = ImageState(
-                    "checking", f"No image found yet; checking whether it exists (again in {delay:g} s)"
-                )
-            else:
-                state = ImageState(
-                    "uploading", f"The image is still uploading; checking again in {delay:g} s"
-                )
-            self._update(job, state)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._poll_max)
-
-    async def _attempt(self, job: _Job) -> str | None:
-        scan_id = job.scan_id
-        resolver = self._resolver()
-        if resolver is None:
-            self._update(job, ImageState("error", "Not signed in: sign in to see images"))
-            return None
-        try:
-            data = await self._download(resolver, scan_id)
-        except e.ImageNotAvailableError as exc:
-            status = exc.image_status or await self._status_after_404(resolver, scan_id)
-            if status == "UPLOADING":
-                return _UPLOADING
-            if status == "FILENOTFOUND":
-                self._update(job, ImageState("not_found", str(exc)), final=True)
-                return None
-            job.note = str(exc)
-            return _BARE_404
-        except e.AuthError as exc:
-            self._update(job, ImageState("error", str(exc)))
-            if self._auth_failed_for is not resolver:
-                self._auth_failed_for = resolver
-                self.auth_failed.emit(str(exc))
-            return None
-        except e.ImageTooLargeError as exc:
-            self._update(job, ImageState("too_large", str(exc)), final=True)
-            return None
-        except e.ReviewDeskError as exc:
-            if retry.is_transient(exc):
-                job.note = short_reason(exc)
-                return _TRANSIENT
-            self._update(job, ImageState("error", str(exc)))
-            return None
-        except Exception as exc:  # anything unforeseen: say so, and log the type only (no URL)
-            log.error("image %s: download failed: %s", scan_id, type(exc).__name__)
-            self._update(job, ImageState("error", f"The image could not be loaded ({type(exc).__name__})"))
-            return None
-        try:
-            image = await decode_image_async(
-                data, max_pixels=self._max_pixels, executor=self._executor, preview_for=self._view_size
-            )
-        except ImagePixelsTooLargeError as exc:
-            self._update(job, ImageState("too_large", str(exc)), final=True)
-            return None
-        except ImageDecodeError as exc:
-            self._update(job, ImageState("error", str(exc)), final=True)
-            return None
-        if job.generation != self._generation or self._jobs.get(scan_id) is not job:
-            return None  # superseded while decoding
-        preview = is_preview(image)
-        # A preview keeps the JPEG bytes for the full decode; if both do not fit, the preview alone.
-        if not (preview and self._cache.put(scan_id, image, source=data)):
-            self._cache.put(scan_id, image)
-        kind = "preview" if preview else "ready"
-        log.debug("image %s: %s (%dx%d)", scan_id, kind, image.width(), image.height())
-        if scan_id == self._current:
-            self._emit_ready(scan_id, image)
-            if preview:
-                self._start_upgrade(scan_id, data)
-        return None
-
-    async def _upgrade(self, job: _Job, data: bytes) -> None:
-        """The full image after a preview, for the scan shown: cached in its place, and emitted."""
-        scan_id = job.scan_id
-        try:
-            image = await self._decode_full(data)
-        except ImageDecodeError as exc:  # the preview decoded, so this is unlikely: keep the preview
-            log.warning("image %s: the full image could not be decoded: %s", scan_id, exc.reason)
-            preview = self._cache.peek(scan_id)
-            if self._upgrades.get(scan_id) is job and preview is not None and is_preview(preview):
-                self._cache.put(scan_id, preview)  # without the bytes: no second try
-            return
-        if job.generation != self._generation or self._upgrades.get(scan_id) is not job:
-            return  # cancelled (moved on, retry, clear) while decoding: drop it
-        if scan_id != self._current:  # pragma: no cover - moving on cancels the upgrade
-            return
-        if image_bytes(image) <= self._cache.max_bytes:
-            self._cache.put(scan_id, image)  # replaces the preview and its bytes
-        # else the preview stays cached (the next show decodes again) and the full one is shown
-        log.debug("image %s: full image ready (%dx%d)", scan_id, image.width(), image.height())
-        self.image_ready.emit(scan_id, image)
 
     async def _decode_full(self, data: bytes) -> QImage:
         """decode_image(data) in the executor, one at a time. A decode thread cannot be stopped: when
@@ -537,56 +500,32 @@ class ImageService(QObject):
         future.add_done_callback(functools.partial(_release_after_decode, slot))
         return await asyncio.shield(future)
 
-    async def _download(self, resolver: ImageResolver, scan_id: str) -> bytes:
-        client = resolver.client
-        if self._tight and client.is_admin:
-            return await client.image_jpeg(scan_id, tight=True)
-        return (await resolver.fetch(scan_id)).data
-
-    async def _status_after_404(self, resolver: ImageResolver, scan_id: str) -> str | None:
-        """After a 404 that does not say why: an admin may ask the status (UPLOADING or missing)."""
-        if not resolver.client.is_admin:
-            return None
-        try:
-            return (await resolver.info(scan_id, refresh=True)).status
-        except e.ReviewDeskError:
-            return None
-
-    def _retrying(self, job: _Job, what: str, wait: float, exc: e.ReviewDeskError) -> None:
-        """Told by the client before it waits to try a request again."""
-        self._update(job, ImageState("retrying", f"{short_reason(exc)}: retrying in {max(1, round(wait))} s"))
-
     def _update(self, job: _Job, state: ImageState, *, final: bool = False) -> None:
-        if job.generation != self._generation or self._jobs.get(job.scan_id) is not job:
+        image_id = job.image_id
+        if job.generation != self._generation or self._jobs.get(image_id) is not job:
             return
-        log.debug("image %s: %s", job.scan_id, state.kind)
-        self._states[job.scan_id] = state
+        log.debug("image %s: %s", self._name(image_id), state.kind)
+        self._states[image_id] = state
         if final:
-            self._outcomes[job.scan_id] = state
-            self._outcomes.move_to_end(job.scan_id)
+            self._outcomes[image_id] = state
+            self._outcomes.move_to_end(image_id)
             while len(self._outcomes) > REMEMBERED_OUTCOMES:
                 self._outcomes.popitem(last=False)
-        if job.scan_id == self._current:
-            self.state_changed.emit(job.scan_id, state)
+        if job.item == self._current:
+            self._emit_state(image_id, state)
 
-    def _emit_ready(self, scan_id: str, image: QImage) -> None:
-        self.image_ready.emit(scan_id, image)
-        self.state_changed.emit(scan_id, READY)
+    def _emit_state(self, image_id: ImageId, state: ImageState) -> None:
+        self.item_image_state.emit(image_id[0], image_id[1], state)
+        if self._is_first(image_id):
+            self.state_changed.emit(image_id[0], state)
 
-
-def short_reason(exc: e.ReviewDeskError) -> str:
-    """What went wrong, in a few words for the pane ("Server error 503", "No connection")."""
-    if isinstance(exc, e.UnexpectedAnswerError):
-        return str(exc).split(": ", 1)[-1].split(":", 1)[0].capitalize()
-    if isinstance(exc, e.RateLimitedError):
-        return "The server is busy (429)"
-    if isinstance(exc, e.ServerError):
-        return f"Server error {exc.status}"
-    if isinstance(exc, e.TimeoutError_):
-        return "The server did not answer in time"
-    if isinstance(exc, e.NetworkError):
-        return "No connection to the server"
-    return "The request failed"
+    def _emit_ready(self, image_id: ImageId, image: QImage) -> None:
+        item, key = image_id
+        self.item_image_ready.emit(item, key, image)
+        self.item_image_state.emit(item, key, READY)
+        if self._is_first(image_id):
+            self.image_ready.emit(item, image)
+            self.state_changed.emit(item, READY)
 
 
 def _release_after_decode(slot: asyncio.Semaphore, future: asyncio.Future[QImage]) -> None:

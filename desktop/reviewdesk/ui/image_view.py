@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewdesk.ui.image_decode import full_size
-from reviewdesk.ui.image_service import ImageState
+from reviewdesk.ui.image_state import ImageState
 
 BACKGROUND = QColor(38, 40, 43)
 TEXT = QColor(230, 230, 230)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +24,9 @@ from reviewdesk.domain.keymap import Keymap, display_keys
 from reviewdesk.domain.scan import CARD_FACTS, Scan
 from reviewdesk.ui.card_compare_view import CardCompareView
 from reviewdesk.ui.decision_pane import DecisionPane
+from reviewdesk.ui.details_tree import DetailsTree
 from reviewdesk.ui.history_strip import HistoryStrip
+from reviewdesk.ui.image_strip import ImageStrip
 from reviewdesk.ui.image_view import ImageView
 from reviewdesk.ui.notice_bar import NoticeBar
 from reviewdesk.ui.plain_text import tooltip
@@ -130,7 +133,27 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.notices)
         centre_layout.addWidget(self.facts)
         centre_layout.addWidget(self.compare)
-        centre_layout.addWidget(self.image_view, 1)
+        # An item of another source (a Jumio transaction, a Preventor ticket): its images side by
+        # side or one at a time over its details tree, in place of the one image of a Dyneti scan.
+        self.item_images = ImageStrip()
+        self.item_images.setObjectName("itemImages")
+        self.item_images.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the review surface for such items
+        self.item_images.own_keys = False  # the keymap's keys (next_image...), not the widget's own
+        self.item_details = DetailsTree()
+        self.item_details.setObjectName("itemDetails")
+        self.item_details.tree.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.item_view = QSplitter(Qt.Orientation.Vertical)
+        self.item_view.setObjectName("itemView")
+        self.item_view.addWidget(self.item_images)
+        self.item_view.addWidget(self.item_details)
+        self.item_view.setStretchFactor(0, 1)
+        self.item_view.setStretchFactor(1, 1)
+        self.item_view.setSizes([300, 260])
+        self.item_view.setChildrenCollapsible(False)
+        self.viewer = QStackedWidget()
+        self.viewer.addWidget(self.image_view)
+        self.viewer.addWidget(self.item_view)
+        centre_layout.addWidget(self.viewer, 1)
 
         self.decision_pane = DecisionPane(keymap)
         self.decision_pane.review_surface = self.image_view
@@ -222,10 +245,32 @@ class MainWindow(QMainWindow):
             )
         self.compare.show()
 
+    def show_item_facts(self, title: str) -> None:
+        """Over an item of another source: what it is (its details are in the tree below)."""
+        self.compare.hide()
+        self.facts.setText(f"<b>{_esc(_cut(title, FACT_SHOWN_CHARS + SCAN_ID_SHOWN_CHARS))}</b>")
+        self.facts.setToolTip(tooltip(title))
+
     def set_keymap(self, keymap: Keymap) -> None:
         self._keymap = keymap
 
     # -- focus, size and layout ----------------------------------------------------------------------
+
+    def review_surface(self) -> QWidget:
+        """Where the keyboard rests while reviewing: the image, or an item's images."""
+        return self.item_images if self.viewer.currentWidget() is self.item_view else self.image_view
+
+    def show_item_view(self, on: bool) -> None:
+        """The images and details of an item of another source (on), or a Dyneti scan's image (off).
+        The keyboard follows if it was on the surface put away."""
+        before = self.review_surface()
+        had_focus = before.hasFocus()
+        self.viewer.setCurrentWidget(self.item_view if on else self.image_view)
+        surface = self.review_surface()
+        self.decision_pane.review_surface = surface
+        self.setFocusProxy(surface)
+        if surface is not before and had_focus:
+            surface.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_review(self) -> None:
         """Put the keyboard back on the review surface, where every key decides."""
@@ -233,7 +278,7 @@ class MainWindow(QMainWindow):
             # Also when Qt already counts it active: after a dialog closes, Qt may, while the
             # display's keyboard focus went back to the root window (no window manager gives it back).
             self.activateWindow()
-        self.image_view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.review_surface().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_scan_title(self, scan_id: str | None, to_review: int | None = None) -> None:
         if not scan_id:
@@ -281,7 +326,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:
             self._shown_once = True
             self.fit_to_screen()
-            self.image_view.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+            self.review_surface().setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)

@@ -113,8 +113,26 @@ class ScanTableModel(QAbstractTableModel):
         self._scans: list[Scan] = []
         self._index: dict[str, int] = {}
         self._counts: dict[ScanState, int] = dict.fromkeys(ScanState, 0)
+        #: What a source says of an item beside its state ("Jumio PENDING · next poll in 20 s").
+        self._notes: dict[str, str] = {}
         if scans:
             self.set_scans(list(scans))
+
+    def set_note(self, scan_id: str, note: str) -> None:
+        """Shown after the item's state (the source's own state, when it is polled)."""
+        if self._notes.get(scan_id, "") == note:
+            return
+        if note:
+            self._notes[scan_id] = note
+        else:
+            self._notes.pop(scan_id, None)
+        row = self._index.get(scan_id)
+        if row is not None:
+            index = self.index(row, STATE_COLUMN)
+            self.dataChanged.emit(index, index)
+
+    def note(self, scan_id: str) -> str:
+        return self._notes.get(scan_id, "")
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -274,7 +292,8 @@ class ScanTableModel(QAbstractTableModel):
             if column == ID_COLUMN:
                 return scan.scan_id
             if column == STATE_COLUMN:
-                return scan.state.label
+                note = self._notes.get(scan.scan_id)
+                return f"{scan.state.label} · {note}" if note else scan.state.label
             if column == DECISION_COLUMN:
                 return scan.shortcode or ""
             if column == AMOUNT_COLUMN:
@@ -288,6 +307,8 @@ class ScanTableModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return _FAILED_COLOUR if column == STATE_COLUMN and scan.state is ScanState.FAILED else None
         if role == _TOOLTIP:
+            if column == STATE_COLUMN and scan.scan_id in self._notes:
+                return tooltip(f"{scan.state.label}: {self._notes[scan.scan_id]}")
             return self._tooltip(scan, column)
         if role == SCAN_ID_ROLE:
             return scan.scan_id
