@@ -18,6 +18,7 @@ from reviewdesk.app import Built, build, close
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
+from support.jumio import add_sources
 from support.window import run_on_loop
 
 PORTABLE = QKeySequence.SequenceFormat.PortableText
@@ -94,13 +95,14 @@ def wait_current(qtbot, desk: Built, item: str) -> None:
 
 
 def wait_seen(qtbot, desk: Built, scan_id: str) -> None:
-    """A Dyneti scan's image was shown (approving an unseen card asks for a second press)."""
+    """An item's image was shown (approving or rejecting an unseen item asks for a second press)."""
     qtbot.waitUntil(lambda: scan_id in desk.controller._seen, timeout=WAIT)
 
 
 def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_server(
     qtbot, desk, sim, tmp_path
 ) -> None:
+    add_sources(desk, sim)  # the simulator's Jumio and Preventor, so their items' images show
     sign_in(qtbot, desk, sim.mint_token("kim"))
     import_queue(qtbot, desk, tmp_path)
     window, pane = desk.window, desk.window.decision_pane
@@ -114,6 +116,7 @@ def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_serve
 
     # A Jumio transaction: its own decisions; Dyneti-only keys decide nothing and say so.
     wait_current(qtbot, desk, JUMIO)
+    wait_seen(qtbot, desk, JUMIO)
     assert pane.section() == "jumio"
     visible = [b.ident for b in pane.buttons().values() if b.isVisibleTo(pane)]
     assert visible == [
@@ -164,6 +167,7 @@ def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_serve
     press(qtbot, "Ctrl+Z")
     qtbot.waitUntil(lambda: state(desk, PREVENTOR) == (ScanState.TO_REVIEW, None), timeout=WAIT)
     wait_current(qtbot, desk, PREVENTOR)
+    wait_seen(qtbot, desk, PREVENTOR)
     press(qtbot, "A")
     qtbot.waitUntil(lambda: state(desk, PREVENTOR) == (ScanState.LOCAL, "approve"), timeout=WAIT)
 
@@ -205,12 +209,14 @@ def test_a_mixed_queue_is_decided_by_keyboard_and_local_decisions_reach_no_serve
 def test_the_key_editor_and_the_cheat_sheet_have_the_sources_sections(qtbot, desk, sim, tmp_path) -> None:
     import json
 
+    add_sources(desk, sim)  # the simulator's Jumio and Preventor, so their items' images show
     sign_in(qtbot, desk, sim.mint_token("kim"))
     import_queue(qtbot, desk, tmp_path)
     window = desk.window
     activate(qtbot, window)
     press(qtbot, "J")  # to the Jumio transaction, undecided
     wait_current(qtbot, desk, JUMIO)
+    wait_seen(qtbot, desk, JUMIO)
 
     # The cheat sheet lists each source's section, with its keys.
     press(qtbot, "?")
@@ -250,3 +256,31 @@ def test_the_key_editor_and_the_cheat_sheet_have_the_sources_sections(qtbot, des
     qtbot.waitUntil(lambda: state(desk, JUMIO) == (ScanState.LOCAL, "approve"), timeout=WAIT)
     assert "other_source_key" not in window.notices.shown()  # gone with the decision
     assert window.decision_pane.button("jumio.approve").keycap.text() == "X"
+
+
+def test_approving_or_rejecting_an_item_whose_images_were_not_shown_takes_a_second_press(
+    qtbot, desk, sim, tmp_path
+) -> None:
+    # No Jumio or Preventor source is configured here: their items' images never show.
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    import_queue(qtbot, desk, tmp_path)
+    window = desk.window
+    activate(qtbot, window)
+    press(qtbot, "J")
+    wait_current(qtbot, desk, JUMIO)
+    assert JUMIO not in desk.controller._seen
+    press(qtbot, "D, C")  # reject, forged document: not yet
+    qtbot.waitUntil(lambda: "confirm" in window.notices.shown())
+    assert window.notices.text("confirm") == (
+        "No image of this Jumio transaction was shown. Press D C again to reject it anyway, "
+        "or Esc to go on looking."
+    )
+    assert state(desk, JUMIO) == (ScanState.TO_REVIEW, None)
+    press(qtbot, "D, C")  # the second press decides
+    qtbot.waitUntil(lambda: state(desk, JUMIO) == (ScanState.LOCAL, "reject_fraud"), timeout=WAIT)
+    # Escalating judges nothing in the images: one press.
+    press(qtbot, "J")
+    press(qtbot, "J")
+    wait_current(qtbot, desk, PREVENTOR)
+    press(qtbot, "N, E")
+    qtbot.waitUntil(lambda: state(desk, PREVENTOR) == (ScanState.LOCAL, "escalate"), timeout=WAIT)

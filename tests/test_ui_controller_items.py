@@ -8,14 +8,11 @@ from PySide6.QtCore import QKeyCombination
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from reviewdesk.api.jumio import JumioClient, JumioCredentials, JumioHosts
-from reviewdesk.api.preventor import PreventorClient, PreventorCredential
 from reviewdesk.domain.jumio_schedule import SCHEDULE
 from reviewdesk.sources.jumio import JumioSource
-from reviewdesk.sources.preventor import PreventorSource
 from reviewdesk.store import Store
 from reviewdesk.ui.image_strip import ONE_AT_A_TIME, SIDE_BY_SIDE
-from support.jumio import USER_AGENT
+from support.jumio import add_sources
 from support.window import WAIT, activate, queue, run_on_loop, sign_in, wait_image
 from support.window import desk as desk  # noqa: F401  (the fixture)
 from support.window import sim as sim  # noqa: F401  (the fixture)
@@ -39,23 +36,6 @@ def type_keys(qtbot, keys: str) -> None:
         target = QApplication.focusWidget()
         assert target is not None, "no widget has the keyboard"
         qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
-
-
-def add_sources(desk, sim, *, clock=None, jumio_secret: str | None = None) -> JumioSource:
-    http = desk.services.http
-    jumio = JumioSource(
-        JumioClient(
-            JumioHosts.single(sim.base_url),
-            JumioCredentials(sim.config.jumio_token, jumio_secret or sim.config.jumio_secret),
-            USER_AGENT,
-            http=http,
-        ),
-        **({"clock": clock} if clock else {}),
-    )
-    desk.services.sources.add(jumio)
-    credential = PreventorCredential(sim.config.preventor_token, None)
-    desk.services.sources.add(PreventorSource(PreventorClient(sim.base_url, credential, http=http)))
-    return jumio
 
 
 def start(qtbot, desk, sim, ids: list[str], **kw) -> JumioSource:

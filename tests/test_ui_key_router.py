@@ -113,6 +113,26 @@ def test_approving_an_image_nobody_saw_takes_a_second_press_but_x_does_not(qtbot
     )
 
 
+def test_denying_an_unseen_card_with_a_reason_takes_the_two_keys_twice(qtbot, desk, sim) -> None:
+    # The second "D" starts a chord: it must keep, not drop, the confirmation "D B" awaits.
+    sign_in(qtbot, desk, sim.mint_token("kim"))
+    queue(qtbot, desk, ["corrupt-r1", "ready-r2"])
+    w = desk.window
+    activate(qtbot, w)
+    desk.controller.show_scan("corrupt-r1")
+    w.focus_review()
+    qtbot.waitUntil(
+        lambda: w.image_view.state is not None and w.image_view.state.kind == "error", timeout=WAIT
+    )
+    type_keys(qtbot, "D, B")
+    assert "D B again" in w.notices.text("confirm")
+    type_keys(qtbot, "D")
+    assert "D B again" in w.notices.text("confirm")  # still awaited while the chord is pending
+    type_keys(qtbot, "B")
+    qtbot.waitUntil(lambda: latest_by_scan(sim) == {"corrupt-r1": "denied_bin_mismatch"}, timeout=WAIT)
+    assert w.notices.text("confirm") == ""
+
+
 HOSTILE_FACTS = {
     "bin": "4" * 300,
     "last4": "1" * 200,

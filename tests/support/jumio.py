@@ -1,8 +1,12 @@
-"""Helpers shared by the Jumio tests: a client on the simulator, its Basic credentials."""
+"""Helpers shared by the Jumio tests: a client on the simulator, its Basic credentials; the window's
+Jumio and Preventor sources pointed at the simulator (`add_sources`)."""
 
 from __future__ import annotations
 
 from reviewdesk.api.jumio import JumioClient, JumioCredentials, JumioHosts
+from reviewdesk.api.preventor import PreventorClient, PreventorCredential
+from reviewdesk.sources.jumio import JumioSource
+from reviewdesk.sources.preventor import PreventorSource
 
 USER_AGENT = "Acme Fraud ReviewDesk-Tests/1.0"
 
@@ -32,3 +36,20 @@ def cli_env(sim, tmp_path, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def add_sources(desk, sim, *, clock=None, jumio_secret: str | None = None) -> JumioSource:
+    http = desk.services.http
+    jumio = JumioSource(
+        JumioClient(
+            JumioHosts.single(sim.base_url),
+            JumioCredentials(sim.config.jumio_token, jumio_secret or sim.config.jumio_secret),
+            USER_AGENT,
+            http=http,
+        ),
+        **({"clock": clock} if clock else {}),
+    )
+    desk.services.sources.add(jumio)
+    credential = PreventorCredential(sim.config.preventor_token, None)
+    desk.services.sources.add(PreventorSource(PreventorClient(sim.base_url, credential, http=http)))
+    return jumio

@@ -91,6 +91,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         self._seen: set[str] = set()  # scans whose image was painted for the reviewer
         self._other_key_notices = 0  # bumped per "that key is another source's" notice
         self._confirm: tuple[str, str] | None = None  # (scan, shortcode) awaiting its second press
+        self._confirm_keys = ""  # its keys as shown ("D B")
         self._not_durable: QMessageBox | None = None  # open while deciding is stopped (see below)
         self._wire()
         self.record = RecordFeatures(self)  # export, statistics, import shares, the privacy screen
@@ -130,7 +131,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         self._register_actions()
         self.router = pane.install_shortcuts(w, self.keymap)
         self.router.escape_pressed.connect(self.escape)
-        self.router.chord_changed.connect(lambda _first: self._clear_confirm())
+        self.router.chord_changed.connect(self._chord_changed)
         self.router.foreign_key.connect(self.other_source_key)
         w.scan_list.search_left.connect(w.focus_review)
         pane.decision_requested.connect(self.decide)

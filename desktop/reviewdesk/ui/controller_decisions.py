@@ -13,10 +13,23 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk.api.redact import redact
-from reviewdesk.domain.keymap import SECTION_SOURCES, display_keys, split_binding_id
+from reviewdesk.domain.keymap import (
+    SECTION_SOURCES,
+    binding_id,
+    display_keys,
+    section_of_source,
+    split_binding_id,
+)
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import needs_image
-from reviewdesk.sources.local import SOURCE_NAMES, is_local, label_of
+from reviewdesk.sources.local import (
+    SOURCE_NAMES,
+    UnknownDecision,
+    is_local,
+    label_of,
+    local_decision,
+    source_of,
+)
 from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.store import OutboxStatus
 from reviewdesk.ui.decision_pane import section_options
@@ -68,20 +81,28 @@ class DecisionsPart:
     def _confirmed(self, scan_id: str, shortcode: str) -> bool:
         """Approving or denying a card nobody saw takes a second press of the same key; `X` (no image)
         and the other no-action reasons stay one key."""
-        if scan_id in self._seen or not needs_image(shortcode):
+        if scan_id in self._seen or not _needs_image(scan_id, shortcode):
             self._clear_confirm()
             return True
         if self._confirm == (scan_id, shortcode):
             self._clear_confirm()
             return True
         self._confirm = (scan_id, shortcode)
-        keys = self.keymap.key_for(shortcode)
+        if is_local(scan_id):  # a Jumio or Preventor item: its section's key, its own words
+            source = source_of(scan_id)
+            ident = binding_id(section_of_source(source), shortcode)
+            verb = "approve" if shortcode == "approve" else "reject"
+            what = f"No image of this {label_of(source)} was shown"
+        else:
+            ident = shortcode
+            verb = "approve" if shortcode == "approved" else "deny"
+            what = "The image of this scan was not shown"
+        keys = self.keymap.key_for(ident)
         shown = display_keys(keys) if keys else shortcode
-        verb = "approve" if shortcode == "approved" else "deny"
+        self._confirm_keys = shown
         self.window.notices.show_notice(
             "confirm",
-            f"The image of this scan was not shown. Press {shown} again to {verb} it anyway, "
-            "or Esc to go on looking.",
+            f"{what}. Press {shown} again to {verb} it anyway, or Esc to go on looking.",
             level="warn",
         )
         return False
@@ -107,6 +128,18 @@ class DecisionsPart:
     def _end_other_key_notice(self, which: int) -> None:
         if which == self._other_key_notices:  # not a newer one
             self.window.notices.clear("other_source_key")
+
+    def _chord_changed(self, first: str) -> None:
+        """A two-key sequence started ("D") or ended (""). Its start drops a pending confirmation,
+        unless it can be that confirmation's second press ("D" while "D B" awaits it); an ended
+        one decides (or not) through `_confirmed`, which looks at the confirmation itself."""
+        if not first:
+            return
+        if self._confirm is not None and self._confirm_keys.startswith(f"{first} "):
+            if "other_source_key" in self.window.notices.shown():
+                self.window.notices.clear("other_source_key")
+            return
+        self._clear_confirm()
 
     def _clear_confirm(self) -> None:
         """Another item, a decision or a chord: a pending confirmation (and the notice about
@@ -208,3 +241,14 @@ class DecisionsPart:
         pending = [t for t in self._records if not t.done()]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _needs_image(item: str, code: str) -> bool:
+    """Whether the decision judges what the images show: approve or deny a card (a shortcode), or
+    approve or reject a Jumio/Preventor item; escalating and the no-action reasons do not."""
+    if not is_local(item):
+        return needs_image(code)
+    try:
+        return local_decision(item, code).group != "no_action"
+    except UnknownDecision:
+        return False
