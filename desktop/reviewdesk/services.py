@@ -24,6 +24,7 @@ from reviewdesk.session import Session
 from reviewdesk.settings import Settings, remembered_server
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.errors import StoreCorruptError
+from reviewdesk.store.queue_columns import QueueColumns, QueuePages
 from reviewdesk.store.store import ImportSummary, OutboxEntry, RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
@@ -43,6 +44,7 @@ class Services:
         self._http = http
         self.session = Session(http)
         self.store: AsyncStore | None = None
+        self._pages: QueuePages | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
 
@@ -125,6 +127,9 @@ class Services:
         return self.session.http
 
     async def close(self) -> None:
+        if self._pages is not None:
+            self._pages.close()
+            self._pages = None
         if self.worker is not None:
             await self.worker.stop()
         if self.store is not None:
@@ -142,6 +147,18 @@ class Services:
     async def load_queue(self) -> tuple[list[Scan], str | None]:
         store = self._store()
         return await store.run(Store.scans), await store.run(Store.position)
+
+    async def load_queue_columns(self) -> tuple[QueueColumns, str | None]:
+        """The queue as columns (what the window keeps of it) and the position; whole scans are
+        read by `queue_pages()` as the window shows them."""
+        store = self._store()
+        return await store.run(Store.queue_columns), await store.run(Store.position)
+
+    def queue_pages(self) -> QueuePages:
+        """The read-only connection of the calling thread (the GUI's) for pages of the queue."""
+        if self._pages is None:
+            self._pages = QueuePages(self.paths.database)
+        return self._pages
 
     async def import_scans(self, result: ImportResult) -> ImportSummary:
         return await self._store().run(Store.add_scans, list(result.scans))

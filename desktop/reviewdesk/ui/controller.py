@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ from reviewdesk.ui.keymap_editor import KeymapEditor
 from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 from reviewdesk.ui.sign_in import SignInDialog
+
+#: Scans per store transaction and table update while importing (~20-40 ms of GUI-thread work each).
+IMPORT_CHUNK = 20_000
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -155,13 +159,14 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
 
     async def load(self) -> None:
         """Fill the list from the store and go back to where the reviewer was."""
-        scans, position = await self.services.load_queue()
-        self.window.scan_list.set_scans(scans)
-        self._undelivered = {s.scan_id for s in scans if s.state in (ScanState.DECIDED, ScanState.FAILED)}
+        columns, position = await self.services.load_queue_columns()
+        # Columns, not a Scan per row: the table reads whole scans from the store a page at a time.
+        self.window.scan_list.set_columns(columns, self.services.queue_pages().scans)
+        self._undelivered = set(columns.ids_in(ScanState.DECIDED, ScanState.FAILED))
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:
-            target = self.model.next_to_review(None) or (scans[0].scan_id if scans else None)
+            target = self.model.next_to_review(None) or (columns.ids[0] if columns.ids else None)
         if target:
             self.show_scan(target)
 
@@ -189,18 +194,24 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         if not result.scans:
             self.window.status.show_message(result.summary(), 15000)
             return
+        added = merged = 0
         with paused_gc():
-            summary = await self.services.import_scans(result)
-            # The model merges facts into scans it has and keeps their state; new ones are to review.
-            self.window.scan_list.add_scans(result.scans)
+            # In chunks, in file order: each is committed, then shown, while the loop goes on (the
+            # GUI thread never holds 1,000,000 rows' worth of work at once; docs/PERFORMANCE.md).
+            for at in range(0, len(result.scans), IMPORT_CHUNK):
+                chunk = result.scans[at : at + IMPORT_CHUNK]
+                summary = await self.services.import_scans(replace(result, scans=chunk))
+                added, merged = added + summary.added, merged + summary.merged
+                # The model merges facts into scans it has and keeps their state; new ones are to review.
+                self.window.scan_list.add_scans(chunk)
+                if self.current is None:  # the first scan can be reviewed while the rest comes in
+                    first = self.model.next_to_review(None)
+                    if first:
+                        self.show_scan(first)
         self.window.status.show_message(
-            f"Queued {summary.added} new scans, {summary.merged} already there. {result.summary()}", 15000
+            f"Queued {added} new scans, {merged} already there. {result.summary()}", 15000
         )
-        if self.current is None:
-            first = self.model.next_to_review(None)
-            if first:
-                self.show_scan(first)
-        else:
+        if self.current is not None:
             self.images.show(self.current, self._upcoming(self.current))
 
     # -- navigation --------------------------------------------------------------------------
