@@ -31,6 +31,7 @@ class Built:
     keymap_problem: str = ""
     keymap_box: Any = None  # the dialog naming bindings that were left out, if any
     settings_problem: str = ""
+    loaded: Any = None  # with build(load_later=True): a future, done once the queue is in the window
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -95,9 +96,15 @@ def install_excepthook(window_getter: Any) -> None:
 
 
 async def build(
-    args: argparse.Namespace, *, paths: Any = None, delivery: dict[str, float] | None = None
+    args: argparse.Namespace,
+    *,
+    paths: Any = None,
+    delivery: dict[str, float] | None = None,
+    load_later: bool = False,
 ) -> Built:
-    """Services, window and controller, signed in when it can be; the loop must be running."""
+    """Services, window and controller, signed in when it can be; the loop must be running.
+    `load_later`: the queue is read after this returns (`Built.loaded`), so the window can be shown
+    first (the product's start: docs/PERFORMANCE.md)."""
     from reviewdesk import keychain
 
     # Whether the OS keyring works: asked in a worker thread first thing (importing keyring takes
@@ -142,7 +149,11 @@ async def build(
         )
 
     controller.spawn(controller.learn_keyring(keyring_probe))
-    await controller.load()
+    files = [Path(f) for f in getattr(args, "files", []) or []]
+    if load_later:
+        built.loaded = controller.spawn(load_queue(controller, files))
+    else:
+        await load_queue(controller, files)
     problems = [p for p in (services.startup_warning, settings_problem) if p]
     if settings_problem:  # (the store logs its own)
         log.warning("%s", settings_problem)
@@ -151,12 +162,16 @@ async def build(
     if keymap_problem:
         log.warning("%s", keymap_problem)
         show_keymap_problem(built, keymap_notes)
-    files = [Path(f) for f in getattr(args, "files", []) or []]
-    if files:
-        controller.import_files(files)  # parsed off the GUI thread
     if not services.session.signed_in:
         controller.prompt_sign_in("")
     return built
+
+
+async def load_queue(controller: Any, files: list[Path]) -> None:
+    """The queue into the window, then the files named on the command line (parsed off the GUI thread)."""
+    await controller.load()
+    if files:
+        controller.import_files(files)
 
 
 def show_keymap_problem(built: Built, notes: list[str]) -> None:
@@ -265,7 +280,7 @@ async def started() -> None:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    built = await build(args)
+    built = await build(args, load_later=True)
     window = built.window
     install_excepthook(lambda: built.window)
     loop = asyncio.get_running_loop()
@@ -278,6 +293,9 @@ async def main_async(args: argparse.Namespace) -> int:
         code = await take_screenshot(built, Path(args.screenshot))
         finished.done() or finished.set_result(code)
     elif getattr(args, "exit_after_start", False):
+        await started()
+        print("shown", flush=True)  # the window and its panes painted, the queue maybe not yet
+        await built.loaded
         await started()
         print("ready", flush=True)
         finished.done() or finished.set_result(0)
