@@ -9,7 +9,7 @@ import pytest
 
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import Store
-from reviewdesk.store.queue_columns import CODE_STATE, QueuePages, columns_of
+from reviewdesk.store.queue_columns import CODE_STATE, QueuePages, columns_of, read_columns
 
 TR, DE, SE, FA = ScanState.TO_REVIEW, ScanState.DECIDED, ScanState.SENT, ScanState.FAILED
 
@@ -119,4 +119,19 @@ def test_an_import_into_a_long_queue_reads_only_its_own_ids(tmp_path: Path) -> N
     store._db.set_trace_callback(None)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "facts" in s]
     assert reads and all("WHERE scan_id IN" in s for s in reads)  # never the whole table per chunk
+    store.close()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 5000])
+def test_columns_read_in_chunks_are_the_whole_queue_in_order(tmp_path: Path, chunk: int) -> None:
+    ids = [f"s-{n:03d}" for n in range(20)] + ["Upper-20"] + [f"t-{n}" for n in range(21, 40)]
+    store = make_store(tmp_path, ids)
+    store.remove_scans(["s-003", "t-30"])  # gaps in seq
+    store.record_decision("t-35", "approved", {})
+    kept = [i for i in ids if i not in ("s-003", "t-30")]
+    columns = read_columns(store._db, chunk=chunk)
+    assert columns.ids == kept
+    assert columns.lower == [i.lower() for i in kept] and columns.lower is not columns.ids
+    assert columns.index == {i: n for n, i in enumerate(kept)}
+    assert columns.ids_in(DE) == ["t-35"] and len(columns.states) == len(kept)
     store.close()
