@@ -64,7 +64,7 @@ def columns_of(ids: list[str], states: bytearray) -> QueueColumns:
     return columns
 
 
-def _extend(columns: QueueColumns, ids: list[str], states: bytes) -> None:
+def _extend(columns: QueueColumns, ids: list[str], states: bytes | bytearray) -> None:
     """Append rows. Each step is one C call over this chunk only: the GUI thread gets the GIL back
     between chunks (a 1,000,000-row `dict(zip(...))` alone holds it for ~150 ms)."""
     first = len(columns.ids)
