@@ -217,7 +217,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
     # -- navigation --------------------------------------------------------------------------
 
     def _upcoming(self, scan_id: str) -> list[str]:
-        return self.model.upcoming(scan_id, max(self.images.prefetch, 1))
+        return self.model.upcoming(scan_id, max(self.images.depth, 1))
 
     def show_scan(self, scan_id: str, *, paint_now: bool = False, skip: str | None = None) -> None:
         """Make `scan_id` the current scan. `paint_now` paints the image pane within this call,

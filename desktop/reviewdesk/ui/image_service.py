@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -50,6 +51,7 @@ from reviewdesk.ui.image_decode import (
     decode_image_async,
     is_preview,
 )
+from reviewdesk.ui.prefetch_plan import PrefetchPlan
 
 log = logging.getLogger("reviewdesk.ui.image")
 
@@ -146,6 +148,7 @@ class ImageService(QObject):
         bare_404_checks: int = BARE_404_CHECKS,
         decode_executor: Executor | None = None,
         view_size: QSize | None = None,
+        plan: PrefetchPlan | None = None,
     ) -> None:
         super().__init__(parent)
         self._provider = resolver_provider
@@ -169,6 +172,8 @@ class ImageService(QObject):
         self._slots: asyncio.Semaphore | None = None
         self._full_slot: asyncio.Semaphore | None = None  # one full decode (after a preview) at a time
         self._auth_failed_for: object | None = None
+        self._plan = plan or PrefetchPlan()  # depth and fetches at once follow the reviewer and the server
+        self._slot_count = self._concurrency
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -183,6 +188,11 @@ class ImageService(QObject):
     @property
     def prefetch(self) -> int:
         return self._prefetch
+
+    @property
+    def depth(self) -> int:
+        """Images fetched ahead now: `prefetch` or more (ui/prefetch_plan.py), within the cache."""
+        return self._plan.depth(self._prefetch, self._cache.max_bytes)
 
     @property
     def view_size(self) -> QSize:
@@ -217,6 +227,7 @@ class ImageService(QObject):
         A cached image is emitted before this returns, so moving to a prefetched scan paints at
         once. Otherwise a loading (or the last known) state is emitted and a fetch is started.
         """
+        self._plan.shown(scan_id)
         self._current = scan_id
         self._upcoming = tuple(upcoming)
         for other in list(self._upgrades):
@@ -303,14 +314,16 @@ class ImageService(QObject):
 
     def _wanted(self) -> list[str]:
         wanted: list[str] = []
+        depth = self.depth
         for scan_id in self._upcoming:
-            if len(wanted) >= self._prefetch:
+            if len(wanted) >= depth:
                 break
             if scan_id != self._current and scan_id not in wanted:
                 wanted.append(scan_id)
         return wanted
 
     def _schedule_prefetch(self) -> None:
+        self._grow_slots()
         wanted = self._wanted()
         for scan_id, job in list(self._jobs.items()):
             if scan_id != self._current and scan_id not in wanted:
@@ -373,8 +386,17 @@ class ImageService(QObject):
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self._concurrency)
+            self._slots = asyncio.Semaphore(self._slot_count)
         return self._slots
+
+    def _grow_slots(self) -> None:
+        """More prefetches at once while the reviewer outpaces the server (never fewer again)."""
+        want = self._plan.parallel(self._concurrency)
+        if want > self._slot_count:
+            if self._slots is not None:
+                for _ in range(want - self._slot_count):
+                    self._slots.release()
+            self._slot_count = want
 
     def _resolver(self) -> ImageResolver | None:
         try:
@@ -440,6 +462,7 @@ class ImageService(QObject):
 
     async def _attempt(self, job: _Job) -> str | None:
         scan_id = job.scan_id
+        asked_at = time.monotonic()
         resolver = self._resolver()
         if resolver is None:
             self._update(job, ImageState("error", "Not signed in: sign in to see images"))
@@ -490,6 +513,7 @@ class ImageService(QObject):
         # A preview keeps the JPEG bytes for the full decode; if both do not fit, the preview alone.
         if not (preview and self._cache.put(scan_id, image, source=data)):
             self._cache.put(scan_id, image)
+        self._plan.fetched(time.monotonic() - asked_at, image_bytes(image))
         kind = "preview" if preview else "ready"
         log.debug("image %s: %s (%dx%d)", scan_id, kind, image.width(), image.height())
         if scan_id == self._current:
