@@ -178,3 +178,35 @@ def test_an_unreadable_page_shows_the_id_and_state_and_is_read_again(store: Stor
     assert lazy.scan_at(0) == Scan(sid, state=DE)  # the store did not answer: what the columns know
     answers[0] = True
     assert lazy.scan_at(0).note == "note 0"  # not cached empty: read again
+
+
+def test_backspace_and_changes_between_keys_give_the_same_rows_as_the_whole_model(store: Store, qapp) -> None:
+    lazy, whole, _ = lazy_and_whole(store, qapp)
+    lazy_proxy = ScanFilterProxy(lazy)
+
+    def expected(state: ScanState | None, typed: str) -> list[int]:
+        return [
+            r
+            for r in range(len(lazy))
+            if (state is None or lazy.state_at(r) is state) and typed.lower() in lazy.scan_id_at(r).lower()
+        ]
+
+    steps: list[tuple[ScanState | None, str]] = [
+        (None, "s"), (None, "sc"), (None, "sca"), (None, "sc"), (None, "s"), (TR, "s"), (TR, "sc"),
+        (TR, "s"), (None, "s"), (None, ""), (DE, ""), (None, ""), (TR, ""),
+    ]  # fmt: skip
+    for n, (state, typed) in enumerate(steps):
+        lazy_proxy.set_filter(state=state, search=typed)
+        assert lazy_proxy.source_rows() == expected(state, typed), (state, typed)
+        if n == 6:  # a decision between two keys: what was remembered is out of date
+            first = lazy_proxy.source_rows()[0]
+            lazy.update_scan(lazy.scan_at(first).with_(state=DE, shortcode="approved"))
+            assert lazy_proxy.source_rows() == expected(state, typed)
+    every = ScanTableModel([Scan("a"), Scan("b")])
+    proxy = ScanFilterProxy(every)
+    proxy.set_filter(state=TR)  # every row to review: all of them, then one leaves
+    assert proxy.source_rows() == [0, 1]
+    every.update_scan(Scan("a", state=DE))
+    assert proxy.source_rows() == [1]
+    proxy.set_filter(state=SE)
+    assert proxy.source_rows() == []

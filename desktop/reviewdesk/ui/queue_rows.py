@@ -182,6 +182,9 @@ class QueueRows:
                 return rows
             code, states = STATE_CODE[state], self.states
             return [r for r in rows if states[r] == code]
+        count = self.counts[state]
+        if count in (0, n):  # none or every row: no scan over the states
+            return range(n) if count else []
         return list(compress(range(n), self.states.translate(_MASKS[state])))
 
     def narrow(self, rows: Rows, search: str) -> list[int]:

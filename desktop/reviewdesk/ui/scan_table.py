@@ -10,6 +10,7 @@ pre-lowered ids and resets. Decisions that change a scan's state move just that 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Iterable
 from types import EllipsisType
 from typing import Any
@@ -40,6 +41,7 @@ STATE_COLUMN = len(CARD_FACTS) + 1
 DECISION_COLUMN = STATE_COLUMN + 1
 AMOUNT_COLUMN = next(c for c, key in FACT_COLUMNS.items() if key == "amount")
 
+_MEMO = 4  # filter results kept for Backspace (a list of up to 1,000,000 row numbers each)
 SCAN_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the row's Scan
 SCAN_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the row's scan id (any column)
 
@@ -301,6 +303,7 @@ class ScanFilterProxy(QAbstractProxyModel):
         super().__init__(parent)
         self._source = source
         self._rows: list[int] | range = range(0)  # visible source rows, ascending (a range: all)
+        self._memo: OrderedDict[tuple[ScanState | None, str], list[int] | range] = OrderedDict()
         self._state: ScanState | None = None
         self._search = ""
         self.structure_changing = False
@@ -328,14 +331,27 @@ class ScanFilterProxy(QAbstractProxyModel):
         new_search = self._search if search is None else search.strip().lower()
         if new_state is self._state and new_search == self._search:
             return
-        narrowing = new_state is self._state and self._search in new_search  # typing one more letter
+        # Typing one more letter narrows the rows shown (when they are few: else from scratch, in C);
+        # Backspace gets the rows it had a moment ago back from the memo.
+        narrowing = (
+            new_state is self._state
+            and self._search in new_search
+            and len(self._rows) * 2 < len(self._source)  # else from scratch is faster
+        )
         self._state, self._search = new_state, new_search
         self._begin_structure()
         self.beginResetModel()
-        if narrowing:
+        key = (new_state, new_search)
+        remembered = self._memo.pop(key, None)
+        if remembered is not None:
+            self._rows = remembered
+        elif narrowing:
             self._rows = self._source._rows.narrow(self._rows, new_search)
         else:
             self._rows = self._compute_rows()
+        self._memo[key] = self._rows
+        while len(self._memo) > _MEMO:
+            self._memo.popitem(last=False)
         self.endResetModel()
         self._end_structure()
 
@@ -369,11 +385,13 @@ class ScanFilterProxy(QAbstractProxyModel):
         self.beginResetModel()
 
     def _source_reset(self) -> None:
+        self._memo.clear()
         self._rows = self._compute_rows()
         self.endResetModel()
         self._end_structure()
 
     def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        self._memo.clear()
         if self._state is None and not self._search:
             new: list[int] | range = range(first, last + 1)
         else:
@@ -394,6 +412,7 @@ class ScanFilterProxy(QAbstractProxyModel):
     def _source_data_changed(
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
     ) -> None:
+        self._memo.clear()
         rows = self._rows
         for source_row in range(top_left.row(), bottom_right.row() + 1):
             at = bisect_left(rows, source_row)
