@@ -241,7 +241,8 @@ def main() -> int:
         # image it decides is painted if that is later (an image never shown asks for a second press:
         # README "Reviewing"; a reviewer waits for it instead).
         burst = Phase(f"burst of {BURST_KEYS} at {1000 // BURST_PACE_MS} keys/s, prefetch on")
-        controller.images.set_prefetch(services.settings.prefetch)
+        window.prefetch_action.setChecked(False)  # prefetch on again as the reviewer turns it on
+        window.prefetch_action.setChecked(True)
         for _ in range(n_bursts):
             driver.spin(BURST_LOOK_MS)
             due = time.perf_counter()

@@ -78,3 +78,27 @@ def test_a_restart_reads_the_queue_as_columns_and_the_scans_by_page(qtbot, qloop
         assert model.get("s2999") == Scan("s2999", {"last4": "2999"})
     finally:
         shut(qtbot, built)
+
+
+def test_prefetch_turned_back_on_fetches_the_next_scans_at_once(qtbot, qloop, tmp_path) -> None:
+    from reviewdesk.sim.config import SimConfig
+    from reviewdesk.sim.runner import SimServer
+    from test_ui_window import queue, sign_in
+
+    with SimServer(SimConfig(seed=5)) as sim:
+        args = argparse.Namespace(
+            data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
+        )
+        built = run_on_loop(qtbot, build(args))
+        try:
+            sign_in(qtbot, built, sim.mint_token("ines"))
+            ids = [f"ready-t{i}" for i in range(8)]
+            built.window.prefetch_action.setChecked(False)
+            queue(qtbot, built, ids)
+            qtbot.waitUntil(lambda: built.controller.current == ids[0], timeout=WAIT)
+            images = built.controller.images
+            assert images.pending() <= {ids[0]}  # prefetch off: the scan shown only
+            built.window.prefetch_action.setChecked(True)
+            assert set(ids[1:4]) <= images.pending() | {i for i in ids if images.cached(i) is not None}
+        finally:
+            shut(qtbot, built)

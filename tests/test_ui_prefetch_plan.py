@@ -9,7 +9,7 @@ import pytest
 
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
-from reviewdesk.ui.prefetch_plan import MAX_DEPTH, MAX_PARALLEL, PACE_WINDOW, PAUSE_S, PrefetchPlan
+from reviewdesk.ui.prefetch_plan import MARGIN, MAX_DEPTH, MAX_PARALLEL, PACE_WINDOW, PAUSE_S, PrefetchPlan
 from test_ui_image_service import WAIT_MS, make_service, sessions  # noqa: F401 (fixtures)
 
 
@@ -43,8 +43,8 @@ def test_a_fast_reviewer_and_a_slow_server_fetch_deeper_and_wider() -> None:
     plan.fetched(0.9, 2_000_000)
     reviewer(plan, clock, [2.0, 0.2, 0.2])
     assert plan.pace == pytest.approx(0.2)
-    assert plan.depth(3, 256 << 20) == math.ceil(0.9 / 0.2) + 1 == 6
-    assert plan.parallel(3) == 5
+    assert plan.depth(3, 256 << 20) == math.ceil(MARGIN * 0.9 / 0.2) + 1 == 8
+    assert plan.parallel(3) == 6
     assert plan.depth(0, 256 << 20) == 0  # prefetch off stays off
 
 
@@ -97,8 +97,8 @@ def test_the_service_goes_deeper_for_a_fast_reviewer(slow_sim, sessions, make_se
         clock.now += 0.1
         service.show(queue[i], queue[i + 1 :])
     depth = service.depth
-    assert depth == min(MAX_DEPTH, math.ceil(plan.latency / 0.1) + 1) > 3
+    assert depth == min(MAX_DEPTH, math.ceil(MARGIN * plan.latency / 0.1) + 1) > 3
     ahead = queue[4 : 3 + 1 + depth]
     assert all(s in service.pending() or service.cached(s) is not None for s in ahead)
-    assert service._slot_count == min(MAX_PARALLEL, math.ceil(plan.latency / 0.1))
+    assert service._slot_count == min(MAX_PARALLEL, math.ceil(MARGIN * plan.latency / 0.1))
     qtbot.waitUntil(lambda: all(service.cached(s) is not None for s in ahead), timeout=WAIT_MS)

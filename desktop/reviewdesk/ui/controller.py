@@ -145,9 +145,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         w.about_action.triggered.connect(self.about)
         w.quit_action.triggered.connect(w.close)
         w.close_requested.connect(self.request_quit)
-        w.prefetch_action.toggled.connect(
-            lambda on: self.images.set_prefetch(self.services.settings.prefetch if on else 0)
-        )
+        w.prefetch_action.toggled.connect(self._set_prefetch)
         w.tight_action.toggled.connect(self._set_tight)
         self.services.session.add_listener(self._session_changed)
         if self.services.worker is not None:
@@ -260,6 +258,11 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, QObject):
         target = at + step
         if 0 <= target < len(rows):
             self.show_scan(self.model.scan_at(rows[target]).scan_id)
+
+    def _set_prefetch(self, on: bool) -> None:
+        self.images.set_prefetch(self.services.settings.prefetch if on else 0)
+        if on and self.current is not None:  # the next scans were asked for with prefetch off
+            self.images.show(self.current, self._upcoming(self.current))
 
     def _image_ready(self, scan_id: str, image: QImage) -> None:
         if scan_id != self.current:

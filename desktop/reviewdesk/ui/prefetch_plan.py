@@ -23,6 +23,8 @@ PAUSE_S = 10.0
 MAX_DEPTH = 12
 MAX_PARALLEL = 6
 _LATENCY_WEIGHT = 0.3  # of the newest fetch in the running average
+#: Fetch times vary (a busy server, a big image): plan for this much longer than the average.
+MARGIN = 1.5
 
 
 class PrefetchPlan:
@@ -62,7 +64,7 @@ class PrefetchPlan:
         pace, latency = self.pace, self.latency
         if pace is None or latency is None:
             return 0
-        return math.ceil(latency / pace)
+        return math.ceil(MARGIN * latency / pace)
 
     def depth(self, base: int, cache_bytes: int) -> int:
         if base <= 0:
