@@ -210,3 +210,16 @@ def test_backspace_and_changes_between_keys_give_the_same_rows_as_the_whole_mode
     assert proxy.source_rows() == [1]
     proxy.set_filter(state=SE)
     assert proxy.source_rows() == []
+
+
+def test_rows_added_to_a_page_already_read_are_read_again(tmp_path: Path, qapp) -> None:
+    store = Store(tmp_path / "reviewdesk.db")
+    store.add_scans([Scan("a1"), Scan("a2")])
+    lazy = ScanTableModel()
+    lazy.set_columns(store.queue_columns(), QueuePages(store.path).scans)
+    assert lazy.get("a2") == Scan("a2")  # its page (rows 0-199) is read with two rows in it
+    new = [Scan("b3", {"bin": "411111"}), Scan("b4")]
+    store.add_scans(new)
+    lazy.add_scans(new)
+    assert lazy.get("b3") == Scan("b3", {"bin": "411111"}) and lazy.get("a1") == Scan("a1")
+    store.close()

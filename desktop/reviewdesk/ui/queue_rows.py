@@ -75,6 +75,7 @@ class QueueRows:
     def append_new(self, scans: list[Scan], *, hold: bool) -> None:
         """Append scans not queued yet (ids unique among them and new here)."""
         first = len(self.ids)
+        self._pages.pop(first // PAGE_ROWS, None)  # the last page read may have been short
         ids = [s.scan_id for s in scans]
         if self.lower is self.ids:
             lowered = [i.lower() for i in ids]
