@@ -40,6 +40,9 @@ LOOK_MS = 400  # a fast reviewer who still looks at the card: 2.5 cards a second
 LATENCY = 0.15
 WARMUP = 4
 TIMEOUT_S = 30.0
+BURST_KEYS = 20
+BURST_PACE_MS = 200  # 5 keys a second
+BURST_LOOK_MS = 1500
 
 
 @dataclass
@@ -113,6 +116,7 @@ def main() -> int:
     n_paced = args.decisions or (60 if args.quick else 200)
     n_unpaced = max(20, n_paced // 2)
     n_off = max(20, n_paced // 2)
+    n_bursts = 2 if args.quick else 5
     folder = workdir(args.workdir)
 
     driver = QtDriver()
@@ -139,7 +143,7 @@ def main() -> int:
         controller.image_shown.connect(probe.image_shown)
         driver.run(services.session.sign_in(SignInRequest(sim.base_url, token=sim.token, remember=False)))
         controller.dismiss_sign_in()
-        total = n_paced + n_unpaced + n_off + 3 * WARMUP + 10
+        total = n_paced + n_unpaced + n_off + 3 * WARMUP + 10 + n_bursts * BURST_KEYS
         ids = [f"ready-bench-{i:05d}" for i in range(total)]
         controller.import_result(ImportResult(scans=[Scan(i, {}) for i in ids], problems=[], source="bench"))
         driver.wait_until(lambda: len(controller.model) == total and controller.current is not None, 60)
@@ -148,6 +152,36 @@ def main() -> int:
         driver.spin(200)
 
         floor: list[float] = []
+
+        def keystroke(phase: Phase, record: bool) -> bool:
+            """Press A; wait for the next scan's image painted; record it. False: nothing left."""
+            nxt = controller.model.next_to_review(controller.current)
+            if nxt is None:
+                return False
+            cached = controller.images.cached(nxt) is not None
+            probe.reset(nxt)
+            loop = QEventLoop()
+            probe.loop = loop
+            timer.timeout.connect(loop.quit)
+            timer.start(round(TIMEOUT_S * 1000))
+            t0 = time.perf_counter()
+            QTest.keyClick(window, Qt.Key.Key_A)
+            t_key = time.perf_counter()
+            if probe.frame_at is None:
+                loop.exec()
+            timer.stop()
+            timer.timeout.disconnect(loop.quit)
+            probe.loop = None
+            if probe.painted_at is None or probe.frame_at is None:
+                phase.timeouts += 1
+                return True
+            if record:
+                phase.paint.append(probe.painted_at - t0)
+                phase.frame.append(probe.frame_at - t0)
+                phase.key_call.append(t_key - t0)
+                phase.cached.append(cached)
+            return True
+
         phases = [
             (Phase(f"paced {args.look_ms} ms, prefetch on"), n_paced, args.look_ms, True),
             (Phase("unpaced, prefetch on"), n_unpaced, 0, True),
@@ -202,6 +236,24 @@ def main() -> int:
                     view.repaint()
                     floor.append(time.perf_counter() - f0)
                     probe.ignore = False
+        # Bursts: a reviewer looks at a card for BURST_LOOK_MS, then clears BURST_KEYS obvious ones at
+        # BURST_PACE_MS a key. The next key comes BURST_PACE_MS after the previous one, or once the
+        # image it decides is painted if that is later (an image never shown asks for a second press:
+        # README "Reviewing"; a reviewer waits for it instead).
+        burst = Phase(f"burst of {BURST_KEYS} at {1000 // BURST_PACE_MS} keys/s, prefetch on")
+        window.prefetch_action.setChecked(False)  # prefetch on again as the reviewer turns it on
+        window.prefetch_action.setChecked(True)
+        for _ in range(n_bursts):
+            driver.spin(BURST_LOOK_MS)
+            due = time.perf_counter()
+            for _ in range(BURST_KEYS):
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    driver.spin(wait * 1000)
+                due = time.perf_counter() + BURST_PACE_MS / 1000
+                if not keystroke(burst, record=True):
+                    break
+        phases.insert(1, (burst, 0, 0, True))
         if profiler is not None:
             out = args.profile
             with open(out, "w") as fh:
@@ -219,6 +271,11 @@ def main() -> int:
         hit = sum(phase.cached) / max(1, len(phase.cached))
         r = ratio(p95, floor_p95)
         first = index == 0
+        budget, judged = "reported", "reported"
+        if first:
+            budget, judged = "p95 <= 16 ms and <= 2x floor", verdict(p95 <= 0.016 and r <= 2.0)
+        elif phase is burst:
+            budget, judged = "p95 <= 16 ms", verdict(p95 <= 0.016)
         notes = (
             f"n={len(phase.paint)}; frame done p95 {ms(f95)}; inside keyClick p95 {ms(k95)}; "
             f"next image already decoded at the keystroke: {hit:.0%}"
@@ -233,8 +290,8 @@ def main() -> int:
                 value=f"p50 {ms(p50)} / p95 {ms(p95)}",
                 floor=f"p50 {ms(floor_p50)} / p95 {ms(floor_p95)}",
                 ratio=fmt_ratio(r),
-                budget="p95 <= 16 ms and <= 2x floor" if first else "reported",
-                verdict=verdict(p95 <= 0.016 and r <= 2.0) if first else "reported",
+                budget=budget,
+                verdict=judged,
                 notes=notes,
                 data={
                     "paint_ms": [round(x * 1000, 3) for x in phase.paint],

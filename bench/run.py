@@ -37,8 +37,9 @@ FIGURES: dict[str, tuple[str, str]] = {
     "drain": ("fig_drain.py", "outbox drain to the simulator"),
     "jpeg": ("fig_jpeg.py", "a 6000x4000 JPEG: first paint and frames"),
     "memory": ("fig_memory.py", "memory: 100,000 rows and a full image cache"),
+    "growth": ("fig_growth.py", "growth with the queue: 10,000 / 100,000 / 1,000,000 scans"),
 }
-TIMEOUT_S = {"keystroke": 1200, "drain": 1200}
+TIMEOUT_S = {"keystroke": 1200, "drain": 1200, "growth": 1800}
 COLUMNS = ("figure", "value", "floor", "ratio", "budget", "verdict")
 
 

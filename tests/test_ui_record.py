@@ -108,7 +108,8 @@ def test_a_share_of_a_team_file_is_imported_and_recorded(qtbot, desk, sim, tmp_p
     mine = {i for i in ids if share_of(i, 3) == 2}
     qtbot.waitUntil(lambda: all(desk.window.scan_list.model.get(i) for i in mine), timeout=WAIT)
     assert not any(desk.window.scan_list.model.get(i) for i in set(ids) - mine)
-    assert "(share 2/3)" in desk.window.statusBar().currentMessage()
+    # (the rows show chunk by chunk; the import's summary comes once it has ended)
+    qtbot.waitUntil(lambda: "(share 2/3)" in desk.window.statusBar().currentMessage(), timeout=WAIT)
     (imported,) = [r for r in _audit(qtbot, desk) if r.action == "import"]
     assert imported.detail["share"] == "2/3" and imported.detail["scans"] == len(mine)
     assert imported.detail["file"] == "team.csv" and imported.reviewer == "kim"

@@ -31,6 +31,7 @@ class Built:
     keymap_problem: str = ""
     keymap_box: Any = None  # the dialog naming bindings that were left out, if any
     settings_problem: str = ""
+    loaded: Any = None  # with build(load_later=True): a future, done once the queue is in the window
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -95,9 +96,15 @@ def install_excepthook(window_getter: Any) -> None:
 
 
 async def build(
-    args: argparse.Namespace, *, paths: Any = None, delivery: dict[str, float] | None = None
+    args: argparse.Namespace,
+    *,
+    paths: Any = None,
+    delivery: dict[str, float] | None = None,
+    load_later: bool = False,
 ) -> Built:
-    """Services, window and controller, signed in when it can be; the loop must be running."""
+    """Services, window and controller, signed in when it can be; the loop must be running.
+    `load_later`: the queue is read after this returns (`Built.loaded`), so the window can be shown
+    first (the product's start: docs/PERFORMANCE.md)."""
     from reviewdesk import keychain
 
     # Whether the OS keyring works: asked in a worker thread first thing (importing keyring takes
@@ -126,8 +133,14 @@ async def build(
     keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file, reserved=MENU_KEYS)
     keymap_problem = "\n".join(keymap_notes)
     services = Services(paths, settings)
-    await services.open(**(delivery or {}))
-    window = MainWindow(keymap)
+    # The store opens (and the TLS context is made) in worker threads while the GUI thread builds
+    # the window: ~50 ms of the start overlap instead of adding up (docs/PERFORMANCE.md).
+    opening = asyncio.ensure_future(services.open(**(delivery or {})))
+    await asyncio.sleep(0)  # it hands its first job to its thread
+    try:
+        window = MainWindow(keymap)
+    finally:
+        await opening  # its error, if any, is the one that counts
     controller = ReviewController(window, services, keymap)
     built = Built(
         app, window, controller, services, keymap_problem=keymap_problem, settings_problem=settings_problem
@@ -144,7 +157,11 @@ async def build(
         await services.configure_sources()  # Jumio and Preventor, where their credentials are set
 
     controller.spawn(controller.learn_keyring(keyring_probe))
-    await controller.load()
+    files = [Path(f) for f in getattr(args, "files", []) or []]
+    if load_later:
+        built.loaded = controller.spawn(load_queue(controller, files))
+    else:
+        await load_queue(controller, files)
     problems = [p for p in (services.startup_warning, settings_problem) if p]
     if settings_problem:  # (the store logs its own)
         log.warning("%s", settings_problem)
@@ -153,12 +170,16 @@ async def build(
     if keymap_problem:
         log.warning("%s", keymap_problem)
         show_keymap_problem(built, keymap_notes)
-    files = [Path(f) for f in getattr(args, "files", []) or []]
-    if files:
-        controller.import_files(files)  # parsed off the GUI thread
     if not services.session.signed_in:
         controller.prompt_sign_in("")
     return built
+
+
+async def load_queue(controller: Any, files: list[Path]) -> None:
+    """The queue into the window, then the files named on the command line (parsed off the GUI thread)."""
+    await controller.load()
+    if files:
+        controller.import_files(files)
 
 
 def show_keymap_problem(built: Built, notes: list[str]) -> None:
@@ -272,7 +293,7 @@ async def started() -> None:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    built = await build(args)
+    built = await build(args, load_later=True)
     window = built.window
     install_excepthook(lambda: built.window)
     loop = asyncio.get_running_loop()
@@ -285,6 +306,9 @@ async def main_async(args: argparse.Namespace) -> int:
         code = await take_screenshot(built, Path(args.screenshot))
         finished.done() or finished.set_result(code)
     elif getattr(args, "exit_after_start", False):
+        await started()
+        print("shown", flush=True)  # the window and its panes painted, the queue maybe not yet
+        await built.loaded
         await started()
         print("ready", flush=True)
         finished.done() or finished.set_result(0)

@@ -33,6 +33,7 @@ from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
 from reviewdesk.store.export import export_decisions
+from reviewdesk.store.queue_columns import QueueColumns, QueuePages
 from reviewdesk.store.stats import Stats, compute
 from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
@@ -59,6 +60,7 @@ class Services:
         #: and Preventor once `configure_sources` finds their credentials.
         self.sources = SourceRegistry(DynetiSource(self.session.image_resolver))
         self.store: AsyncStore | None = None
+        self._pages: QueuePages | None = None
         self.worker: DeliveryWorker | None = None
         self.startup_warning = ""  # e.g. a corrupt database that was moved aside
         self._audited_route: Route | None = None  # the session last written to the audit trail
@@ -219,6 +221,9 @@ class Services:
         return [source.name for source in found]
 
     async def close(self) -> None:
+        if self._pages is not None:
+            self._pages.close()
+            self._pages = None
         if self.worker is not None:
             await self.worker.stop()
         if self._audits:
@@ -245,18 +250,38 @@ class Services:
         store = self._store()
         return await store.run(Store.scans), await store.run(Store.position)
 
-    async def import_scans(self, result: ImportResult, *, share: str = "") -> ImportSummary:
+    async def load_queue_columns(self) -> tuple[QueueColumns, str | None]:
+        """The queue as columns (what the window keeps of it) and the position; whole scans are
+        read by `queue_pages()` as the window shows them."""
+        store = self._store()
+        return await store.run(Store.queue_columns), await store.run(Store.position)
+
+    def queue_pages(self) -> QueuePages:
+        """The read-only connection of the calling thread (the GUI's) for pages of the queue."""
+        if self._pages is None:
+            self._pages = QueuePages(self.paths.database)
+        return self._pages
+
+    async def import_scans(
+        self, result: ImportResult, *, share: str = "", audit: bool = True
+    ) -> ImportSummary:
+        """Queue the file's scans (one write, its changes published); with `audit`, the import's
+        audit record too (a window importing in chunks audits once, with `audit_import`)."""
         summary = await self._write(Store.add_scans, list(result.scans))
+        if audit:
+            await self.audit_import(result, summary.added, summary.merged, share=share)
+        return summary
+
+    async def audit_import(self, result: ImportResult, added: int, merged: int, *, share: str = "") -> None:
         detail = {
             "file": os.path.basename(result.source) or result.source,
             "scans": len(result.scans),
-            "added": summary.added,
-            "merged": summary.merged,
+            "added": added,
+            "merged": merged,
             "share": share,
             "badRows": result.bad_rows,
         }
         await self.audit(IMPORT, detail)
-        return summary
 
     async def set_position(self, scan_id: str | None) -> None:
         await self._store().run(Store.set_position, scan_id)

@@ -51,7 +51,8 @@ def build_window_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exit-after-start",
         action="store_true",
-        help="start as usual, print `ready` once the window is up with its queue, then quit "
+        help="start as usual, print `shown` once the window is painted and `ready` once its queue is "
+        "in, then quit "
         "(to time start-up, e.g. of the frozen bundle)",
     )
     parser.add_argument(

@@ -16,12 +16,13 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import TypeVar
 
 from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
@@ -33,6 +34,7 @@ from reviewdesk.limits import MAX_IMPORT_FILE_BYTES as MAX_FILE_BYTES
 SUPPORTED_SUFFIXES = (".csv", ".json", ".txt")
 
 PASTED = "pasted text"
+T = TypeVar("T")
 
 
 class ImportFailed(Error, ValueError):  # a ValueError too, as before
@@ -415,6 +417,19 @@ def _found(header: str) -> str:
     return " (it looks like a row of data; its values are not shown)"
 
 
+#: Items per C-speed step of a big import (~10-30 ms each): `list(csv.reader(...))` over 500,000
+#: rows is one C call that holds the GIL for a second, and the window (GUI thread) waits that long.
+_SLICE = 20_000
+
+
+def _slices(items: Iterator[T]) -> list[T]:
+    """`list(items)`, taken `_SLICE` at a time so that other threads run in between."""
+    out: list[T] = []
+    while chunk := list(islice(items, _SLICE)):
+        out += chunk
+    return out
+
+
 def _physical_lines(text: str) -> int:
     breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
@@ -432,7 +447,7 @@ def _read_records(
     """
     if text.count('"') % 2 == 0:  # an odd count: some quote is never closed
         try:
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            records = _slices(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
             if len(records) == _physical_lines(text):
                 return records, None, None, []
         except csv.Error:
@@ -494,7 +509,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
     if data and min(map(len, data)) < need:  # short rows, blank lines: pad with empty cells
         data = [r if len(r) >= need else r + [""] * (need - len(r)) for r in data]
     lines = list(range(h + 2, h + 2 + len(data))) if starts is None else starts[h + 1 :]
-    ids = list(map(str.strip, map(itemgetter(id_col), data)))  # map/itemgetter: C speed, no Python loop
+    ids = _slices(map(str.strip, map(itemgetter(id_col), data)))  # map/itemgetter: C speed, no Python loop
 
     drop: set[int] = set()
     if "" in ids:  # blank lines and rows of empty cells (",,,," from a spreadsheet) are skipped quietly
@@ -517,7 +532,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
     skip = rows.invalid_ids()
     columns: dict[str, list[str]] = {}
     for key, col in fact_cols.items():
-        values = list(map(str.strip, map(itemgetter(col), data)))
+        values = _slices(map(str.strip, map(itemgetter(col), data)))
         for i in rows.too_long_rows(key, values, skip):
             values[i] = ""
         if key in _DIGIT_FACTS and any(" " in v for v in set(values)):
@@ -528,7 +543,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
         columns[key] = values
     if columns:
         keys = tuple(columns)
-        facts = list(map(dict, map(zip, repeat(keys), zip(*columns.values(), strict=True))))
+        facts = _slices(map(dict, map(zip, repeat(keys), zip(*columns.values(), strict=True))))
         for key, values in columns.items():
             if "" in values:
                 for i in [i for i, v in enumerate(values) if not v]:

@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.connection import StoreConnection
-from reviewdesk.store.rows import _DECODER, _SCAN_COLUMNS, ImportSummary, _decode_all, _dumps, _scan
+from reviewdesk.store.queue_columns import QueueColumns, read_columns
+from reviewdesk.store.rows import (
+    _DECODER,
+    _MAX_PARAMS,
+    _SCAN_COLUMNS,
+    ImportSummary,
+    _decode_all,
+    _dumps,
+    _marks,
+    _scan,
+)
 
 POSITION_KEY = "position"
 
@@ -26,7 +36,16 @@ class QueueStore(StoreConnection):
         with self._tx() as c:
             existing: dict[str, str] = {}
             if incoming and c.execute("SELECT 1 FROM scans LIMIT 1").fetchone():
-                existing = dict(c.execute("SELECT scan_id, facts FROM scans"))
+                # Only the incoming ids (by the unique index), not the whole queue: an import in
+                # chunks into a queue of 1,000,000 reads each chunk's own rows.
+                ids = list(incoming)
+                for at in range(0, len(ids), _MAX_PARAMS):
+                    batch = ids[at : at + _MAX_PARAMS]
+                    existing.update(
+                        c.execute(
+                            f"SELECT scan_id, facts FROM scans WHERE scan_id IN ({_marks(len(batch))})", batch
+                        )
+                    )
             new_rows: list[tuple[str, str]] = []
             updates: list[tuple[str, str]] = []
             for scan_id, facts in incoming.items():
@@ -47,6 +66,11 @@ class QueueStore(StoreConnection):
         rows = self._db.execute(f"SELECT {_SCAN_COLUMNS} FROM scans ORDER BY seq").fetchall()
         facts = _decode_all([r[1] for r in rows])
         return [_scan(r, f) for r, f in zip(rows, facts, strict=True)]
+
+    def queue_columns(self) -> QueueColumns:
+        """The queue as columns (ids, lowered ids, state codes, id -> row), in queue order: what the
+        window keeps of 1,000,000 scans; their facts are read a page at a time (`QueuePages`)."""
+        return read_columns(self._db)
 
     def get_scan(self, scan_id: str) -> Scan | None:
         row = self._db.execute(f"SELECT {_SCAN_COLUMNS} FROM scans WHERE scan_id = ?", (scan_id,)).fetchone()

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_changes import ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
-from reviewdesk.ui.controller_items import ItemsPart
+from reviewdesk.ui.controller_items import ItemsPart, to_review_items
 from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
@@ -38,6 +39,9 @@ from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 from reviewdesk.ui.record import RecordFeatures
 from reviewdesk.ui.sign_in import SignInDialog
+
+#: Scans per store transaction and table update while importing (~20-40 ms of GUI-thread work each).
+IMPORT_CHUNK = 20_000
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -152,9 +156,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         w.about_action.triggered.connect(self.about)
         w.quit_action.triggered.connect(w.close)
         w.close_requested.connect(self.request_quit)
-        w.prefetch_action.toggled.connect(
-            lambda on: self.images.set_prefetch(self.services.settings.prefetch if on else 0)
-        )
+        w.prefetch_action.toggled.connect(self._set_prefetch)
         w.tight_action.toggled.connect(self._set_tight)
         self.services.session.add_listener(self._session_changed)
         self.services.add_change_listener(self._apply)  # the one way the views learn what changed
@@ -167,13 +169,17 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
 
     async def load(self) -> None:
         """Fill the list from the store and go back to where the reviewer was."""
-        scans, position = await self.services.load_queue()
-        self.window.scan_list.set_scans(scans)
-        self.track_items(scans)
+        columns, position = await self.services.load_queue_columns()
+        # Columns, not a Scan per row: the table reads whole scans from the store a page at a time.
+        self.window.scan_list.set_columns(columns, self.services.queue_pages().scans)
+        # Items of polled sources (Jumio) go on their schedule; found off the GUI thread (a bare
+        # scan id has no ":"), as a million ids take a while to look at.
+        loop = asyncio.get_running_loop()
+        self.track_item_ids(await loop.run_in_executor(None, to_review_items, columns))
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:
-            target = self.model.next_to_review(None) or (scans[0].scan_id if scans else None)
+            target = self.model.next_to_review(None) or (columns.ids[0] if columns.ids else None)
         if target:
             self.show_scan(target)
 
@@ -202,27 +208,34 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
             self.window.status.show_message(result.summary(), 15000)
             return
         result, share = self.record.apply_share(result)
+        added = merged = 0
         with paused_gc():
-            summary = await self.services.import_scans(result, share=share)
-            # The model merges facts into scans it has and keeps their state; new ones are to review.
-            self.window.scan_list.add_scans(result.scans)
-            self.track_items(result.scans)
+            # In chunks, in file order: each is committed, then shown, while the loop goes on (the
+            # GUI thread never holds 1,000,000 rows' worth of work at once; docs/PERFORMANCE.md).
+            for at in range(0, len(result.scans), IMPORT_CHUNK):
+                chunk = result.scans[at : at + IMPORT_CHUNK]
+                summary = await self.services.import_scans(replace(result, scans=chunk), audit=False)
+                added, merged = added + summary.added, merged + summary.merged
+                # The model merges facts into scans it has and keeps their state; new ones are to review.
+                self.window.scan_list.add_scans(chunk)
+                self.track_items(chunk)
+                if self.current is None:  # the first scan can be reviewed while the rest comes in
+                    first = self.model.next_to_review(None)
+                    if first:
+                        self.show_scan(first)
+        await self.services.audit_import(result, added, merged, share=share)
         self.window.status.show_message(
-            f"Queued {summary.added} new scans, {summary.merged} already there"
+            f"Queued {added} new scans, {merged} already there"
             f"{f' (share {share})' if share else ''}. {result.summary()}",
             15000,
         )
-        if self.current is None:
-            first = self.model.next_to_review(None)
-            if first:
-                self.show_scan(first)
-        else:
+        if self.current is not None:
             self.images.show(self.current, self._upcoming(self.current))
 
     # -- navigation --------------------------------------------------------------------------
 
     def _upcoming(self, scan_id: str) -> list[str]:
-        return self.model.upcoming(scan_id, max(self.images.prefetch, 1))
+        return self.model.upcoming(scan_id, max(self.images.depth, 1))
 
     def show_scan(self, scan_id: str, *, paint_now: bool = False, skip: str | None = None) -> None:
         """Make `scan_id` the current scan. `paint_now` paints the image pane within this call,
@@ -270,6 +283,11 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         target = at + step
         if 0 <= target < len(rows):
             self.show_scan(self.model.scan_at(rows[target]).scan_id)
+
+    def _set_prefetch(self, on: bool) -> None:
+        self.images.set_prefetch(self.services.settings.prefetch if on else 0)
+        if on and self.current is not None:  # the next scans were asked for with prefetch off
+            self.images.show(self.current, self._upcoming(self.current))
 
     def _image_ready(self, scan_id: str, image: QImage) -> None:
         if scan_id != self.current:

@@ -29,6 +29,7 @@ from reviewdesk.domain import jumio_schedule
 from reviewdesk.domain.keymap import display_keys
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.sources.base import DEFAULT_SOURCE, Details, ImageRef, SourceError
+from reviewdesk.store.queue_columns import STATE_CODE, QueueColumns
 from reviewdesk.ui.image_state import ImageState
 from reviewdesk.ui.image_strip import ONE_AT_A_TIME
 
@@ -177,18 +178,22 @@ class ItemsPart:
     def track_items(self, scans: Iterable[Scan]) -> None:
         """Put the queue's pending-able items (those of polled sources, still to review) on their
         source's schedule."""
+        # A bare scan id (no ":") is Dyneti's: skipped without parsing (queues of a million).
+        self.track_item_ids(s.scan_id for s in scans if s.state is ScanState.TO_REVIEW and ":" in s.scan_id)
+
+    def track_item_ids(self, items: Iterable[str]) -> None:
+        """`track_items` for the ids of items still to review."""
         sources = self.services.sources
-        for scan in scans:
-            # A bare scan id (no ":") is Dyneti's: skipped without parsing (queues of a million).
-            if scan.state is not ScanState.TO_REVIEW or ":" not in scan.scan_id or self.is_scan(scan.scan_id):
+        for item in items:
+            if self.is_scan(item):
                 continue
-            source, item_id = sources.source_of(scan.scan_id)
+            source, item_id = sources.source_of(item)
             if source is None or not hasattr(source, "next_poll"):
                 continue
             if source.poll_state(item_id) is None:
                 source.track(item_id)
-            self._polled.add(scan.scan_id)
-            self._note_poll(scan.scan_id)
+            self._polled.add(item)
+            self._note_poll(item)
 
     def stop_polling(self) -> None:
         """No more status requests (quitting: the HTTP client closes next)."""
@@ -245,3 +250,10 @@ def _now(source: object) -> float:
     """The source's own clock (its schedule is reckoned on it), else the wall clock."""
     clock = getattr(source, "clock", None)
     return float(clock()) if callable(clock) else time.time()
+
+
+def to_review_items(columns: QueueColumns) -> list[str]:
+    """The ids of items of other sources than Dyneti ("jumio:…") still to review, in queue order."""
+    to_review = STATE_CODE[ScanState.TO_REVIEW]
+    states = columns.states
+    return [item for row, item in enumerate(columns.ids) if ":" in item and states[row] == to_review]

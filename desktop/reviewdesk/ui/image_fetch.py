@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -217,6 +218,7 @@ class FetchPart:
         return None
 
     async def _attempt(self, job: _Job) -> str | None:
+        asked_at = time.monotonic()
         data = await self._fetch(job)
         if not isinstance(data, bytes):
             return data
@@ -238,6 +240,7 @@ class FetchPart:
         # A preview keeps the JPEG bytes for the full decode; if both do not fit, the preview alone.
         if not (preview and self._cache.put(cache_key, image, source=data)):
             self._cache.put(cache_key, image)
+        self._pace.fetched(time.monotonic() - asked_at, image_bytes(image))
         kind = "preview" if preview else "ready"
         log.debug("image %s: %s (%dx%d)", self._name(image_id), kind, image.width(), image.height())
         if job.item == self._current:

@@ -57,6 +57,7 @@ from reviewdesk.ui.image_cache import DEFAULT_CACHE_BYTES, ImageCache
 from reviewdesk.ui.image_decode import DEFAULT_MAX_PIXELS, decode_image, is_preview
 from reviewdesk.ui.image_fetch import REMEMBERED_OUTCOMES, FetchPart, ImageId, _Job, _log_failure
 from reviewdesk.ui.image_state import IMAGE_KINDS, LISTING, LOADING, READY, ImageKind, ImageState
+from reviewdesk.ui.prefetch_plan import PrefetchPlan
 
 __all__ = [
     "IMAGE_KINDS",
@@ -153,6 +154,7 @@ class ImageService(FetchPart, QObject):
         bare_404_checks: int = BARE_404_CHECKS,
         decode_executor: Executor | None = None,
         view_size: QSize | None = None,
+        plan: PrefetchPlan | None = None,
     ) -> None:
         super().__init__(parent)
         self._sources = (
@@ -181,6 +183,9 @@ class ImageService(FetchPart, QObject):
         self._slots: asyncio.Semaphore | None = None
         self._full_slot: asyncio.Semaphore | None = None  # one full decode (after a preview) at a time
         self._auth_failed_for: object | None = None
+        # How far ahead and how many at once follow the reviewer's pace and the server's latency.
+        self._pace = plan or PrefetchPlan()
+        self._slot_count = self._concurrency
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -199,6 +204,11 @@ class ImageService(FetchPart, QObject):
     @property
     def prefetch(self) -> int:
         return self._prefetch
+
+    @property
+    def depth(self) -> int:
+        """Items fetched ahead now: `prefetch` or more (ui/prefetch_plan.py), within the cache."""
+        return self._pace.depth(self._prefetch, self._cache.max_bytes)
 
     @property
     def view_size(self) -> QSize:
@@ -267,6 +277,7 @@ class ImageService(FetchPart, QObject):
         A cached image is emitted before this returns, so moving to a prefetched item paints at
         once. Otherwise a loading (or the last known) state is emitted and a fetch is started.
         """
+        self._pace.shown(item)
         self._current = item
         self._upcoming = tuple(upcoming)
         for other in list(self._upgrades):
@@ -389,11 +400,11 @@ class ImageService(FetchPart, QObject):
         """As many images as fill half the cache at the view's size (the other half for the item
         shown), and at least one per item."""
         typical = max(1, self._view_size.width() * self._view_size.height() * 4)
-        return max(self._prefetch, self._cache.max_bytes // (2 * typical))
+        return max(self.depth, self._cache.max_bytes // (2 * typical))
 
     def _plan(self) -> tuple[list[str], list[ImageId]]:
         return plan_prefetch(
-            self._current, self._upcoming, self._prefetch, self.images_of, self._max_prefetch_images()
+            self._current, self._upcoming, self.depth, self.images_of, self._max_prefetch_images()
         )
 
     def _wanted_items(self) -> set[str]:
@@ -401,6 +412,7 @@ class ImageService(FetchPart, QObject):
         return set(to_list) | {item for item, _ in wanted}
 
     def _schedule_prefetch(self) -> None:
+        self._grow_slots()
         to_list, wanted = self._plan()
         wanted_set = set(wanted)
         for image_id, job in list(self._jobs.items()):
@@ -479,8 +491,17 @@ class ImageService(FetchPart, QObject):
 
     def _semaphore(self) -> asyncio.Semaphore:
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self._concurrency)
+            self._slots = asyncio.Semaphore(self._slot_count)
         return self._slots
+
+    def _grow_slots(self) -> None:
+        """More prefetches at once while the reviewer outpaces the server (never fewer again)."""
+        want = self._pace.parallel(self._concurrency)
+        if want > self._slot_count:
+            if self._slots is not None:
+                for _ in range(want - self._slot_count):
+                    self._slots.release()
+            self._slot_count = want
 
     async def _decode_full(self, data: bytes) -> QImage:
         """decode_image(data) in the executor, one at a time. A decode thread cannot be stopped: when

@@ -55,7 +55,9 @@ from reviewdesk.domain.importer import (
     parse_pasted,
 )
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.store.queue_columns import QueueColumns
 from reviewdesk.ui.elided_label import ElidedLabel
+from reviewdesk.ui.queue_rows import Loader
 from reviewdesk.ui.scan_table import (
     AMOUNT_COLUMN,
     COLUMNS,
@@ -287,6 +289,10 @@ class ScanListPane(QWidget):
 
     def set_scans(self, scans: Iterable[Scan]) -> None:
         self.model.set_scans(scans)
+
+    def set_columns(self, columns: QueueColumns, loader: Loader | None) -> None:
+        """The whole queue as the store's columns; whole scans read through `loader` (see ScanTableModel)."""
+        self.model.set_columns(columns, loader)
 
     def add_scans(self, scans: Iterable[Scan]) -> tuple[int, int]:
         """Append new scans, merge facts into known ones; returns (added, merged)."""

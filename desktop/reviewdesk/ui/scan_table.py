@@ -10,8 +10,8 @@ pre-lowered ids and resets. Decisions that change a scan's state move just that 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from collections import OrderedDict
+from collections.abc import Iterable
 from types import EllipsisType
 from typing import Any
 
@@ -28,7 +28,9 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import CARD_FACTS, Scan, ScanState, merge_facts
+from reviewdesk.store.queue_columns import QueueColumns
 from reviewdesk.ui.plain_text import tooltip
+from reviewdesk.ui.queue_rows import Loader, QueueRows
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -39,6 +41,7 @@ STATE_COLUMN = len(CARD_FACTS) + 1
 DECISION_COLUMN = STATE_COLUMN + 1
 AMOUNT_COLUMN = next(c for c, key in FACT_COLUMNS.items() if key == "amount")
 
+_MEMO = 4  # filter results kept for Backspace (a list of up to 1,000,000 row numbers each)
 SCAN_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the row's Scan
 SCAN_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the row's scan id (any column)
 
@@ -106,13 +109,15 @@ def _amount_text(scan: Scan) -> str:
 
 
 class ScanTableModel(QAbstractTableModel):
-    """The review queue, in queue order. Rows never move or disappear; scans are replaced whole."""
+    """The review queue, in queue order. Rows never move or disappear; scans are replaced whole.
+
+    The rows are columns (`queue_rows.QueueRows`): with `set_columns` and a loader, whole scans are
+    read from the store a page at a time as they are asked for, so 1,000,000 queued scans never
+    become 1,000,000 Python objects with their facts."""
 
     def __init__(self, scans: Iterable[Scan] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._scans: list[Scan] = []
-        self._index: dict[str, int] = {}
-        self._counts: dict[ScanState, int] = dict.fromkeys(ScanState, 0)
+        self._rows = QueueRows()
         #: What a source says of an item beside its state ("Jumio PENDING · next poll in 20 s").
         self._notes: dict[str, str] = {}
         if scans:
@@ -126,7 +131,7 @@ class ScanTableModel(QAbstractTableModel):
             self._notes[scan_id] = note
         else:
             self._notes.pop(scan_id, None)
-        row = self._index.get(scan_id)
+        row = self.row_of(scan_id)
         if row is not None:
             index = self.index(row, STATE_COLUMN)
             self.dataChanged.emit(index, index)
@@ -137,133 +142,97 @@ class ScanTableModel(QAbstractTableModel):
     # -- reading ---------------------------------------------------------------------------------------
 
     def scans(self) -> list[Scan]:
-        return list(self._scans)
+        """Every scan, whole (reads the store for rows it does not hold: for small queues and tests)."""
+        return [self._rows.scan(row) for row in range(len(self._rows))]
 
     def scan_at(self, row: int) -> Scan:
-        return self._scans[row]
+        return self._rows.scan(row)
+
+    def scan_id_at(self, row: int) -> str:
+        return self._rows.ids[row]
+
+    def state_at(self, row: int) -> ScanState:
+        return self._rows.state(row)
 
     def row_of(self, scan_id: str) -> int | None:
-        return self._index.get(scan_id)
+        return self._rows.index.get(scan_id)
 
     def get(self, scan_id: str) -> Scan | None:
-        row = self._index.get(scan_id)
-        return None if row is None else self._scans[row]
+        row = self._rows.index.get(scan_id)
+        return None if row is None else self._rows.scan(row)
 
     def __len__(self) -> int:
-        return len(self._scans)
+        return len(self._rows)
 
     def __contains__(self, scan_id: object) -> bool:
-        return scan_id in self._index
+        return scan_id in self._rows.index
 
     def counts(self) -> dict[ScanState, int]:
         """Scans per state (every state present, zeros included); kept up to date, O(1)."""
-        return dict(self._counts)
+        return dict(self._rows.counts)
 
     def reviewed_count(self) -> int:
-        return len(self._scans) - self._counts[ScanState.TO_REVIEW]
-
-    def _ring_after(self, scan_id: str | None) -> Iterator[int]:
-        """Rows after `scan_id` in queue order, wrapping around, without it (all rows if unknown)."""
-        n = len(self._scans)
-        start = self._index.get(scan_id, -1) if scan_id is not None else -1
-        if start < 0:
-            return iter(range(n))
-        return chain(range(start + 1, n), range(start))
+        return len(self._rows) - self._rows.counts[ScanState.TO_REVIEW]
 
     def next_to_review(self, after_scan_id: str | None) -> str | None:
         """The next scan to review after `after_scan_id` in queue order, wrapping around; never that
         scan itself. From the top when it is None or unknown; None when nothing else is to review."""
-        scans = self._scans
-        for row in self._ring_after(after_scan_id):
-            if scans[row].state is ScanState.TO_REVIEW:
-                return scans[row].scan_id
-        return None
+        found = self._rows.upcoming(after_scan_id, 1)
+        return found[0] if found else None
 
     def upcoming(self, scan_id: str | None, n: int) -> list[str]:
         """The next `n` scans to review after `scan_id` (as next_to_review), e.g. to prefetch images."""
-        found: list[str] = []
-        if n <= 0:
-            return found
-        scans = self._scans
-        for row in self._ring_after(scan_id):
-            if scans[row].state is ScanState.TO_REVIEW:
-                found.append(scans[row].scan_id)
-                if len(found) >= n:
-                    break
-        return found
+        return self._rows.upcoming(scan_id, n)
 
     # -- changing --------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _dedupe(scans: Iterable[Scan]) -> tuple[list[Scan], dict[str, int]]:
-        unique: list[Scan] = []
-        index: dict[str, int] = {}
-        for scan in scans:
-            row = index.get(scan.scan_id)
-            if row is None:
-                index[scan.scan_id] = len(unique)
-                unique.append(scan)
-            else:  # a repeated id: merge its facts into the first one
-                first = unique[row]
-                unique[row] = first.with_(facts=merge_facts(first.facts, scan.facts))
-        return unique, index
+    def set_columns(self, columns: QueueColumns, loader: Loader | None) -> None:
+        """Replace the whole queue with the store's columns; whole scans come from `loader`."""
+        self.beginResetModel()
+        self._rows.adopt(columns, loader)
+        self.endResetModel()
 
     def set_scans(self, scans: Iterable[Scan]) -> None:
         """Replace the whole queue (a repeated id is merged into its first occurrence)."""
         self.beginResetModel()
-        self._scans, self._index = self._dedupe(scans)
-        self._counts = dict.fromkeys(ScanState, 0)
-        for scan in self._scans:
-            self._counts[scan.state] += 1
+        self._rows.replace(scans)
         self.endResetModel()
 
     def add_scans(self, scans: Iterable[Scan]) -> tuple[int, int]:
         """Append new scans; for ids already queued, merge the facts in (their state, decision and
-        note stay). Returns (added, merged)."""
-        fresh: list[Scan] = []
-        fresh_index: dict[str, int] = {}
+        note stay). Returns (added, merged). With a loader the store has them already (the new rows
+        are read from it as they are shown)."""
+        rows = self._rows
+        fresh: dict[str, Scan] = {}
         changed: list[int] = []
         for scan in scans:
-            row = self._index.get(scan.scan_id)
+            row = rows.index.get(scan.scan_id)
             if row is not None:
-                old = self._scans[row]
-                facts = merge_facts(old.facts, scan.facts)
-                if facts != old.facts:
-                    self._scans[row] = old.with_(facts=facts)
+                if rows.merge_facts(row, scan):
                     changed.append(row)
                 continue
-            at = fresh_index.get(scan.scan_id)
-            if at is None:
-                fresh_index[scan.scan_id] = len(fresh)
-                fresh.append(scan)
-            else:
-                fresh[at] = fresh[at].with_(facts=merge_facts(fresh[at].facts, scan.facts))
+            first = fresh.get(scan.scan_id)
+            fresh[scan.scan_id] = (
+                scan if first is None else first.with_(facts=merge_facts(first.facts, scan.facts))
+            )
         if changed:  # one signal for the span, not one per row: a re-import may touch thousands
             self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
         if fresh:
-            first = len(self._scans)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._scans.extend(fresh)
-            for offset, scan in enumerate(fresh):
-                self._index[scan.scan_id] = first + offset
-                self._counts[scan.state] += 1
+            first_row = len(rows)
+            self.beginInsertRows(QModelIndex(), first_row, first_row + len(fresh) - 1)
+            rows.append_new(list(fresh.values()), hold=False)
             self.endInsertRows()
         return len(fresh), len(changed)
 
     def update_scan(self, scan: Scan) -> None:
         """Replace the queued scan with the same id (KeyError if it is not queued); only its row changes."""
-        row = self._index[scan.scan_id]
-        old = self._scans[row]
-        self._scans[row] = scan
-        if old.state is not scan.state:
-            self._counts[old.state] -= 1
-            self._counts[scan.state] += 1
+        row = self._rows.update(scan)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # -- Qt model --------------------------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._scans)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -285,9 +254,24 @@ class ScanTableModel(QAbstractTableModel):
 
     def cell(self, row: int, column: int, role: int) -> Any:
         """data() without a QModelIndex (the proxy calls this: a view repaint asks ~1,500 times)."""
-        if role not in _ROLES or not 0 <= row < len(self._scans):
+        rows = self._rows
+        if role not in _ROLES or not 0 <= row < len(rows):
             return None
-        scan = self._scans[row]
+        if role == SCAN_ID_ROLE or (role == _DISPLAY and column == ID_COLUMN):
+            return rows.ids[row]  # no page read for the id
+        if column == STATE_COLUMN and role in (_DISPLAY, _DECORATION, _FOREGROUND):
+            state = rows.state(row)
+            if role == _DISPLAY:
+                note = self._notes.get(rows.ids[row]) if self._notes else None
+                return f"{state.label} · {note}" if note else state.label
+            if role == _DECORATION:
+                return state_icon(state)
+            return _FAILED_COLOUR if state is ScanState.FAILED else None
+        if role == _ALIGNMENT:
+            return _ALIGNMENTS[column] if 0 <= column < len(COLUMNS) else None
+        if role in (_DECORATION, _FOREGROUND):
+            return None
+        scan = rows.scan(row)
         if role == _DISPLAY:
             if column == ID_COLUMN:
                 return scan.scan_id
@@ -341,8 +325,8 @@ class ScanFilterProxy(QAbstractProxyModel):
     def __init__(self, source: ScanTableModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._source = source
-        self._rows: list[int] = []  # visible source rows, ascending
-        self._lower_ids: list[str] = []  # per source row
+        self._rows: list[int] | range = range(0)  # visible source rows, ascending (a range: all)
+        self._memo: OrderedDict[tuple[ScanState | None, str], list[int] | range] = OrderedDict()
         self._state: ScanState | None = None
         self._search = ""
         self.structure_changing = False
@@ -352,7 +336,6 @@ class ScanFilterProxy(QAbstractProxyModel):
         source.rowsInserted.connect(self._source_rows_inserted)
         source.dataChanged.connect(self._source_data_changed)
         source.headerDataChanged.connect(self.headerDataChanged)
-        self._lower_ids = [s.scan_id.lower() for s in source._scans]
         self._rows = self._compute_rows()
 
     # -- filter ----------------------------------------------------------------------------------------
@@ -371,36 +354,40 @@ class ScanFilterProxy(QAbstractProxyModel):
         new_search = self._search if search is None else search.strip().lower()
         if new_state is self._state and new_search == self._search:
             return
-        narrowing = new_state is self._state and self._search in new_search  # typing one more letter
+        # Typing one more letter narrows the rows shown (when they are few: else from scratch, in C);
+        # Backspace gets the rows it had a moment ago back from the memo.
+        narrowing = (
+            new_state is self._state
+            and self._search in new_search
+            and len(self._rows) * 2 < len(self._source)  # else from scratch is faster
+        )
         self._state, self._search = new_state, new_search
         self._begin_structure()
         self.beginResetModel()
-        if narrowing:
-            ids = self._lower_ids
-            self._rows = [r for r in self._rows if new_search in ids[r]]
+        key = (new_state, new_search)
+        remembered = self._memo.pop(key, None)
+        if remembered is not None:
+            self._rows = remembered
+        elif narrowing:
+            self._rows = self._source._rows.narrow(self._rows, new_search)
         else:
             self._rows = self._compute_rows()
+        self._memo[key] = self._rows
+        while len(self._memo) > _MEMO:
+            self._memo.popitem(last=False)
         self.endResetModel()
         self._end_structure()
 
-    def _compute_rows(self) -> list[int]:
-        scans, ids, state, q = self._source._scans, self._lower_ids, self._state, self._search
-        if state is None and not q:
-            return list(range(len(scans)))
-        if state is None:
-            return [r for r, lowered in enumerate(ids) if q in lowered]
-        if not q:
-            return [r for r, scan in enumerate(scans) if scan.state is state]
-        return [
-            r
-            for r, (lowered, scan) in enumerate(zip(ids, scans, strict=True))
-            if q in lowered and scan.state is state
-        ]
+    def _compute_rows(self) -> list[int] | range:
+        return self._source._rows.matching(self._state, self._search)
 
     def _accepts(self, row: int) -> bool:
-        return (self._state is None or self._source._scans[row].state is self._state) and (
-            not self._search or self._search in self._lower_ids[row]
-        )
+        return self._source._rows.accepts(row, self._state, self._search)
+
+    def _editable_rows(self) -> list[int]:
+        if isinstance(self._rows, range):  # everything shown until now: a list from here on
+            self._rows = list(self._rows)
+        return self._rows
 
     def visible_count(self) -> int:
         return len(self._rows)
@@ -421,40 +408,48 @@ class ScanFilterProxy(QAbstractProxyModel):
         self.beginResetModel()
 
     def _source_reset(self) -> None:
-        self._lower_ids = [s.scan_id.lower() for s in self._source._scans]
+        self._memo.clear()
         self._rows = self._compute_rows()
         self.endResetModel()
         self._end_structure()
 
     def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        scans = self._source._scans
-        self._lower_ids.extend(scans[r].scan_id.lower() for r in range(first, last + 1))
-        new = [r for r in range(first, last + 1) if self._accepts(r)]
+        self._memo.clear()
+        if self._state is None and not self._search:
+            new: list[int] | range = range(first, last + 1)
+        else:
+            new = [r for r in range(first, last + 1) if self._accepts(r)]
         if not new:
             return
         # Our model only appends, so new rows come after every visible one.
-        at = bisect_left(self._rows, new[0])
+        at = len(self._rows)
         self._begin_structure()
         self.beginInsertRows(QModelIndex(), at, at + len(new) - 1)
-        self._rows[at:at] = new
+        if isinstance(self._rows, range) and len(new) == last + 1 - first and self._rows.stop == first:
+            self._rows = range(self._rows.stop + len(new))  # still every row
+        else:
+            self._editable_rows().extend(new)
         self.endInsertRows()
         self._end_structure()
 
     def _source_data_changed(
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
     ) -> None:
+        self._memo.clear()
         rows = self._rows
         for source_row in range(top_left.row(), bottom_right.row() + 1):
             at = bisect_left(rows, source_row)
             shown = at < len(rows) and rows[at] == source_row
             wanted = self._accepts(source_row)
             if shown and not wanted:  # e.g. decided while the filter shows only scans to review
+                rows = self._editable_rows()
                 self._begin_structure()
                 self.beginRemoveRows(QModelIndex(), at, at)
                 del rows[at]
                 self.endRemoveRows()
                 self._end_structure()
             elif wanted and not shown:
+                rows = self._editable_rows()
                 self._begin_structure()
                 self.beginInsertRows(QModelIndex(), at, at)
                 rows.insert(at, source_row)

@@ -1,0 +1,103 @@
+"""ReviewController's queue paths at size: an import in chunks, a restart from the store's columns."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewdesk.app import Built, build, close
+from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.paths import resolve_paths
+from reviewdesk.store import Store
+from reviewdesk.ui import controller as controller_module
+from support.window import run_on_loop
+
+WAIT = 20_000
+
+
+def open_desk(qtbot, data: Path) -> Built:
+    args = argparse.Namespace(data_dir=str(data), base_url=None, demo=False, files=[], screenshot=None)
+    built = run_on_loop(qtbot, build(args))
+    built.controller.dismiss_sign_in()
+    return built
+
+
+def shut(qtbot, built: Built) -> None:
+    run_on_loop(qtbot, close(built))
+    built.window.allow_close()
+    built.window.close()
+    built.window.deleteLater()
+
+
+@pytest.fixture
+def desk(qtbot, qloop, tmp_path) -> Iterator[Built]:
+    built = open_desk(qtbot, tmp_path / "data")
+    yield built
+    shut(qtbot, built)
+
+
+def test_an_import_goes_in_chunks_in_order_and_loses_nothing(qtbot, desk, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(controller_module, "IMPORT_CHUNK", 1000)
+    ids = [f"scan-{(n * 7919) % 2500:05d}-{n}" for n in range(2500)]  # file order is not id order
+    path = tmp_path / "queue.csv"
+    path.write_text("scanId,bin\n" + "".join(f"{i},{400000 + n}\n" for n, i in enumerate(ids)))
+    model, controller = desk.window.scan_list.model, desk.controller
+    seen: list[tuple[int, str | None]] = []  # (rows, current scan) at each table update
+    model.rowsInserted.connect(lambda *_: seen.append((len(model), controller.current)))
+    controller.import_files([path])
+    qtbot.waitUntil(lambda: len(model) == 2500 and not controller._tasks, timeout=WAIT)
+    assert [rows for rows, _ in seen] == [1000, 2000, 2500]  # the table grew chunk by chunk
+    assert seen[1][1] == ids[0]  # the first scan was shown before the import ended
+    assert [model.scan_id_at(r) for r in range(2500)] == ids
+    assert model.get(ids[1234]) == Scan(ids[1234], {"bin": "401234"})
+    stored = run_on_loop(qtbot, desk.services.load_queue())[0]
+    assert [s.scan_id for s in stored] == ids
+    assert "Queued 2500 new scans, 0 already there" in desk.window.status.bar.currentMessage()
+
+
+def test_a_restart_reads_the_queue_as_columns_and_the_scans_by_page(qtbot, qloop, tmp_path) -> None:
+    data = tmp_path / "data"
+    paths = resolve_paths(str(data))
+    paths.ensure()
+    store = Store(paths.database)
+    store.add_scans([Scan(f"s{n}", {"last4": f"{n:04d}"}) for n in range(3000)])
+    store.record_decision("s0", "approved", {})
+    store.record_decision("s1", "approved", {})
+    store.set_position("s2000")
+    store.close()
+    built = open_desk(qtbot, data)
+    try:
+        model = built.window.scan_list.model
+        assert len(model) == 3000 and model.counts()[ScanState.DECIDED] == 2
+        assert built.controller.current == "s2000"  # where the reviewer was
+        assert model._rows.loader is not None and len(model._rows.held) == 0  # nothing held whole
+        assert model.get("s2999") == Scan("s2999", {"last4": "2999"})
+    finally:
+        shut(qtbot, built)
+
+
+def test_prefetch_turned_back_on_fetches_the_next_scans_at_once(qtbot, qloop, tmp_path) -> None:
+    from reviewdesk.sim.config import SimConfig
+    from reviewdesk.sim.runner import SimServer
+    from support.window import queue, sign_in
+
+    with SimServer(SimConfig(seed=5)) as sim:
+        args = argparse.Namespace(
+            data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
+        )
+        built = run_on_loop(qtbot, build(args))
+        try:
+            sign_in(qtbot, built, sim.mint_token("ines"))
+            ids = [f"ready-t{i}" for i in range(8)]
+            built.window.prefetch_action.setChecked(False)
+            queue(qtbot, built, ids)
+            qtbot.waitUntil(lambda: built.controller.current == ids[0], timeout=WAIT)
+            images = built.controller.images
+            assert images.pending() <= {ids[0]}  # prefetch off: the scan shown only
+            built.window.prefetch_action.setChecked(True)
+            assert set(ids[1:4]) <= images.pending() | {i for i in ids if images.cached(i) is not None}
+        finally:
+            shut(qtbot, built)
