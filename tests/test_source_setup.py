@@ -25,6 +25,8 @@ def no_keyring(monkeypatch):
         "REVIEWDESK_JUMIO_USER_AGENT",
         "REVIEWDESK_PREVENTOR_TOKEN",
         "REVIEWDESK_PREVENTOR_API_KEY",
+        "REVIEWDESK_JUMIO_URL",
+        "REVIEWDESK_PREVENTOR_URL",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -74,3 +76,37 @@ def test_the_demo_sources_read_the_simulator():
     with SimServer(SimConfig()) as sim:
         found, state, keys = asyncio.run(go(sim.base_url))
     assert found == ["jumio", "preventor"] and state == "DONE" and keys
+
+
+def test_the_window_s_jumio_and_preventor_can_point_at_one_base(monkeypatch):
+    """jumio_url / preventor_url (settings) or REVIEWDESK_JUMIO_URL / _PREVENTOR_URL: every path on one
+    base, as `--url` does for the commands; here the simulator's."""
+
+    async def go(settings: Settings) -> tuple[str, list[str]]:
+        async with httpx.AsyncClient() as http:
+            jumio, preventor = source_setup.sources_from_environment(settings, http)
+            details = await jumio.details("done-passport-1")
+            refs = await preventor.images("T-1")
+            return details.state, [r.key for r in refs]
+
+    config = SimConfig()
+    monkeypatch.setenv("REVIEWDESK_JUMIO_TOKEN", config.jumio_token)
+    monkeypatch.setenv("REVIEWDESK_JUMIO_SECRET", config.jumio_secret)
+    monkeypatch.setenv("REVIEWDESK_JUMIO_USER_AGENT", "Acme Fraud ReviewDesk-Tests/1.0")
+    monkeypatch.setenv("REVIEWDESK_PREVENTOR_TOKEN", config.preventor_token)
+    with SimServer(config) as sim:
+        state, keys = asyncio.run(go(Settings(jumio_url=sim.base_url, preventor_url=sim.base_url)))
+        assert state == "DONE" and keys
+        monkeypatch.setenv("REVIEWDESK_JUMIO_URL", sim.base_url)  # the environment wins
+        state, _ = asyncio.run(
+            go(Settings(jumio_url="https://elsewhere.invalid", preventor_url=sim.base_url))
+        )
+        assert state == "DONE"
+
+
+def test_a_base_that_is_not_https_leaves_the_source_out_with_a_reason(monkeypatch, caplog):
+    monkeypatch.setenv("REVIEWDESK_JUMIO_TOKEN", "t")
+    monkeypatch.setenv("REVIEWDESK_JUMIO_SECRET", "s")
+    monkeypatch.setenv("REVIEWDESK_PREVENTOR_TOKEN", "p")
+    assert names(Settings(jumio_url="http://jumio.example", preventor_url="http://preventor.example")) == []
+    assert "Jumio left out" in caplog.text and "Preventor left out" in caplog.text

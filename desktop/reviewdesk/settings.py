@@ -31,6 +31,10 @@ class Settings:
     #: no request goes to Jumio until it is set (or REVIEWDESK_JUMIO_USER_AGENT is).
     jumio_user_agent: str = ""
     jumio_region: str = "us"  # "us" or "eu": Jumio's data centre
+    #: One base for every Jumio path (a proxy, the simulator), as `reviewdesk jumio --url` does for
+    #: the command line; empty: the region's hosts. The same for Preventor (empty: its own host).
+    jumio_url: str = ""
+    preventor_url: str = ""
     #: The privacy screen (ui/privacy_screen.py): hides the image and facts after this long without
     #: input (0: never); and, when not 0, asks for a sign-in after this long away (e.g. 900).
     privacy_idle_seconds: float = 300.0

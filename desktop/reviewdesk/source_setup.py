@@ -37,6 +37,9 @@ JUMIO_KEYRING_ACCOUNT = "jumio"
 JUMIO_KEYRING_TOKEN = "jumio-token"
 JUMIO_KEYRING_SECRET = "jumio-secret"
 PREVENTOR_TOKEN_ENV = "REVIEWDESK_PREVENTOR_TOKEN"
+#: One base for every Jumio / Preventor path, over the settings' jumio_url / preventor_url.
+JUMIO_URL_ENV = "REVIEWDESK_JUMIO_URL"
+PREVENTOR_URL_ENV = "REVIEWDESK_PREVENTOR_URL"
 PREVENTOR_API_KEY_ENV = "REVIEWDESK_PREVENTOR_API_KEY"
 PREVENTOR_KEYRING_TOKEN = "preventor-token"
 PREVENTOR_KEYRING_API_KEY = "preventor-api-key"
@@ -63,7 +66,8 @@ def jumio_source(settings: Settings, http: httpx.AsyncClient) -> JumioSource | N
         return None
     try:
         credentials = JumioCredentials(token, secret)
-        hosts = JumioHosts.for_region(settings.jumio_region or "us")
+        url = os.environ.get(JUMIO_URL_ENV) or settings.jumio_url
+        hosts = JumioHosts.single(url) if url else JumioHosts.for_region(settings.jumio_region or "us")
     except e.ReviewDeskError as exc:
         log.warning("Jumio left out: %s", exc)
         return None
@@ -87,7 +91,13 @@ def preventor_source(http: httpx.AsyncClient, base_url: str = DEFAULT_BASE_URL) 
 def sources_from_environment(settings: Settings, http: httpx.AsyncClient) -> list[Source]:
     """Jumio and Preventor, each when configured (runs the keyring: call it off the event loop)."""
     found: list[Source] = []
-    for source in (jumio_source(settings, http), preventor_source(http)):
+    preventor_url = os.environ.get(PREVENTOR_URL_ENV) or settings.preventor_url or DEFAULT_BASE_URL
+    try:
+        preventor = preventor_source(http, preventor_url)
+    except e.ReviewDeskError as exc:  # a bad preventor_url: the message says which setting
+        log.warning("Preventor left out: %s", exc)
+        preventor = None
+    for source in (jumio_source(settings, http), preventor):
         if source is not None:
             found.append(source)
     return found
