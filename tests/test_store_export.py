@@ -128,3 +128,21 @@ def test_the_export_is_an_audit_record_and_bad_input_is_named(data, tmp_path: Pa
     assert bad.returncode == 2 and "--since: 'yesterday' is not a date" in bad.stderr
     nowhere = run("export", "-o", str(tmp_path / "no" / "x.csv"), env=env)
     assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
+
+
+def test_a_local_decision_is_exported_with_its_source_and_answered_by_nobody(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    with Store(folder / "reviewdesk.sqlite3") as s:
+        s.record_decision("jumio:ref-2", "reject_fraud", {"reviewer": "ana"}, now=DAY1, local=True)
+    env = {"REVIEWDESK_DATA_DIR": str(folder)}
+    out = tmp_path / "local.csv"
+    result = run("export", "--format", "csv", "--source", "jumio", "-o", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    with out.open(newline="", encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["source"], row["item"], row["shortcode"], row["answer"]) == (
+        "jumio",
+        "ref-2",
+        "reject_fraud",
+        "local",
+    )

@@ -87,7 +87,8 @@ def decision_rows(records: Iterable[AuditRecord], *, source: str | None = None) 
                 "crop": shown.get("crop"),
                 "facts": d.get("facts", {}),
                 "server": d.get("server", ""),
-                "answer": answer.detail.get("answer", "") if answer else "",
+                # A local decision (Jumio, Preventor) is never sent: nobody answers it.
+                "answer": answer.detail.get("answer", "") if answer else ("local" if d.get("local") else ""),
                 "answer_message": answer.detail.get("message", "") if answer else "",
                 "answered_at": answer.at if answer else "",
                 "undone": key in undone,
