@@ -526,3 +526,12 @@ def test_release_lets_go_of_every_scan() -> None:
     result = parse_csv("scanId\n" + "\n".join(f"s{i}" for i in range(50)))
     result.release()
     assert result.scans == [] and result.summary().startswith("No scan ids")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='a"\r\n', max_size=40), piece=st.integers(1, 9))
+def test_property_counting_in_pieces_counts_as_the_whole(text: str, piece: int) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(importer, "_PIECE", piece)
+        for sub in ("\n", "\r", "\r\n", '"'):
+            assert importer._count(text, sub) == text.count(sub), sub

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, repeat
@@ -148,6 +148,21 @@ _FACT_CHECKS.update(
 _DIGIT_FACTS = frozenset({"bin", "last4", "scanned.bin", "scanned.last4"})
 
 
+def _plain_ids(ids: list[object]) -> bool:
+    """Whether every id is plain printable ASCII without spaces, of a valid length (`ids` not empty)."""
+    try:
+        joined = "".join(ids)  # type: ignore[arg-type]
+    except TypeError:  # JSON: a number or a list where an id should be
+        return False
+    return (
+        joined.isascii()
+        and joined.isprintable()
+        and " " not in joined
+        and min(map(len, ids)) > 0  # type: ignore[arg-type]
+        and max(map(len, ids)) <= MAX_SCAN_ID_LENGTH  # type: ignore[arg-type]
+    )
+
+
 def _no_prefix(line: int) -> str:
     return ""
 
@@ -184,18 +199,8 @@ class _Rows:
     def invalid_ids(self) -> set[int]:
         """Indices of the rows whose scan id does not validate (each one reported)."""
         ids = self.ids
-        try:
-            joined = "".join(ids)  # type: ignore[arg-type]
-        except TypeError:  # JSON: a number or a list where an id should be
-            joined = "\x00"
-        if (  # the usual case, checked in one go: every id is plain printable ASCII without spaces
-            joined.isascii()
-            and joined.isprintable()
-            and " " not in joined
-            and (not ids or min(map(len, ids)) > 0)  # type: ignore[arg-type]
-            and (not ids or max(map(len, ids)) <= MAX_SCAN_ID_LENGTH)  # type: ignore[arg-type]
-        ):
-            return set()
+        if all(map(_plain_ids, (ids[at : at + _SLICE] for at in range(0, len(ids), _SLICE)))):
+            return set()  # the usual case, checked a slice at a time at C speed
         bad: set[int] = set()
         for i, value in enumerate(ids):
             try:
@@ -219,7 +224,7 @@ class _Rows:
 
     def too_long_rows(self, key: str, values: list[str], skip: set[int]) -> list[int]:
         """Rows (outside `skip`) whose `key` fact is longer than MAX_FACT_LENGTH, each reported."""
-        if not values or max(map(len, values)) <= MAX_FACT_LENGTH:
+        if not values or _lengths(max, values) <= MAX_FACT_LENGTH:
             return []
         bad = [i for i, v in enumerate(values) if len(v) > MAX_FACT_LENGTH and i not in skip]
         for i in bad:
@@ -426,9 +431,10 @@ def _found(header: str) -> str:
     return " (it looks like a row of data; its values are not shown)"
 
 
-#: Items per C-speed step of a big import (~10-30 ms each): `list(csv.reader(...))` over 500,000
-#: rows is one C call that holds the GIL for a second, and the window (GUI thread) waits that long.
-_SLICE = 20_000
+#: Items per C-speed step of a big import (~3-10 ms each; up to three times that in the window's
+#: process under load): `list(csv.reader(...))` over 500,000 rows is one C call that holds the GIL
+#: for a second, and the window (GUI thread) waits that long.
+_SLICE = 5_000
 
 
 def _slices(items: Iterator[T]) -> list[T]:
@@ -437,6 +443,16 @@ def _slices(items: Iterator[T]) -> list[T]:
     while chunk := list(islice(items, _SLICE)):
         out += chunk
     return out
+
+
+def _lengths(pick: Callable[[Iterator[int]], int], items: Sequence[Sized]) -> int:
+    """`pick(map(len, items))` (`min` or `max`; `items` not empty), `_SLICE` items at a time."""
+    return pick(pick(map(len, items[at : at + _SLICE])) for at in range(0, len(items), _SLICE))
+
+
+def _any_space(values: list[str]) -> bool:
+    """Whether any value holds a space, `_SLICE` values at a time."""
+    return any(" " in "".join(values[at : at + _SLICE]) for at in range(0, len(values), _SLICE))
 
 
 def _unique(values: list[str]) -> set[str]:
@@ -460,6 +476,13 @@ def _release(*lists: list[Any]) -> None:
 _PIECE = 1 << 20
 
 
+def _count(text: str, sub: str) -> int:
+    """`text.count(sub)` for a `sub` that cannot overlap itself, `_PIECE` characters at a time:
+    each piece counts the occurrences that start in it."""
+    n, extra = len(text), len(sub) - 1
+    return sum(text.count(sub, at, min(at + _PIECE + extra, n)) for at in range(0, n, _PIECE))
+
+
 def _text_lines(text: str) -> Iterator[str]:
     """The lines of `text` as `io.StringIO(text, newline="")` gives them (ends kept; a line ends
     at \n, \r or \r\n), made a piece of about `_PIECE` characters at a time. Pieces end just
@@ -473,7 +496,7 @@ def _text_lines(text: str) -> Iterator[str]:
 
 
 def _physical_lines(text: str) -> int:
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    breaks = _count(text, "\n") + _count(text, "\r") - _count(text, "\r\n")
     return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
 
 
@@ -487,7 +510,7 @@ def _read_records(
     never closed, a field over the csv module's limit) it reads again record by record, strictly,
     to learn the lines; a row csv cannot read is reported and skipped, and reading goes on.
     """
-    if text.count('"') % 2 == 0:  # an odd count: some quote is never closed
+    if _count(text, '"') % 2 == 0:  # an odd count: some quote is never closed
         try:
             records = _slices(csv.reader(_text_lines(text), delimiter=delimiter))
             if len(records) == _physical_lines(text):
@@ -548,7 +571,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
 
     data = records[h + 1 :]
     need = max([id_col, *fact_cols.values()]) + 1
-    if data and min(map(len, data)) < need:  # short rows, blank lines: pad with empty cells
+    if data and _lengths(min, data) < need:  # short rows, blank lines: pad with empty cells
         data = [r if len(r) >= need else r + [""] * (need - len(r)) for r in data]
     lines = list(range(h + 2, h + 2 + len(data))) if starts is None else starts[h + 1 :]
     ids = _slices(map(str.strip, map(itemgetter(id_col), data)))  # map/itemgetter: C speed, no Python loop
@@ -577,7 +600,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
         values = _slices(map(str.strip, map(itemgetter(col), data)))
         for i in rows.too_long_rows(key, values, skip):
             values[i] = ""
-        if key in _DIGIT_FACTS and any(" " in v for v in _unique(values)):
+        if key in _DIGIT_FACTS and _any_space(values):
             values = [v.replace(" ", "") for v in values]
         if key in _FACT_CHECKS:
             for i in rows.bad_fact_rows(key, values, skip):
