@@ -151,7 +151,7 @@ def while_draining(driver: QtDriver, folder: Any, scans: list[Any], gap_ms: floa
         driver.run(services.import_scans(ImportResult(scans=scans, problems=[], source="bench")))
         store = services.store
         assert store is not None
-        original = store.run
+        original = store.write  # (run goes through write too)
 
         async def timed(fn: Any, /, *a: Any, **k: Any) -> Any:
             if fn is not Store.record_decision:
@@ -162,7 +162,7 @@ def while_draining(driver: QtDriver, folder: Any, scans: list[Any], gap_ms: floa
             finally:
                 durable.append(time.perf_counter() - t0)
 
-        store.run = timed  # type: ignore[method-assign]
+        store.write = timed  # type: ignore[method-assign]
         driver.run(services.session.sign_in(SignInRequest(sim.base_url, token=sim.token, remember=False)))
         driver.wait_until(lambda: sim.stats()["feedback"] > 50, timeout=60)  # draining
         start = sim.stats()["feedback"]

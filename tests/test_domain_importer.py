@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewdesk.domain import importer
 from reviewdesk.domain.importer import (
     ImportFailed,
     ImportProblem,
@@ -436,3 +437,101 @@ def test_summary_line() -> None:
     assert (
         failed.summary() == "Nothing imported from scans.pdf: only .csv, .json and .txt files can be imported"
     )
+
+
+# -- a big file is read in slices (docs/PERFORMANCE.md): the same result as read whole ---------------
+
+TRICKY_CSV = {
+    "quotes spanning lines": (
+        'scanId,name,bin\ns1,"two\nlines",411111\ns2,"a ""quoted"" name",4111 11\ns3,ok,\n'
+    ),
+    "BOM and CRLF": "\ufeffscan_id,last4\r\ns1,1234\r\ns2,12x4\r\n\r\ns3,4321\r\n",
+    "blank lines and rows of empty cells": "scanId,bin\n\ns1,411111\n,,\n\ns2,41\n\n\n",
+    "bad rows": 'scanId,expiry\ns 1,01/27\ns2,13/27\ns3,"never closed\ns4,02/28\n',
+    "duplicates merged": "scanId,bin,last4\ns1,411111,\ns2,,\ns1,,1234\ns2,555555,9999\n",
+    "carriage returns only": "scanId,bin\rs1,411111\rs2,411111\r",
+    "ids only": "scanId\ns1\ns2\ns1\n\ns 3\ns4\n",
+    "a quote across a piece end": 'scanId,name\r\ns1,"x\r\ny\r\nz"\r\ns2,"\n"\r\ns3,\n',
+}
+
+
+def as_tuple(result: ImportResult) -> tuple[object, ...]:
+    return ([(s.scan_id, s.facts) for s in result.scans], result.problems, result.duplicates, result.source)
+
+
+def parse_with(monkeypatch: pytest.MonkeyPatch, text: str, slice_: int, piece: int) -> tuple[object, ...]:
+    with monkeypatch.context() as m:
+        m.setattr(importer, "_SLICE", slice_)
+        m.setattr(importer, "_PIECE", piece)
+        try:
+            return as_tuple(parse_csv(text))
+        except ImportFailed as exc:
+            return ("failed", str(exc))
+
+
+WHOLE = 10**9  # slices larger than any file: the whole file in one step, as before the slicing
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY_CSV))
+def test_csv_read_in_slices_gives_the_same_rows_report_and_errors_as_read_whole(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    text = TRICKY_CSV[name]
+    whole = parse_with(monkeypatch, text, WHOLE, WHOLE)
+    assert whole[0] or whole[1], "the file imports something or reports something"
+    for slice_ in (1, 2, 3):
+        for piece in range(1, len(text) + 2):
+            assert parse_with(monkeypatch, text, slice_, piece) == whole, (slice_, piece)
+
+
+def test_a_file_read_in_slices_gives_what_it_gave_read_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rows = [f"scan-{i % 700:04d},4111 {i % 97:02d},{i:04d},{1 + i % 14:02d}/27" for i in range(2_000)]
+    rows[5] = 'scan-x,"4111\n11",1234,01/27'  # a quoted line break
+    rows[900] = "bad id,411111,1234,01/27"
+    path = tmp_path / "queue.csv"
+    path.write_bytes(("\ufeffscanId,bin,last4,expiry\r\n" + "\r\n".join(rows) + "\r\n").encode())
+
+    def parsed(slice_: int, piece: int) -> tuple[object, ...]:
+        with monkeypatch.context() as m:
+            m.setattr(importer, "_SLICE", slice_)
+            m.setattr(importer, "_PIECE", piece)
+            return as_tuple(parse_file(path))
+
+    whole = parsed(WHOLE, WHOLE)
+    assert len(whole[0]) == 701 and whole[2] == 1_298 and len(whole[1]) > 100  # type: ignore[arg-type]
+    assert parsed(7, 64) == whole
+    assert parsed(500, 4_096) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='ab,"\r\n ', max_size=60), piece=st.integers(1, 20))
+def test_property_lines_in_pieces_are_the_lines_of_the_whole(text: str, piece: int) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(importer, "_PIECE", piece)
+        assert list(importer._text_lines(text)) == list(io.StringIO(text, newline=""))
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.text(alphabet='ab1,"\r\n ', max_size=80), slice_=st.integers(1, 4), piece=st.integers(1, 9))
+def test_property_any_csv_parses_the_same_in_slices(body: str, slice_: int, piece: int) -> None:
+    text = "scanId,bin,name\n" + body
+    with pytest.MonkeyPatch.context() as m:
+        whole = parse_with(m, text, WHOLE, WHOLE)
+        assert parse_with(m, text, slice_, piece) == whole
+
+
+def test_release_lets_go_of_every_scan() -> None:
+    result = parse_csv("scanId\n" + "\n".join(f"s{i}" for i in range(50)))
+    result.release()
+    assert result.scans == [] and result.summary().startswith("No scan ids")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='a"\r\n', max_size=40), piece=st.integers(1, 9))
+def test_property_counting_in_pieces_counts_as_the_whole(text: str, piece: int) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(importer, "_PIECE", piece)
+        for sub in ("\n", "\r", "\r\n", '"'):
+            assert importer._count(text, sub) == text.count(sub), sub

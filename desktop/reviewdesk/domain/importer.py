@@ -16,13 +16,13 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
@@ -80,6 +80,11 @@ class ImportResult:
                 shown.append("…")
             text += "; ".join(shown)
         return text
+
+    def release(self) -> None:
+        """Let go of the scans a slice at a time (any thread): the last reference to 500,000 of them
+        dropped at once frees them in one C call that holds the GIL for ~170 ms."""
+        _release(self.scans)
 
     @classmethod
     def failed(cls, source: str, message: str) -> ImportResult:
@@ -143,6 +148,21 @@ _FACT_CHECKS.update(
 _DIGIT_FACTS = frozenset({"bin", "last4", "scanned.bin", "scanned.last4"})
 
 
+def _plain_ids(ids: list[object]) -> bool:
+    """Whether every id is plain printable ASCII without spaces, of a valid length (`ids` not empty)."""
+    try:
+        joined = "".join(ids)  # type: ignore[arg-type]
+    except TypeError:  # JSON: a number or a list where an id should be
+        return False
+    return (
+        joined.isascii()
+        and joined.isprintable()
+        and " " not in joined
+        and min(map(len, ids)) > 0  # type: ignore[arg-type]
+        and max(map(len, ids)) <= MAX_SCAN_ID_LENGTH  # type: ignore[arg-type]
+    )
+
+
 def _no_prefix(line: int) -> str:
     return ""
 
@@ -179,18 +199,8 @@ class _Rows:
     def invalid_ids(self) -> set[int]:
         """Indices of the rows whose scan id does not validate (each one reported)."""
         ids = self.ids
-        try:
-            joined = "".join(ids)  # type: ignore[arg-type]
-        except TypeError:  # JSON: a number or a list where an id should be
-            joined = "\x00"
-        if (  # the usual case, checked in one go: every id is plain printable ASCII without spaces
-            joined.isascii()
-            and joined.isprintable()
-            and " " not in joined
-            and (not ids or min(map(len, ids)) > 0)  # type: ignore[arg-type]
-            and (not ids or max(map(len, ids)) <= MAX_SCAN_ID_LENGTH)  # type: ignore[arg-type]
-        ):
-            return set()
+        if all(map(_plain_ids, (ids[at : at + _SLICE] for at in range(0, len(ids), _SLICE)))):
+            return set()  # the usual case, checked a slice at a time at C speed
         bad: set[int] = set()
         for i, value in enumerate(ids):
             try:
@@ -203,7 +213,7 @@ class _Rows:
     def bad_fact_rows(self, key: str, values: list[str], skip: set[int]) -> list[int]:
         """Rows (outside `skip`) whose `key` fact is malformed, each reported; "" means no value."""
         pattern, complaint = _FACT_CHECKS[key]
-        bad_values = {v for v in set(values) if v and pattern.fullmatch(v) is None}
+        bad_values = {v for v in _unique(values) if v and pattern.fullmatch(v) is None}
         if not bad_values:
             return []
         bad = [i for i, v in enumerate(values) if v in bad_values and i not in skip]
@@ -214,7 +224,7 @@ class _Rows:
 
     def too_long_rows(self, key: str, values: list[str], skip: set[int]) -> list[int]:
         """Rows (outside `skip`) whose `key` fact is longer than MAX_FACT_LENGTH, each reported."""
-        if not values or max(map(len, values)) <= MAX_FACT_LENGTH:
+        if not values or _lengths(max, values) <= MAX_FACT_LENGTH:
             return []
         bad = [i for i, v in enumerate(values) if len(v) > MAX_FACT_LENGTH and i not in skip]
         for i in bad:
@@ -241,7 +251,9 @@ class _Rows:
         """The rows outside `skip` as scans, in first-seen order, repeated ids merged (`merge_facts`)."""
         if self.facts is None:  # ids only: no fact dicts to build or merge
             kept = self.ids if not skip else [v for i, v in enumerate(self.ids) if i not in skip]
-            unique = dict.fromkeys(kept)
+            unique: dict[object, None] = {}
+            for at in range(0, len(kept), _SLICE):  # = dict.fromkeys(kept), a slice at a time
+                unique.update(dict.fromkeys(kept[at : at + _SLICE]))
             self.problems.sort(key=lambda p: p.line)
             return ImportResult(
                 scans=list(map(Scan, unique)),  # type: ignore[arg-type]  # validated above
@@ -254,7 +266,9 @@ class _Rows:
             keep = [i for i in range(len(ids)) if i not in skip]
             ids, facts = [ids[i] for i in keep], [facts[i] for i in keep]
         str_ids: list[str] = ids  # type: ignore[assignment]  # validated above
-        by_id = dict(zip(str_ids, facts, strict=True))
+        by_id: dict[str, dict[str, str]] = {}
+        for at in range(0, len(str_ids), _SLICE):  # = dict(zip(...)), a slice at a time
+            by_id.update(zip(str_ids[at : at + _SLICE], facts[at : at + _SLICE], strict=True))
         duplicates = len(str_ids) - len(by_id)
         if duplicates:  # dict() kept the last row's facts for a repeated id: merge them instead
             by_id = {}
@@ -417,9 +431,10 @@ def _found(header: str) -> str:
     return " (it looks like a row of data; its values are not shown)"
 
 
-#: Items per C-speed step of a big import (~10-30 ms each): `list(csv.reader(...))` over 500,000
-#: rows is one C call that holds the GIL for a second, and the window (GUI thread) waits that long.
-_SLICE = 20_000
+#: Items per C-speed step of a big import (~3-10 ms each; up to three times that in the window's
+#: process under load): `list(csv.reader(...))` over 500,000 rows is one C call that holds the GIL
+#: for a second, and the window (GUI thread) waits that long.
+_SLICE = 5_000
 
 
 def _slices(items: Iterator[T]) -> list[T]:
@@ -430,8 +445,58 @@ def _slices(items: Iterator[T]) -> list[T]:
     return out
 
 
+def _lengths(pick: Callable[[Iterator[int]], int], items: Sequence[Sized]) -> int:
+    """`pick(map(len, items))` (`min` or `max`; `items` not empty), `_SLICE` items at a time."""
+    return pick(pick(map(len, items[at : at + _SLICE])) for at in range(0, len(items), _SLICE))
+
+
+def _any_space(values: list[str]) -> bool:
+    """Whether any value holds a space, `_SLICE` values at a time."""
+    return any(" " in "".join(values[at : at + _SLICE]) for at in range(0, len(values), _SLICE))
+
+
+def _unique(values: list[str]) -> set[str]:
+    """`set(values)`, `_SLICE` at a time (hashing 500,000 new strings is one long C call)."""
+    out: set[str] = set()
+    for at in range(0, len(values), _SLICE):
+        out.update(values[at : at + _SLICE])
+    return out
+
+
+def _release(*lists: list[Any]) -> None:
+    """Empty the lists `_SLICE` items at a time: freeing 500,000 rows at once (at a function's
+    return) is one C call that holds the GIL for ~100 ms."""
+    for items in lists:
+        while items:
+            del items[-_SLICE:]
+
+
+#: Characters of the text handed to `io.StringIO` at a time: one StringIO of a 42 MB file is a
+#: single copy of it into 4-byte characters (~80 ms, the GIL held throughout).
+_PIECE = 1 << 20
+
+
+def _count(text: str, sub: str) -> int:
+    """`text.count(sub)` for a `sub` that cannot overlap itself, `_PIECE` characters at a time:
+    each piece counts the occurrences that start in it."""
+    n, extra = len(text), len(sub) - 1
+    return sum(text.count(sub, at, min(at + _PIECE + extra, n)) for at in range(0, n, _PIECE))
+
+
+def _text_lines(text: str) -> Iterator[str]:
+    """The lines of `text` as `io.StringIO(text, newline="")` gives them (ends kept; a line ends
+    at \n, \r or \r\n), made a piece of about `_PIECE` characters at a time. Pieces end just
+    after a \n, so that no line (and no \r\n) is ever cut in two."""
+    at, n = 0, len(text)
+    while at < n:
+        cut = text.find("\n", at + _PIECE - 1)
+        end = n if cut < 0 else cut + 1
+        yield from io.StringIO(text[at:end], newline="")
+        at = end
+
+
 def _physical_lines(text: str) -> int:
-    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    breaks = _count(text, "\n") + _count(text, "\r") - _count(text, "\r\n")
     return breaks + (1 if text and not text.endswith(("\n", "\r")) else 0)
 
 
@@ -445,14 +510,14 @@ def _read_records(
     never closed, a field over the csv module's limit) it reads again record by record, strictly,
     to learn the lines; a row csv cannot read is reported and skipped, and reading goes on.
     """
-    if text.count('"') % 2 == 0:  # an odd count: some quote is never closed
+    if _count(text, '"') % 2 == 0:  # an odd count: some quote is never closed
         try:
-            records = _slices(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            records = _slices(csv.reader(_text_lines(text), delimiter=delimiter))
             if len(records) == _physical_lines(text):
                 return records, None, None, []
         except csv.Error:
             pass
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_text_lines(text), delimiter=delimiter, strict=True)
     records = []
     starts: list[int] = []
     ends: list[int] = []
@@ -506,7 +571,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
 
     data = records[h + 1 :]
     need = max([id_col, *fact_cols.values()]) + 1
-    if data and min(map(len, data)) < need:  # short rows, blank lines: pad with empty cells
+    if data and _lengths(min, data) < need:  # short rows, blank lines: pad with empty cells
         data = [r if len(r) >= need else r + [""] * (need - len(r)) for r in data]
     lines = list(range(h + 2, h + 2 + len(data))) if starts is None else starts[h + 1 :]
     ids = _slices(map(str.strip, map(itemgetter(id_col), data)))  # map/itemgetter: C speed, no Python loop
@@ -535,7 +600,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
         values = _slices(map(str.strip, map(itemgetter(col), data)))
         for i in rows.too_long_rows(key, values, skip):
             values[i] = ""
-        if key in _DIGIT_FACTS and any(" " in v for v in set(values)):
+        if key in _DIGIT_FACTS and _any_space(values):
             values = [v.replace(" ", "") for v in values]
         if key in _FACT_CHECKS:
             for i in rows.bad_fact_rows(key, values, skip):
@@ -549,7 +614,9 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
                 for i in [i for i, v in enumerate(values) if not v]:
                     del facts[i][key]
         rows.facts = facts
-    return rows.result(source, skip)
+    result = rows.result(source, skip)
+    _release(records, data, *columns.values())  # (each row was in both lists: freed by the second)
+    return result
 
 
 # -- JSON ---------------------------------------------------------------------------------------------

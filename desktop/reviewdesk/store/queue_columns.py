@@ -84,8 +84,9 @@ def _extend(columns: QueueColumns, ids: list[str], states: bytes | bytearray) ->
     columns.index.update(zip(ids, range(first, first + len(ids)), strict=True))
 
 
-#: Rows per read of `read_columns`: ~6 MB of ids, ~10 ms of C work per step.
-CHUNK_ROWS = 100_000
+#: Rows per read of `read_columns`: ~1.5 MB of ids, a few ms of C work per step (100,000 rows
+#: a step held the GIL 50-70 ms each under load, with the window waiting: docs/PERFORMANCE.md).
+CHUNK_ROWS = 25_000
 
 
 def read_columns(db: sqlite3.Connection, chunk: int = CHUNK_ROWS) -> QueueColumns:

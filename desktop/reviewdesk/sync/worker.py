@@ -67,6 +67,7 @@ REACHABLE_MAX_DELAY = limits.OUTBOX_REACHABLE_MAX_DELAY
 MAX_HOLD_AHEAD = limits.OUTBOX_MAX_HOLD_AHEAD
 #: Decisions claimed per store transaction, at most.
 CLAIM_BATCH = 32
+REFRESH_SHARE_INVERSE = 20  # a status refresh holds the store thread at most ~1/20 of the time
 NO_CLIENT_REASON = "not signed in; sign in again to send the queued decisions"
 
 
@@ -248,8 +249,10 @@ class DeliveryWorker:
         self._change_listeners.append(callback)
 
     async def _write(self, fn: Callable[Concatenate[Store, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """A store write; what it changed is published with the next status refresh."""
-        value, changes = await self.store.write(fn, *args, **kwargs)
+        """A store write; what it changed is published with the next status refresh. The worker's
+        calls all go in the store's background lane: a reviewer's decision waits for none of them
+        that has not started (store/async_store.py)."""
+        value, changes = await self.store.background.write(fn, *args, **kwargs)
         if changes:
             self._unpublished = self._unpublished | changes
             self._refresh_soon()
@@ -361,7 +364,7 @@ class DeliveryWorker:
     async def _route_empty(self) -> bool:
         if self._route is None:
             return False
-        return (await self.store.run(Store.counts, route=self._route)).queued == 0
+        return (await self.store.background.run(Store.counts, route=self._route)).queued == 0
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -425,7 +428,7 @@ class DeliveryWorker:
         self._problem = self._server_status = self._unexpected_from = None
         self._gate_until = self._server_wait_until = 0.0
         now = self.clock()
-        until = await self.store.run(Store.server_wait_until, route, now)
+        until = await self.store.background.run(Store.server_wait_until, route, now)
         if until is not None:
             wait = min(until - now, self.max_retry_after)
             self._gate_until = self._server_wait_until = self.monotonic() + wait
@@ -463,7 +466,7 @@ class DeliveryWorker:
                 # Nothing due now and nothing under way: the backlog is through. Sleep until the
                 # next one is due. (While sends are under way, the end of each one wakes the pump.)
                 self._serial = False
-                wake = await self.store.run(Store.next_wakeup, None, route, backoff=once)
+                wake = await self.store.background.run(Store.next_wakeup, None, route, backoff=once)
                 if wake is None:
                     return None
                 ahead = wake - self.clock()
@@ -692,22 +695,29 @@ class DeliveryWorker:
 
     async def _refresh_loop(self) -> None:
         # At most one refresh per `status_interval`: a burst of deliveries costs one query pair.
+        # While a long backlog drains, the refresh's counts take milliseconds of the one store
+        # thread, where a reviewer's decision may have to wait for them: the pause after a refresh
+        # is also at least REFRESH_SHARE_INVERSE times what the refresh took (docs/PERFORMANCE.md).
         while self._refresh_dirty:
             self._refresh_dirty = False
+            started = time.perf_counter()  # (real time: `monotonic` may be a test's clock)
             try:
                 await self._refresh()
             except Exception:  # the store was closed under us
                 log.debug("delivery: status refresh failed", exc_info=True)
                 return
             if self._refresh_dirty:
-                await asyncio.sleep(self.status_interval)
+                took = time.perf_counter() - started
+                await asyncio.sleep(max(self.status_interval, REFRESH_SHARE_INVERSE * took))
 
     async def _refresh(self) -> None:
         self._publish_changes()
         # `next_wakeup(now)` answers at once while something is due (a time <= now), instead of
         # scanning the whole backlog: a due time only matters when it is in the future.
         route = self._route
-        counts, wake, routes = await self.store.run(Store.delivery_state, self.clock(), route, backoff=False)
+        counts, wake, routes = await self.store.background.run(
+            Store.delivery_state, self.clock(), route, backoff=False
+        )
         sendable = counts.queued if route is not None else 0
         state: State
         if self.paused:

@@ -201,6 +201,7 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
                     result = ImportResult.failed(str(path), str(exc))
                 summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
                 await self._import(result)
+                await loop.run_in_executor(None, result.release)  # not all at once on this thread
         self.window.scan_list.show_summary("  |  ".join(summaries))
 
     async def _import(self, result: ImportResult) -> None:
