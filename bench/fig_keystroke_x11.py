@@ -4,11 +4,14 @@ Xvfb (no window manager), the simulator in its own process adding 150 ms to ever
 `reviewdesk --data-dir D --base-url URL queue.txt` signed in by typing the token into its dialog.
 Each `a` goes through XTEST on this process's own X connection, to whatever has the focus. From
 the moment the key is sent, a small region in the middle of the image area is read back with
-XGetImage, as fast as one round trip allows, until it differs from the previous card, has stayed
-the same for STABLE_MS and the window's title names the next scan; then more slowly until the next
-key. The card is "on screen" at the first read from which the region stays as it finally is (a
-grey "Loading…" or a preview stretched to size on the way is not the card). The resolution is the
-time one read takes (reported: p50 and p95 of every read).
+XGetImage (a 400x24 strip, ~0.1-0.3 ms a read) every POLL_MS, until it differs from the previous
+card, has stayed the same for STABLE_MS and the window's title names the next scan; then every
+5 ms until the next key. The card is "on screen" at the first read from which the region stays as
+it finally is (a grey "Loading…" or a preview stretched to size on the way is not the card, and is
+counted). The resolution is the time between two reads (reported with the time one read takes).
+Reads with no pause at all make this process and Xvfb take both cores of a 2-core machine from
+the window being measured (p95 42-48 ms paced, 93-109 ms in bursts, against 11 and 8 ms with a
+1 ms pause: docs/PERFORMANCE.md); `--poll-ms 0` shows it.
 
 Phases, prefetch on (the product's default): paced (a key every PACE_MS, like a reviewer at 1-2
 cards a second), then bursts (the reviewer looks at a card for BURST_LOOK_MS, then clears
@@ -38,6 +41,7 @@ BURST_PACE_MS = 200  # 5 keys a second
 BURST_LOOK_MS = 1500
 WARMUP = 3
 STABLE_MS = 30
+POLL_MS = 1.0  # between reads: a read loop with no pause takes a whole core from the 2 the machine has
 SLOW_POLL_S = 0.005
 KEY_TIMEOUT_S = 15.0
 START_TIMEOUT_S = 60.0
@@ -61,7 +65,9 @@ class Probe:
     screen: Screen
     window: object
     box: tuple[int, int, int, int]
+    poll_s: float = POLL_MS / 1000
     reads: list[float] = field(default_factory=list)  # seconds one XGetImage round trip took
+    gaps: list[float] = field(default_factory=list)  # seconds between two reads after a key (the resolution)
 
     def read(self) -> tuple[float, bytes]:
         t = time.perf_counter()
@@ -91,9 +97,13 @@ def keystroke(
     samples: list[tuple[float, bytes]] = []
     t0 = time.perf_counter()
     probe.screen.press(keycode)
-    changed_at, current = t0, previous
-    while True:  # fast: one read after the other
+    changed_at, current, last = t0, previous, t0
+    while True:  # fast: a read every poll_s
+        if probe.poll_s:
+            time.sleep(probe.poll_s)
         t, d = probe.read()
+        probe.gaps.append(t - last)
+        last = t
         samples.append((t, d))
         if d != current:
             current, changed_at = d, t
@@ -178,6 +188,7 @@ def main() -> int:
     parser = figure_parser(__doc__ or "")
     parser.add_argument("--decisions", type=int, help="paced keys (default 100, quick 30)")
     parser.add_argument("--bursts", type=int, help=f"bursts of {BURST_KEYS} (default 4, quick 2)")
+    parser.add_argument("--poll-ms", type=float, default=POLL_MS, help="pause between two reads (0: none)")
     parser.add_argument("--shots", type=Path, help="save a screenshot of the window here (PNG)")
     args = parser.parse_args()
     missing = tools_missing()
@@ -217,7 +228,7 @@ def main() -> int:
                 "the main window to have the keys",
             )
             window, _, x, y, w, h = entry
-            probe = Probe(screen, window, image_box(x, y, w, h))
+            probe = Probe(screen, window, image_box(x, y, w, h), args.poll_ms / 1000)
             first = probe.read()[1]
             blank = wait_for(lambda: probe.read()[1] != first or None, 30, "the first card")  # noqa: F841
             time.sleep(1.0)
@@ -246,7 +257,7 @@ def main() -> int:
         finally:
             app.stop()
 
-    reads = probe.reads
+    reads, gaps = probe.reads, probe.gaps
     floor_p50, floor_p95 = percentile(floor, 50), percentile(floor, 95)
     per_decision = sent / delivered if delivered else float("inf")
     for phase in (paced, burst):
@@ -258,8 +269,9 @@ def main() -> int:
         r = ratio(p95, floor_p95)
         notes = (
             f"n={len(phase.shown)}; max {ms(top)}; settled (stable {STABLE_MS} ms and the title right) p95 "
-            f"{ms(percentile(phase.settled, 95))}; one screen read (the resolution) p50 "
-            f"{ms(percentile(reads, 50))} / p95 {ms(percentile(reads, 95))}; "
+            f"{ms(percentile(phase.settled, 95))}; resolution: a read every {ms(percentile(gaps, 50))} "
+            f"(p95 {ms(percentile(gaps, 95))}), one read taking {ms(percentile(reads, 50))} "
+            f"(p95 {ms(percentile(reads, 95))}); "
             f"{sent} keys for {delivered} decisions delivered: "
             f"{per_decision:.2f} keys a decision; simulator adding {LATENCY * 1000:.0f} ms a request"
         )
@@ -282,6 +294,8 @@ def main() -> int:
                     "settled_ms": [round(v * 1000, 3) for v in phase.settled],
                     "read_ms_p50": round(percentile(reads, 50) * 1000, 3),
                     "read_ms_p95": round(percentile(reads, 95) * 1000, 3),
+                    "read_every_ms_p50": round(percentile(gaps, 50) * 1000, 3),
+                    "read_every_ms_p95": round(percentile(gaps, 95) * 1000, 3),
                     "floor_ms": [round(v * 1000, 3) for v in floor],
                     "keys": sent,
                     "delivered": delivered,
