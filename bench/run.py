@@ -29,6 +29,8 @@ from _common import PYTHON, RESULT_PREFIX, quiet_env  # noqa: E402
 #: name -> (script, what it measures)
 FIGURES: dict[str, tuple[str, str]] = {
     "keystroke": ("fig_keystroke.py", "keystroke to next image painted (prefetch on / unpaced / off)"),
+    "keystroke_x11": ("fig_keystroke_x11.py", "keystroke to next image on screen, Xvfb + XTEST (end to end)"),
+    "keystroke_items": ("fig_keystroke_items.py", "keystroke to next Jumio item's first image painted"),
     "outbox": ("fig_outbox.py", "decision to durable in the outbox"),
     "startup": ("fig_startup.py", "start-up to an interactive window with 10,000 scans"),
     "cli": ("fig_cli.py", "CLI command start (reviewdesk queue)"),

@@ -104,3 +104,67 @@ def test_the_service_goes_deeper_for_a_fast_reviewer(slow_sim, sessions, make_se
     assert all(s in service.pending() or service.cached(s) is not None for s in ahead)
     assert service._slot_count == min(MAX_PARALLEL, math.ceil(MARGIN * plan.latency / 0.1))
     qtbot.waitUntil(lambda: all(service.cached(s) is not None for s in ahead), timeout=WAIT_MS)
+
+
+def test_items_of_several_images_fetch_wider_and_count_their_listing() -> None:
+    """A Jumio transaction is listed first, then its images are fetched: an item takes both, and a
+    fast reviewer needs every image of the items ahead on its way at once."""
+    clock = Clock()
+    plan = PrefetchPlan(clock)
+    plan.fetched(0.15, 2_000_000)
+    reviewer(plan, clock, [1.5, 0.2, 0.2])
+    scans_ahead = math.ceil(MARGIN * 0.15 / 0.2)
+    assert (plan.depth(3, 256 << 20), plan.parallel(3)) == (3, 3)  # scans of one image: as before
+    for _ in range(30):  # items of six images, listed in 150 ms each
+        plan.listed(0.15, 6)
+    assert plan.per_item == pytest.approx(6, abs=0.01)
+    items_ahead = math.ceil(MARGIN * (0.15 + 0.15) / 0.2)
+    assert items_ahead > scans_ahead
+    assert plan.depth(3, 256 << 20) == max(3, items_ahead + 1)
+    assert plan.parallel(3) == MAX_PARALLEL  # 3 items x 6 images, within the cap
+    assert plan.parallel(3) > 3
+
+
+def test_an_item_with_no_images_counts_as_one() -> None:
+    plan = PrefetchPlan(Clock())
+    plan.listed(0.1, 0)
+    assert plan.per_item == pytest.approx(1.0)
+    assert plan.listing == pytest.approx(0.1)
+
+
+def test_the_service_fetches_every_image_of_jumio_items_wider_for_a_fast_reviewer(
+    slow_sim,
+    make_service,  # noqa: F811
+    qtbot,
+) -> None:
+    """The listing of an item feeds the plan: the service widens to the items' images, and every
+    image of the items ahead is fetched or on its way."""
+    from reviewdesk.sources.jumio import JumioSource
+    from reviewdesk.sources.registry import SourceRegistry
+    from support.images import run
+    from support.jumio import client as jumio_client
+
+    c = jumio_client(slow_sim)
+    clock = Clock()
+    plan = PrefetchPlan(clock)
+    service, _ = make_service(SourceRegistry(JumioSource(c)), plan=plan)
+    queue = [f"jumio:{('done-id', 'liveness')[i % 2]}-wide-{i:02d}" for i in range(20)]
+    service.show(queue[0], queue[1:])
+    qtbot.waitUntil(lambda: all(service.images_of(i) for i in queue[:4]), timeout=WAIT_MS)
+    assert plan.listing >= 0.25 and plan.per_item > 1.5  # IDs of 3 images, liveness of more
+    qtbot.waitUntil(lambda: plan.latency is not None, timeout=WAIT_MS)
+    for i in range(1, 4):  # then an item every 200 ms
+        clock.now += 0.2
+        service.show(queue[i], queue[i + 1 :])
+    assert service._slot_count == plan.parallel(3) > math.ceil(MARGIN * plan.latency / 0.2)
+    ahead = queue[4 : 3 + 1 + service.depth]
+    assert len(ahead) > 3
+
+    def all_images_ahead() -> bool:
+        refs = [(item, service.images_of(item)) for item in ahead]
+        return all(
+            r is not None and all(service.cached(item, ref.key) is not None for ref in r) for item, r in refs
+        )
+
+    qtbot.waitUntil(all_images_ahead, timeout=3 * WAIT_MS)  # ~40 images at 250 ms each, 6 at once
+    run(qtbot, c.aclose())

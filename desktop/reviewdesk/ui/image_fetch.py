@@ -77,9 +77,11 @@ class FetchPart:
             )
             return
         try:
+            asked_at = time.monotonic()
             if job.background:
                 async with self._semaphore():
                     job.started = True
+                    asked_at = time.monotonic()
                     refs = tuple(await source.images(item_id))
             else:
                 job.started = True
@@ -98,6 +100,7 @@ class FetchPart:
             return
         if job.generation != self._generation or self._listings.get(item) is not job:
             return
+        self._pace.listed(time.monotonic() - asked_at, len(refs))
         self._refs[item] = refs
         self._refs.move_to_end(item)
         while len(self._refs) > REMEMBERED_LISTS:

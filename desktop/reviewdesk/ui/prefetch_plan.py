@@ -4,10 +4,13 @@ A reviewer who clears obvious scans at 5 a second needs the image `latency / pac
 already on its way; one who looks at each card for two seconds needs the configured few. The plan
 keeps the fastest of the last `PACE_WINDOW` gaps between scans shown (a reviewer who just went fast
 is likely to again; a pause longer than `PAUSE_S` is not a pace) and an average of how long an
-image took from its request to decoded, and answers:
+image took from its request to decoded; for items of several images (Jumio, Preventor), also how
+long their listing took (an item is listed, then its images fetched) and how many images they have.
+It answers:
 - `depth(base, ...)`: images ahead, at least `base` (the setting; 0 turns prefetch off), at most
   `MAX_DEPTH` and what the cache can hold beside the scan shown;
-- `parallel(base)`: fetches at once, at least `base`, at most `MAX_PARALLEL`.
+- `parallel(base)`: fetches at once (every image of the items on their way), at least `base`, at
+  most `MAX_PARALLEL`.
 Qt-free and clock-injected, so it is tested by itself. See docs/PERFORMANCE.md.
 """
 
@@ -35,6 +38,8 @@ class PrefetchPlan:
         self._last_at: float | None = None
         self.latency: float | None = None  # seconds from request to decoded, running average
         self.image_bytes: int | None = None  # bytes an image takes in the cache, running average
+        self.per_item: float = 1.0  # images an item has, running average of the items listed
+        self.listing: float = 0.0  # seconds an item's listing took, running average (0: none listed)
 
     @property
     def pace(self) -> float | None:
@@ -59,12 +64,19 @@ class PrefetchPlan:
         old = self.image_bytes
         self.image_bytes = nbytes if old is None else round((1 - w) * old + w * nbytes)
 
+    def listed(self, seconds: float, count: int) -> None:
+        """An item's images were listed (items of several images: Jumio, Preventor): `count` images,
+        `seconds` from the request. Its images are fetched after it, so an item takes both."""
+        w = _LATENCY_WEIGHT
+        self.listing = seconds if not self.listing else (1 - w) * self.listing + w * seconds
+        self.per_item = (1 - w) * self.per_item + w * max(1, count)
+
     def _ahead(self) -> int:
-        """How many scans the reviewer moves on while one image is fetched."""
+        """How many items the reviewer moves on while one is fetched (its listing, then its images)."""
         pace, latency = self.pace, self.latency
         if pace is None or latency is None:
             return 0
-        return math.ceil(MARGIN * latency / pace)
+        return math.ceil(MARGIN * (self.listing + latency) / pace)
 
     def depth(self, base: int, cache_bytes: int) -> int:
         if base <= 0:
@@ -75,4 +87,5 @@ class PrefetchPlan:
         return min(want, max(base, MAX_DEPTH))
 
     def parallel(self, base: int) -> int:
-        return min(max(base, self._ahead()), max(base, MAX_PARALLEL))
+        """Fetches at once: every image of the items on their way (several an item for Jumio)."""
+        return min(max(base, math.ceil(self._ahead() * self.per_item)), max(base, MAX_PARALLEL))
