@@ -168,6 +168,31 @@ def test_a_prefetched_upload_is_polled_once_shown(sim, sessions, make_service, q
     assert "uploading" in rec.kinds("uploading-u1")
 
 
+def test_an_item_shown_as_its_prefetch_gives_up_is_still_polled(
+    sim, sessions, make_service, qtbot, monkeypatch
+):
+    """Under load the task's done-callback runs a while after its coroutine ended: showing the item in
+    between must start a fetch that polls, not adopt the finished prefetch (it left the pane on
+    "uploading" for good; seen once in CI on the demo)."""
+    sim.config.uploading_seconds = 0.8
+    loop = asyncio.get_event_loop()
+    ended: list[str] = []
+    original = ImageService._job_done
+
+    def late_done(self, job, task=None):
+        ended.append(job.item)
+        loop.call_later(0.3, original, self, job, task)
+
+    monkeypatch.setattr(ImageService, "_job_done", late_done)
+    session = sessions(sim)
+    service, rec = make_service(session.provider)
+    service.show("ready-u0", ["uploading-u1"])
+    wait_image(qtbot, rec, "ready-u0")
+    qtbot.waitUntil(lambda: "uploading-u1" in ended, timeout=WAIT_MS)  # the prefetch gave up
+    service.show("uploading-u1", [])
+    wait_image(qtbot, rec, "uploading-u1")
+
+
 def test_a_bare_404_for_a_reviewer_is_checked_again_then_not_found(sim, sessions, make_service, qtbot):
     session = sessions(sim, reviewer=True)  # /reviews/b without a status: only the 404 tells
     service, rec = make_service(session.provider, bare_404_checks=2)

@@ -129,6 +129,16 @@ class FetchPart:
                 self._list_failed.popitem(last=False)
 
     async def _run(self, job: _Job) -> None:
+        try:
+            await self._run_job(job)
+        finally:
+            # Gone from the jobs as the coroutine ends, not a loop turn later in the task's
+            # done-callback: an item shown in between would adopt a job that polls no more.
+            if self._jobs.get(job.image_id) is job:
+                del self._jobs[job.image_id]
+                self._states.pop(job.image_id, None)
+
+    async def _run_job(self, job: _Job) -> None:
         delay = self._poll_first
         bare_checks = 0
         # The client's own retries of one request say here how long they wait.
