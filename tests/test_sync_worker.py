@@ -187,6 +187,32 @@ async def test_no_client_pauses_until_one_appears(astore: AsyncStore) -> None:
     await w.stop()
 
 
+async def test_stop_ends_even_when_a_wait_swallows_the_cancel(astore: AsyncStore, monkeypatch) -> None:
+    """Python 3.11's wait_for can lose a cancel that lands as its wait ends; the worker's loop then
+    went on and stop() (and quitting the window) hung. Here a wait_for that does exactly that once:
+    the mock stands for a race of the interpreter, which no socket can bring about on demand."""
+    real_wait_for = asyncio.wait_for
+    waiting: list[bool] = []
+    lost: list[bool] = []
+
+    async def losing_wait_for(awaitable: Any, timeout: float | None) -> Any:
+        waiting.append(True)
+        try:
+            return await real_wait_for(awaitable, timeout)
+        except asyncio.CancelledError:
+            if lost:
+                raise
+            lost.append(True)
+            return None  # the wait ended as the cancel came: the cancel is gone
+
+    monkeypatch.setattr(asyncio, "wait_for", losing_wait_for)
+    w = worker_for(astore, lambda: FakeClient("k"))
+    w.start()
+    await wait_for(lambda: bool(waiting))  # the loop waits for work
+    await real_wait_for(w.stop(), 10)
+    assert lost == [True]
+
+
 class Longest(random.Random):
     """Full jitter's longest draw: every wait is the whole backoff (deterministic tests)."""
 

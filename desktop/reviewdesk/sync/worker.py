@@ -189,6 +189,7 @@ class DeliveryWorker:
         self._to_mark: list[tuple[int, asyncio.Future[None]]] = []  # delivered, for the next group
         self._marker: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False  # stop() is under way: the loop ends at its next turn
         self._changed = asyncio.Event()
         self._released = False
         # pause: set by a 401/403/expired token, or while the provider has no client
@@ -290,8 +291,15 @@ class DeliveryWorker:
         """Stop; sends still running after `grace` seconds are cancelled (they go back to pending)."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            self._stopping = True
+            # Python 3.11's wait_for can swallow a cancel that lands as its wait ends (the wake
+            # set at the same moment): the loop then goes on. It also checks `_stopping`, and the
+            # cancel is repeated until the task has ended, so stopping (and quitting) never hangs.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
             await asyncio.gather(task, return_exceptions=True)
+            self._stopping = False
         with contextlib.suppress(Exception):
             await self._release_queue()
         await self._finish_sends(grace)
@@ -372,7 +380,7 @@ class DeliveryWorker:
         try:
             await self._ensure_released()
             await self._refresh()
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 try:
                     wait = await self._pump(None)
