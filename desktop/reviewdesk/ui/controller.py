@@ -193,16 +193,21 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
     async def _import_files(self, paths: list[Path]) -> None:
         loop = asyncio.get_running_loop()
         summaries = []
+        done: ImportResult | None = None  # its scans are let go of a slice at a time, off this thread
         with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
             for path in paths:
+                if done is not None:
+                    await loop.run_in_executor(None, done.release)
                 try:
                     result = await loop.run_in_executor(None, parse_file, path)
                 except ImportFailed as exc:
                     result = ImportResult.failed(str(path), str(exc))
                 summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
                 await self._import(result)
-                await loop.run_in_executor(None, result.release)  # not all at once on this thread
+                done = result
         self.window.scan_list.show_summary("  |  ".join(summaries))
+        if done is not None:
+            await loop.run_in_executor(None, done.release)
 
     async def _import(self, result: ImportResult) -> None:
         if not result.scans:
