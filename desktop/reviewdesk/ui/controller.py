@@ -194,11 +194,11 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
     async def _import_files(self, paths: list[Path]) -> None:
         loop = asyncio.get_running_loop()
         summaries = []
-        done: ImportResult | None = None  # its scans are let go of a slice at a time, off this thread
+        done: ImportResult | None = None  # its scans are let go of a slice at a time
         with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
             for path in paths:
                 if done is not None:
-                    await loop.run_in_executor(None, done.release)
+                    await self._let_go(done)
                 try:
                     result = await loop.run_in_executor(None, parse_file, path)
                 except ImportFailed as exc:
@@ -208,7 +208,14 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
                 done = result
         self.window.scan_list.show_summary("  |  ".join(summaries))
         if done is not None:
-            await loop.run_in_executor(None, done.release)
+            await self._let_go(done)
+
+    @staticmethod
+    async def _let_go(result: ImportResult) -> None:
+        """Free a parsed file's scans SHOW_CHUNK at a time, the loop turning in between (on this
+        thread: freeing them in a worker thread made every table paint wait for the GIL)."""
+        while not result.release(SHOW_CHUNK):
+            await asyncio.sleep(0)
 
     async def _import(self, result: ImportResult) -> None:
         if not result.scans:
