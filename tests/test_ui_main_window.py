@@ -79,6 +79,8 @@ def test_import_reports_bad_rows_and_keeps_good_ones(qtbot, desk, sim, tmp_path)
     qtbot.waitUntil(
         lambda: model.get("ready-a") is not None and model.get("ready-b") is not None, timeout=WAIT
     )
+    # the summary is shown once the import's audit record is written, after the rows are in
+    qtbot.waitUntil(lambda: desk.window.scan_list.summary_label.full_text() != "", timeout=WAIT)
     summary = desk.window.scan_list.summary_label.full_text()
     assert "line 3" in summary
     assert model.get("ready-a").facts.get("bin") == "411111"
