@@ -522,9 +522,12 @@ def test_property_any_csv_parses_the_same_in_slices(body: str, slice_: int, piec
         assert parse_with(m, text, slice_, piece) == whole
 
 
-def test_release_lets_go_of_every_scan() -> None:
+def test_release_lets_go_of_every_scan_or_of_the_last_ones() -> None:
     result = parse_csv("scanId\n" + "\n".join(f"s{i}" for i in range(50)))
-    result.release()
+    assert result.release(20) is False and ids(result) == [f"s{i}" for i in range(30)]
+    assert result.release(30) is True and result.scans == []
+    result = parse_csv("scanId\n" + "\n".join(f"s{i}" for i in range(50)))
+    assert result.release() is True
     assert result.scans == [] and result.summary().startswith("No scan ids")
 
 

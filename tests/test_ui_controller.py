@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from reviewdesk.app import Built, build, close
 from reviewdesk.domain.scan import Scan, ScanState
@@ -56,6 +57,32 @@ def test_an_import_goes_in_chunks_in_order_and_loses_nothing(qtbot, desk, tmp_pa
     stored = run_on_loop(qtbot, desk.services.load_queue())[0]
     assert [s.scan_id for s in stored] == ids
     assert "Queued 2500 new scans, 0 already there" in desk.window.status.bar.currentMessage()
+
+
+def test_an_import_chunk_goes_into_the_table_in_parts_with_the_loop_turning_between(
+    qtbot, desk, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(controller_module, "IMPORT_CHUNK", 1000)
+    monkeypatch.setattr(controller_module, "SHOW_CHUNK", 400)
+    ids = [f"scan-{(n * 7919) % 2500:05d}-{n}" for n in range(2500)]
+    path = tmp_path / "queue.csv"
+    path.write_text("scanId\n" + "".join(f"{i}\n" for i in ids))
+    model, controller = desk.window.scan_list.model, desk.controller
+    turns = [0]
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
+    seen: list[tuple[int, int]] = []  # (rows, loop turns so far) at each table update
+    model.rowsInserted.connect(lambda *_: seen.append((len(model), turns[0])))
+    ticker.start()
+    try:
+        controller.import_files([path])
+        qtbot.waitUntil(lambda: len(model) == 2500 and not controller._tasks, timeout=WAIT)
+    finally:
+        ticker.stop()
+    assert [rows for rows, _ in seen] == [400, 800, 1000, 1400, 1800, 2000, 2400, 2500]
+    assert all(b[1] > a[1] for a, b in zip(seen, seen[1:], strict=False))  # the loop ran between parts
+    assert [model.scan_id_at(r) for r in range(2500)] == ids
 
 
 def test_a_restart_reads_the_queue_as_columns_and_the_scans_by_page(qtbot, qloop, tmp_path) -> None:

@@ -81,10 +81,15 @@ class ImportResult:
             text += "; ".join(shown)
         return text
 
-    def release(self) -> None:
-        """Let go of the scans a slice at a time (any thread): the last reference to 500,000 of them
-        dropped at once frees them in one C call that holds the GIL for ~170 ms."""
-        _release(self.scans)
+    def release(self, most: int | None = None) -> bool:
+        """Let go of the scans (at most `most` of them, the last ones), a slice at a time: the last
+        reference to 500,000 of them dropped at once frees them in one C call that holds the GIL
+        for ~170 ms. True when none is left."""
+        if most is None:
+            _release(self.scans)
+        else:
+            del self.scans[len(self.scans) - min(most, len(self.scans)) :]
+        return not self.scans
 
     @classmethod
     def failed(cls, source: str, message: str) -> ImportResult:

@@ -42,6 +42,7 @@ from reviewdesk.ui.sign_in import SignInDialog
 
 #: Scans per store transaction and table update while importing (~20-40 ms of GUI-thread work each).
 IMPORT_CHUNK = 20_000
+SHOW_CHUNK = 5_000  # rows of an import chunk added to the table at a time
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -193,16 +194,28 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
     async def _import_files(self, paths: list[Path]) -> None:
         loop = asyncio.get_running_loop()
         summaries = []
+        done: ImportResult | None = None  # its scans are let go of a slice at a time
         with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
             for path in paths:
+                if done is not None:
+                    await self._let_go(done)
                 try:
                     result = await loop.run_in_executor(None, parse_file, path)
                 except ImportFailed as exc:
                     result = ImportResult.failed(str(path), str(exc))
                 summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
                 await self._import(result)
-                await loop.run_in_executor(None, result.release)  # not all at once on this thread
+                done = result
         self.window.scan_list.show_summary("  |  ".join(summaries))
+        if done is not None:
+            await self._let_go(done)
+
+    @staticmethod
+    async def _let_go(result: ImportResult) -> None:
+        """Free a parsed file's scans SHOW_CHUNK at a time, the loop turning in between (on this
+        thread: freeing them in a worker thread made every table paint wait for the GIL)."""
+        while not result.release(SHOW_CHUNK):
+            await asyncio.sleep(0)
 
     async def _import(self, result: ImportResult) -> None:
         if not result.scans:
@@ -218,8 +231,14 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
                 summary = await self.services.import_scans(replace(result, scans=chunk), audit=False)
                 added, merged = added + summary.added, merged + summary.merged
                 # The model merges facts into scans it has and keeps their state; new ones are to review.
-                self.window.scan_list.add_scans(chunk)
-                self.track_items(chunk)
+                # A part at a time, the loop turning in between: 20,000 rows into the table at once
+                # held the GUI thread 100-150 ms under load (docs/PERFORMANCE.md).
+                for part_at in range(0, len(chunk), SHOW_CHUNK):
+                    if part_at:
+                        await asyncio.sleep(0)
+                    part = chunk[part_at : part_at + SHOW_CHUNK]
+                    self.window.scan_list.add_scans(part)
+                    self.track_items(part)
                 if self.current is None:  # the first scan can be reviewed while the rest comes in
                     first = self.model.next_to_review(None)
                     if first:
