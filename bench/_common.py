@@ -193,6 +193,16 @@ class QtDriver:
             shiboken6.delete(timer)
 
 
+def close_within(driver: QtDriver, closing: Any, timeout: float) -> str:
+    """Run the window's close (`app.close(built)`); "" when it ended, else a note saying it did not.
+    The figures are printed whatever happens here: a hang at close must not lose them."""
+    try:
+        driver.run(closing, timeout=timeout)
+    except TimeoutError:
+        return f"closing the window did not finish in {timeout:g} s (the figures above were taken before)"
+    return ""
+
+
 def window_args(data_dir: Path, base_url: str | None = None) -> Any:
     import argparse
 

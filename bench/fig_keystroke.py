@@ -25,6 +25,7 @@ from _common import (
     Row,
     SimProcess,
     activate,
+    close_within,
     emit,
     figure_parser,
     fmt_ratio,
@@ -259,7 +260,7 @@ def main() -> int:
             with open(out, "w") as fh:
                 fh.write(profiler.output_text(unicode=True, color=False, show_all=False))
         delivered = sim.stats()["feedback"]
-        driver.run(close(built), timeout=60)
+        closed = close_within(driver, close(built), 60)
         window.allow_close()
         window.close()
 
@@ -280,6 +281,8 @@ def main() -> int:
             f"n={len(phase.paint)}; frame done p95 {ms(f95)}; inside keyClick p95 {ms(k95)}; "
             f"next image already decoded at the keystroke: {hit:.0%}"
         )
+        if closed:
+            notes += f"; {closed}"
         if phase.timeouts:
             notes += f"; {phase.timeouts} timed out"
         if first:

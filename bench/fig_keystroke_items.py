@@ -29,6 +29,7 @@ from _common import (
     Row,
     SimProcess,
     activate,
+    close_within,
     emit,
     figure_parser,
     fmt_ratio,
@@ -190,7 +191,7 @@ def main() -> int:
                     break
                 driver.spin(max(0.0, due - time.perf_counter()) * 1000)
         cache_mb = services.settings.cache_mb
-        driver.run(close(built), timeout=60)
+        closed = close_within(driver, close(built), 60)
         window.allow_close()
         window.close()
 
@@ -206,6 +207,8 @@ def main() -> int:
             f"(ID: 3 images, liveness: 3 + frames); simulator adding {LATENCY * 1000:.0f} ms a request"
         )
         notes += f"; image cache {cache_mb} MB"
+        if closed:
+            notes += f"; {closed}"
         if phase.timeouts:
             notes += f"; {phase.timeouts} timed out"
         emit(

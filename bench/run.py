@@ -5,7 +5,8 @@
 Each figure runs in its own process (clean start-up and memory; a crash loses one figure only) and
 is compared with a floor measured in the same run, because absolute times on a shared machine are
 noisy. This is a benchmark, not a test: it exits 0 whatever the verdicts (2 only for bad arguments).
-`--quick` takes about 2 minutes on 2 cores; the full run 5 to 7. See docs/PERFORMANCE.md.
+`--quick` takes about 4 minutes on 2 cores (limit: 5); the full run about 12 (not timed as a
+whole since the end-to-end figures). See docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
