@@ -4,9 +4,8 @@ counted to show that the window never asks it what became of a decision."""
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,36 +13,18 @@ from PySide6.QtCore import QKeyCombination, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from reviewdesk.app import Built, build, close
+from reviewdesk.app import Built
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from reviewdesk.store import Store
-from support.window import run_on_loop
+from support.window import desk
+from support.window import sim as sim  # noqa: F401  (the fixture)
+
+assert desk  # the fixture, imported for its name
 
 WAIT = 15_000
 #: The store's reads of scans and decisions: what the window used to ask after each delivery.
 READS = ("get_scan", "scans", "pending_entries", "recent_decisions", "entries_for_scan", "get_entry")
-
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    with SimServer(SimConfig(seed=5, uploading_seconds=1.0)) as server:
-        yield server
-
-
-@pytest.fixture
-def desk(qtbot, qloop, sim, tmp_path) -> Iterator[Built]:
-    args = argparse.Namespace(
-        data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
-    )
-    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
-    built.services.settings.undo_grace_seconds = 0.3
-    yield built
-    run_on_loop(qtbot, close(built))
-    built.window.allow_close()
-    built.window.close()
-    built.window.deleteLater()
 
 
 @pytest.fixture

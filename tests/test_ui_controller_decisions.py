@@ -5,7 +5,6 @@ about them reaches any server. Keys are pressed into whatever has the focus."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +13,14 @@ from PySide6.QtCore import QKeyCombination
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from reviewdesk.app import Built, build, close
+from reviewdesk.app import Built
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from support.jumio import add_sources
-from support.window import run_on_loop
+from support.window import desk, run_on_loop
+
+assert desk  # the fixture (its `sim` is this module's own), imported for its name
 
 PORTABLE = QKeySequence.SequenceFormat.PortableText
 WAIT = 15_000
@@ -32,20 +33,6 @@ QUEUE = ["ready-h4-1", JUMIO, "ready-h4-2", PREVENTOR]
 def sim() -> Iterator[SimServer]:
     with SimServer(SimConfig(seed=7, uploading_seconds=0.5)) as server:
         yield server
-
-
-@pytest.fixture
-def desk(qtbot, qloop, sim, tmp_path) -> Iterator[Built]:
-    args = argparse.Namespace(
-        data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
-    )
-    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
-    built.services.settings.undo_grace_seconds = 0.3
-    yield built
-    run_on_loop(qtbot, close(built))
-    built.window.allow_close()
-    built.window.close()
-    built.window.deleteLater()
 
 
 def press(qtbot, keys: str) -> None:

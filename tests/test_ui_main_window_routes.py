@@ -6,42 +6,20 @@ Covers reviewdesk.ui.controller_delivery, reviewdesk.ui.status_bar, reviewdesk.u
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from reviewdesk.app import Built, build, close
 from reviewdesk.domain.route import Route
 from reviewdesk.sim.config import SimConfig
 from reviewdesk.sim.runner import SimServer
 from reviewdesk.store.store import RouteSummary, Store
 from reviewdesk.sync.worker import DeliveryStatus
 from reviewdesk.ui.status_bar import delivery_text
-from support.window import WAIT, activate, press, queue, run_on_loop, sign_in, wait_image
+from support.window import WAIT, activate, desk, press, queue, run_on_loop, sign_in, wait_image
+from support.window import sim as sim  # noqa: F401  (the fixture)
 
-
-@pytest.fixture
-def sim() -> Iterator[SimServer]:
-    with SimServer(SimConfig(seed=5, uploading_seconds=1.0)) as server:
-        yield server
-
-
-@pytest.fixture
-def desk(qtbot, qloop, sim, tmp_path) -> Iterator[Built]:
-    """The window as test_ui_window builds it."""
-    args = argparse.Namespace(
-        data_dir=str(tmp_path / "data"), base_url=sim.base_url, demo=False, files=[], screenshot=None
-    )
-    built = run_on_loop(qtbot, build(args, delivery={"base_delay": 0.05, "max_delay": 0.5}))
-    built.services.settings.undo_grace_seconds = 0.3
-    yield built
-    run_on_loop(qtbot, close(built))
-    built.window.allow_close()
-    built.window.close()
-    built.window.deleteLater()
+assert desk  # the fixture, imported for its name
 
 
 def reviewers_seen(sim) -> list[tuple[str, str | None, str]]:
