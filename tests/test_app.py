@@ -8,29 +8,22 @@ import subprocess
 import sys
 
 from reviewdesk.app import build, close
-from reviewdesk.domain.scan import Scan
-from reviewdesk.paths import resolve_paths
-from reviewdesk.store import Store
+from support.process import queued_data_dir
 from support.window import run_on_loop
-
-
-def queued_data_dir(tmp_path, n: int):
-    data = tmp_path / "data"
-    paths = resolve_paths(str(data))
-    paths.ensure()
-    store = Store(paths.database)
-    store.add_scans([Scan(f"s{i}") for i in range(n)])
-    store.close()
-    return data
 
 
 def test_build_with_load_later_returns_before_the_queue_is_read(qtbot, qloop, tmp_path) -> None:
     data = queued_data_dir(tmp_path, 500)
     args = argparse.Namespace(data_dir=str(data), base_url=None, demo=False, files=[], screenshot=None)
-    built = run_on_loop(qtbot, build(args, load_later=True))
+
+    async def build_and_look():  # looked at as build returns, before the loop turns again
+        built = await build(args, load_later=True)
+        return built, len(built.window.scan_list.model), built.loaded.done()
+
+    built, rows, loaded = run_on_loop(qtbot, build_and_look())
     try:
         model = built.window.scan_list.model
-        assert len(model) == 0 and not built.loaded.done()  # the window can be shown now
+        assert rows == 0 and not loaded  # the window can be shown now
         built.window.show()
         qtbot.waitExposed(built.window)
         qtbot.waitUntil(built.loaded.done)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ class Built:
     keymap_box: Any = None  # the dialog naming bindings that were left out, if any
     settings_problem: str = ""
     loaded: Any = None  # with build(load_later=True): a future, done once the queue is in the window
+    connected: Any = None  # with build(load_later=True): done once signed in (or prompted) and sources set
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -101,22 +104,23 @@ async def build(
     paths: Any = None,
     delivery: dict[str, float] | None = None,
     load_later: bool = False,
+    shown: Callable[[Any], Awaitable[None]] | None = None,
+    network: bool = True,
 ) -> Built:
-    """Services, window and controller, signed in when it can be; the loop must be running.
-    `load_later`: the queue is read after this returns (`Built.loaded`), so the window can be shown
-    first (the product's start: docs/PERFORMANCE.md)."""
-    from reviewdesk import keychain
+    """Window, services and controller, signed in when it can be; the loop must be running.
 
-    # Whether the OS keyring works: asked in a worker thread first thing (importing keyring takes
-    # ~100 ms), learnt whenever it answers; nothing below waits for it.
-    keyring_probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
-
+    In the order a reviewer needs them (docs/PERFORMANCE.md, "Start-up"): the window; `shown(window)`
+    if given (the product shows it there, before the database and the network stack are loaded;
+    input to it is held until the controller is wired); the services and the controller; the queue;
+    then the network: the sign-in kept in the keyring, the sources with credentials, whether the
+    keyring works, and the sign-in prompt if no one is signed in. `load_later`: the queue and the
+    network come after this returns: `Built.loaded` is done once the queue is in the window,
+    `Built.connected` once the network part is done. `network=False` leaves the network part to
+    the caller (`connect`): the product starts it once the queue is painted."""
     from reviewdesk.domain.keymap import Keymap
     from reviewdesk.logs import setup_file_logging
     from reviewdesk.paths import resolve_paths
-    from reviewdesk.services import Services
     from reviewdesk.settings import Settings
-    from reviewdesk.ui.controller import ReviewController
     from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
 
     app = make_qapp(args)
@@ -132,36 +136,37 @@ async def build(
     # A bad binding disables only itself; the rest of the reviewer's keys stay (see Keymap.load_lenient).
     keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file, reserved=MENU_KEYS)
     keymap_problem = "\n".join(keymap_notes)
+    window = MainWindow(keymap)
+    window.restore_layout(settings.window_geometry, settings.window_state)
+    hold = None
+    if shown is not None:
+        from reviewdesk.ui.input_hold import InputHold
+
+        hold = InputHold(window)
+        await shown(window)
+
+    from reviewdesk.services import Services
+    from reviewdesk.ui.controller import ReviewController
+
     services = Services(paths, settings)
-    # The store opens (and the TLS context is made) in worker threads while the GUI thread builds
-    # the window: ~50 ms of the start overlap instead of adding up (docs/PERFORMANCE.md).
-    opening = asyncio.ensure_future(services.open(**(delivery or {})))
-    await asyncio.sleep(0)  # it hands its first job to its thread
     try:
-        window = MainWindow(keymap)
+        await services.open(network=False, **(delivery or {}))
+        controller = ReviewController(window, services, keymap)
     finally:
-        await opening  # its error, if any, is the one that counts
-    controller = ReviewController(window, services, keymap)
+        if hold is not None:
+            hold.release(window)
     built = Built(
         app, window, controller, services, keymap_problem=keymap_problem, settings_problem=settings_problem
     )
-    window.restore_layout(settings.window_geometry, settings.window_state)
-
-    if getattr(args, "demo", False):
-        await start_demo(built, screenshot=bool(getattr(args, "screenshot", None)))
-    elif args.base_url or settings.base_url:
-        await services.session.restore(
-            args.base_url or settings.base_url, settings.reviewer_name, settings.sign_in_mode
-        )
-    if not getattr(args, "demo", False):
-        await services.configure_sources()  # Jumio and Preventor, where their credentials are set
-
-    controller.spawn(controller.learn_keyring(keyring_probe))
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if load_later:
-        built.loaded = controller.spawn(load_queue(controller, files))
+        built.loaded = controller.spawn(arrive(built, args, files))
+        if network:
+            built.connected = controller.spawn(connect_after(built, args, built.loaded))
     else:
-        await load_queue(controller, files)
+        await arrive(built, args, files)
+        if network:
+            await connect(built, args)
     problems = [p for p in (services.startup_warning, settings_problem) if p]
     if settings_problem:  # (the store logs its own)
         log.warning("%s", settings_problem)
@@ -170,16 +175,48 @@ async def build(
     if keymap_problem:
         log.warning("%s", keymap_problem)
         show_keymap_problem(built, keymap_notes)
-    if not services.session.signed_in:
-        controller.prompt_sign_in("")
     return built
 
 
-async def load_queue(controller: Any, files: list[Path]) -> None:
-    """The queue into the window, then the files named on the command line (parsed off the GUI thread)."""
-    await controller.load()
+async def arrive(built: Built, args: argparse.Namespace, files: list[Path]) -> None:
+    """The queue into the window (the demo's first: it signs in to the simulator and queues its
+    scans), then the files named on the command line (parsed off the GUI thread)."""
+    if getattr(args, "demo", False):
+        await start_demo(built, screenshot=bool(getattr(args, "screenshot", None)))
+    await built.controller.load()
     if files:
-        controller.import_files(files)
+        built.controller.import_files(files)
+
+
+async def connect_after(built: Built, args: argparse.Namespace, loaded: asyncio.Future[None]) -> None:
+    """`connect` once the queue is in and painted (whether or not it could be read: the sign-in is
+    still needed)."""
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.shield(loaded)
+    await started()
+    await connect(built, args)
+
+
+async def connect(built: Built, args: argparse.Namespace) -> None:
+    """The network part of the start: the HTTP client, the sign-in kept in the keyring, the sources
+    whose credentials are set (Jumio, Preventor), whether the keyring works, and, if no one is signed
+    in, the sign-in prompt."""
+    from reviewdesk import keychain
+
+    services, controller, settings = built.services, built.controller, built.services.settings
+    # Whether the OS keyring works: asked in a worker thread (importing keyring alone takes ~100
+    # ms), learnt whenever it answers; nothing below waits for it.
+    probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
+    controller.spawn(controller.learn_keyring(probe))
+    if not getattr(args, "demo", False):  # (the demo signed in to its simulator already)
+        await services.connect()
+        server = args.base_url or settings.base_url
+        if server and await services.session.restore(server, settings.reviewer_name, settings.sign_in_mode):
+            controller.after_sign_in()
+        if await services.configure_sources():  # Jumio and Preventor, where their credentials are set
+            controller.sources_added()
+    if not services.session.signed_in and not getattr(args, "screenshot", None):
+        controller.prompt_sign_in("")
 
 
 def show_keymap_problem(built: Built, notes: list[str]) -> None:
@@ -293,25 +330,43 @@ async def started() -> None:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    built = await build(args, load_later=True)
-    window = built.window
-    install_excepthook(lambda: built.window)
     loop = asyncio.get_running_loop()
     finished: asyncio.Future[int] = loop.create_future()
+    timing = getattr(args, "exit_after_start", False)
+
+    async def show(window: Any) -> None:
+        """The window on screen with its panes, before the services (docs/PERFORMANCE.md)."""
+        install_excepthook(lambda: window)
+        window.show()
+        await started()
+        if timing:
+            print("shown", flush=True)  # the window and its panes painted, the queue not yet
+
+    if args.screenshot:  # everything in place first: a screenshot never waits on a person
+        built = await build(args)
+        install_excepthook(lambda: built.window)
+        built.window.show()
+    else:
+        built = await build(args, load_later=True, shown=show, network=False)
     built.controller.quit_ready.connect(lambda: finished.done() or finished.set_result(0))
-    window.show()
-    built.controller.raise_sign_in()  # a cold start's sign-in stays above the window it belongs to
     if args.screenshot:
-        built.controller.dismiss_sign_in()  # a screenshot never waits on a person
+        built.controller.dismiss_sign_in()
         code = await take_screenshot(built, Path(args.screenshot))
         finished.done() or finished.set_result(code)
-    elif getattr(args, "exit_after_start", False):
+    else:
+        # The network part (the HTTP stack, the keyring, the sign-in) once the queue is painted:
+        # the reviewer can look and decide meanwhile; decisions wait in the outbox.
+        try:
+            await built.loaded
+        except Exception:  # shown by the controller; the reviewer may still sign in and import
+            if timing:
+                raise
         await started()
-        print("shown", flush=True)  # the window and its panes painted, the queue maybe not yet
-        await built.loaded
-        await started()
-        print("ready", flush=True)
-        finished.done() or finished.set_result(0)
+        if timing:
+            print("ready", flush=True)  # the queue in the window, the first scan shown
+            finished.done() or finished.set_result(0)  # (and quit: no network part)
+        else:
+            built.connected = built.controller.spawn(connect(built, args))
     code = await finished
     await close(built)
     return code

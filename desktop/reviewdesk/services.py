@@ -13,11 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-import httpx
-
-from reviewdesk.api.http import make_http_client
 from reviewdesk.domain.decision import build_annotation_info
 from reviewdesk.domain.importer import ImportResult
 from reviewdesk.domain.route import Route
@@ -38,6 +35,9 @@ from reviewdesk.store.stats import Stats, compute
 from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger("reviewdesk.services")
 
 P = ParamSpec("P")
@@ -54,7 +54,6 @@ class Services:
     def __init__(self, paths: Paths, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
         self.paths = paths
         self.settings = settings
-        self._http = http
         self.session = Session(http)
         #: Which source each queued item comes from (sources/registry.py): Dyneti always; Jumio
         #: and Preventor once `configure_sources` finds their credentials.
@@ -90,12 +89,13 @@ class Services:
             self.worker.kick()
         return value
 
-    async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0) -> None:
-        """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery."""
+    async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0, network: bool = True) -> None:
+        """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery.
+        With `network`, the HTTP client is made meanwhile (`connect`); the window opens without it,
+        shows the queue, then connects (docs/PERFORMANCE.md, "Start-up")."""
         self.paths.ensure()
-        if self._http is None:
-            # The TLS context parses the CA bundle (~40 ms): in a worker thread, while the store opens.
-            http = asyncio.get_running_loop().run_in_executor(None, make_http_client)
+        # The HTTP client (importing httpx, the CA bundle): in a worker thread, while the store opens.
+        connecting = asyncio.ensure_future(self.connect()) if network else None
         try:
             self.store = await AsyncStore.open(self.paths.database)
         except StoreCorruptError as exc:
@@ -103,8 +103,8 @@ class Services:
             log.error("database corrupt: %s", exc)
             self.store = await AsyncStore.open(self.paths.database)
         finally:
-            if self._http is None:
-                self._http = self.session.http = await http
+            if connecting is not None:
+                await connecting
         await self.store.run(Store.end_holds, time.time())  # decisions held for undo when the last run ended
         await self._attribute_old_decisions()
         # Feedback goes with the credential the session holds: admin headers for an admin
@@ -205,12 +205,18 @@ class Services:
     def http(self) -> httpx.AsyncClient:
         return self.session.http
 
+    async def connect(self) -> None:
+        """The HTTP client, if not made yet (Session.connect): needed to sign in, to deliver, and
+        by the sources that fetch."""
+        await self.session.connect()
+
     async def configure_sources(self, *, demo_base: str | None = None) -> list[str]:
         """Add Jumio and Preventor to the registry when their credentials are configured (the
         environment or the OS keyring, as their commands read them; never a file), or, for the demo,
         against the simulator at `demo_base` with its credentials. Returns the names added."""
         from reviewdesk.source_setup import demo_sources, sources_from_environment
 
+        await self.connect()
         if demo_base is not None:
             found = demo_sources(demo_base, self.http)
         else:
@@ -236,8 +242,7 @@ class Services:
             self._audited_route = None
         if self.store is not None:
             await self.store.close()
-        if self._http is not None:
-            await self._http.aclose()
+        await self.session.close()
 
     def _store(self) -> AsyncStore:
         if self.store is None:

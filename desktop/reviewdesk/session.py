@@ -3,6 +3,10 @@
 A reviewer session holds a pasted reviewer token. An admin session holds the admin key in
 memory, mints a reviewer token for a named reviewer, reviews with that token like any reviewer,
 and renews it by itself before it expires.
+
+The HTTP stack (httpx and the Reviews API client) is imported at the first sign-in, not with this
+module: the window imports it before it shows, and a reviewer's queue is usable before the network
+is (docs/PERFORMANCE.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -11,15 +15,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from reviewdesk import keychain
 from reviewdesk.api.auth import AdminKey, ReviewerToken
 from reviewdesk.api.errors import AuthError, UsageError
-from reviewdesk.api.images import ImageResolver
-from reviewdesk.api.reviews import ReviewsClient, normalize_base_url
 from reviewdesk.domain.route import ADMIN, Route, reviewer_identity
+
+if TYPE_CHECKING:
+    import httpx
+
+    from reviewdesk.api.images import ImageResolver
+    from reviewdesk.api.reviews import ReviewsClient
 
 log = logging.getLogger("reviewdesk.session")
 
@@ -47,6 +54,7 @@ class SignInResult:
 class Session:
     def __init__(self, http: httpx.AsyncClient | None = None) -> None:
         self._http = http
+        self._connecting: asyncio.Future[httpx.AsyncClient] | None = None
         self.base_url: str | None = None
         self.token: ReviewerToken | None = None
         self.admin_key: AdminKey | None = None
@@ -59,15 +67,55 @@ class Session:
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The shared HTTP client (Services.open makes it off the GUI thread: its TLS context
+        """The shared HTTP client (Services.connect makes it off the GUI thread: its TLS context
         parses the CA bundle)."""
         if self._http is None:
-            raise RuntimeError("the session has no HTTP client yet (Services.open makes it)")
+            raise RuntimeError("the session has no HTTP client yet (Services.connect makes it)")
         return self._http
 
     @http.setter
     def http(self, client: httpx.AsyncClient) -> None:
         self._http = client
+
+    @property
+    def connected(self) -> bool:
+        return self._http is not None
+
+    async def connect(self) -> httpx.AsyncClient:
+        """The shared HTTP client, made once, at the first need, in a worker thread: importing httpx
+        and parsing the CA bundle for its TLS context take ~150 ms, which the window's start does
+        not wait for (docs/PERFORMANCE.md, "Start-up"). Every call before it is made waits for the
+        same client; a failure is raised to each, and the next call tries again."""
+        if self._http is not None:
+            return self._http
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.get_running_loop().run_in_executor(None, _make_http_client)
+        connecting = self._connecting
+        try:
+            client = await asyncio.shield(connecting)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            if self._connecting is connecting:
+                self._connecting = None
+            raise
+        if self._http is None:
+            self._http = client
+        elif client is not self._http:  # a client was given meanwhile: this one is not needed
+            await client.aclose()
+        return self._http
+
+    async def close(self) -> None:
+        """Close the HTTP client, once one that is being made is ready."""
+        connecting, self._connecting = self._connecting, None
+        if self._http is None and connecting is not None:
+            try:
+                self._http = await connecting
+            except Exception:  # never made: nothing to close
+                return
+        client, self._http = self._http, None
+        if client is not None:
+            await client.aclose()
 
     # -- observers ---------------------------------------------------------------------------
 
@@ -118,7 +166,10 @@ class Session:
 
     async def sign_in(self, request: SignInRequest) -> SignInResult:
         """Check the credential (an admin key is used at once to mint a token), then switch to it."""
+        from reviewdesk.api.reviews import ReviewsClient, normalize_base_url
+
         base_url = normalize_base_url(request.base_url)
+        await self.connect()
         admin: AdminKey | None = None
         if request.admin_key:
             admin = AdminKey(request.admin_key.strip())
@@ -142,6 +193,8 @@ class Session:
 
     async def restore(self, base_url: str, reviewer_name: str = "", mode: str = "token") -> bool:
         """Sign in again from the keyring, the way the user last signed in (`mode`)."""
+        from reviewdesk.api.reviews import normalize_base_url
+
         loop = asyncio.get_running_loop()
         try:
             base_url = normalize_base_url(base_url)
@@ -152,6 +205,7 @@ class Session:
         admin_key = secret if mode == "admin" else None
         token = secret if mode != "admin" else None
         try:
+            await self.connect()
             if admin_key and reviewer_name:
                 await self.sign_in(SignInRequest(base_url, admin_key=admin_key, reviewer_name=reviewer_name))
                 return True
@@ -172,6 +226,8 @@ class Session:
             return False
         if self.token.seconds_left() > self.renew_margin():
             return False
+        from reviewdesk.api.reviews import ReviewsClient
+
         generation, base_url, admin, name = self.generation, self.base_url, self.admin_key, self.reviewer_name
         minted = await ReviewsClient(base_url, admin, http=self.http).authorize(name or self.token.reviewer)
         if generation != self.generation:
@@ -188,6 +244,9 @@ class Session:
         return min(RENEW_BEFORE, max(lifetime / 4, 5.0))
 
     def _switch(self, base_url: str, token: ReviewerToken, admin: AdminKey | None, name: str) -> None:
+        from reviewdesk.api.images import ImageResolver
+        from reviewdesk.api.reviews import ReviewsClient
+
         self.base_url, self.token, self.admin_key = base_url, token, admin
         self.reviewer_name = name or token.reviewer
         self._client = ReviewsClient(base_url, token, http=self.http)
@@ -219,3 +278,10 @@ class Session:
                 await loop.run_in_executor(None, keychain.delete, kind, base_url)
             except keychain.KeyringUnavailable:
                 return
+
+
+def _make_http_client() -> httpx.AsyncClient:
+    """In a worker thread: the import of the HTTP stack is part of the cost (Session.connect)."""
+    from reviewdesk.api.http import make_http_client
+
+    return make_http_client()

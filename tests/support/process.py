@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def run_cli(
@@ -21,3 +22,18 @@ def run_cli(
         env=full_env,
         timeout=timeout,
     )
+
+
+def queued_data_dir(tmp_path: Path, n: int) -> Path:
+    """A data folder with `n` scans queued ("s0", "s1", ...), as a reviewer's after an import."""
+    from reviewdesk.domain.scan import Scan
+    from reviewdesk.paths import resolve_paths
+    from reviewdesk.store import Store
+
+    data = tmp_path / "data"
+    paths = resolve_paths(str(data))
+    paths.ensure()
+    store = Store(paths.database)
+    store.add_scans([Scan(f"s{i}") for i in range(n)])
+    store.close()
+    return data

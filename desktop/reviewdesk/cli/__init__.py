@@ -25,7 +25,8 @@ import sys
 from collections.abc import Sequence
 
 from reviewdesk.cli.common import CliError
-from reviewdesk.cli.parser import COMMANDS, PROG, build_parser, build_window_parser
+from reviewdesk.cli.names import COMMAND_NAMES, PROG
+from reviewdesk.cli.window import build_window_parser, cmd_window
 
 __all__ = ["main"]
 
@@ -54,7 +55,7 @@ def names_a_command(argv: Sequence[str]) -> bool:
         elif token in ("-h", "--help"):
             return True
         elif not token.startswith("-"):
-            return token in COMMANDS
+            return token in COMMAND_NAMES
     return False
 
 
@@ -63,7 +64,7 @@ def unknown_argument(files: Sequence[str]) -> str:
     existing file (a mistyped command, or one this version does not have); "" when all are fine."""
     import difflib
 
-    commands = [c for c in COMMANDS if c]
+    commands = list(COMMAND_NAMES)
     for name in files:
         if os.path.exists(name):
             continue
@@ -81,7 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--window-help" in argv:
         build_window_parser().print_help()
         return 0
-    parser = build_parser() if names_a_command(argv) else build_window_parser()
+    if names_a_command(argv):  # only then every command's module (the window starts without them)
+        from reviewdesk.cli.parser import COMMANDS, build_parser
+
+        parser = build_parser()
+        run = COMMANDS
+    else:
+        parser = build_window_parser()
+        run = {None: cmd_window}
     args = parser.parse_args(argv)
     if args.command is None:
         problem = unknown_argument(args.files)
@@ -95,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reviewdesk.store.errors import StoreError
 
     try:
-        return COMMANDS[args.command](args)
+        return run[args.command](args)
     except CliError as exc:
         print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code

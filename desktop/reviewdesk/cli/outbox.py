@@ -24,7 +24,7 @@ from reviewdesk.sync.export import export_entries, state_of
 if TYPE_CHECKING:
     from reviewdesk.api.auth import Credential
     from reviewdesk.settings import Settings
-    from reviewdesk.sync.worker import DeliveryStatus
+    from reviewdesk.sync.status import DeliveryStatus
 
 DEFAULT_SYNC_TIMEOUT = limits.SYNC_TIMEOUT
 DECIDE_TIMEOUT = limits.DECIDE_TIMEOUT
@@ -174,7 +174,7 @@ def format_entries(entries: Sequence[OutboxEntry], now: float | None = None) -> 
 def route_lines(summaries: Sequence[RouteSummary], sendable: Collection[Route] = ()) -> list[str]:
     """Per server and identity: how many decisions wait there, and what sends them (`sendable`:
     the routes a credential is at hand for)."""
-    from reviewdesk.sync.worker import waiting_line
+    from reviewdesk.sync.status import waiting_line
 
     lines = []
     for summary in summaries:

@@ -15,9 +15,9 @@ session has asked the status once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from reviewdesk.api import errors as e
-from reviewdesk.api.images import ImageResolver
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import CARD_FACTS
 from reviewdesk.sources.base import (
@@ -31,6 +31,9 @@ from reviewdesk.sources.base import (
     SourceError,
 )
 from reviewdesk.sources.errors import from_api
+
+if TYPE_CHECKING:
+    from reviewdesk.api.images import ImageResolver
 
 NAME = DEFAULT_SOURCE
 #: The one image of a scan: the redacted card ("blackout image").

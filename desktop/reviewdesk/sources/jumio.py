@@ -23,23 +23,15 @@ from reviewdesk.api.jumio import KINDS, LABELS, ImageLink, ImageList, JumioClien
 from reviewdesk.domain import jumio_codes as codes
 from reviewdesk.domain import jumio_schedule as schedule
 from reviewdesk.sources.base import DecisionOption, DetailNode, Details, ImageRef, SourceError
+from reviewdesk.sources.decisions import JUMIO as NAME
+from reviewdesk.sources.decisions import JUMIO_DECISIONS as DECISIONS
 from reviewdesk.sources.errors import from_api
 
 log = logging.getLogger("reviewdesk.sources.jumio")
 
-NAME = "jumio"
 KIND_SEPARATOR = ":"
 MAX_VALUE = 500
 
-DECISIONS: tuple[DecisionOption, ...] = (
-    DecisionOption("approve", "approve", "Approve: the identity check is right"),
-    DecisionOption("reject_fraud", "deny", "Reject: forged, manipulated or fake document"),
-    DecisionOption("reject_mismatch", "deny", "Reject: the face does not match the document"),
-    DecisionOption("reject_unreadable", "deny", "Reject: unreadable, incomplete, or a copy"),
-    DecisionOption("reject_expired", "deny", "Reject: document expired or not accepted"),
-    DecisionOption("reject_other", "deny", "Reject: another reason (say which in the note)"),
-    DecisionOption("escalate", "no_action", "Escalate to a senior reviewer"),
-)
 
 DOCUMENT_SIDES = ("front", "back", "face")
 

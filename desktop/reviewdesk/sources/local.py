@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewdesk.errors import EXIT_USAGE, Error
-from reviewdesk.sources import jumio, preventor
 from reviewdesk.sources.base import DEFAULT_SOURCE, DecisionOption, ItemKey
+from reviewdesk.sources.decisions import JUMIO, JUMIO_DECISIONS, PREVENTOR, PREVENTOR_DECISIONS
 
 #: source name -> (label, its decisions). Sources that send their decisions are not here.
 _LOCAL: dict[str, tuple[str, tuple[DecisionOption, ...]]] = {
-    jumio.NAME: ("Jumio transaction", jumio.DECISIONS),
-    preventor.NAME: ("Preventor ticket", preventor.DECISIONS),
+    JUMIO: ("Jumio transaction", JUMIO_DECISIONS),
+    PREVENTOR: ("Preventor ticket", PREVENTOR_DECISIONS),
 }
 LOCAL_SOURCES: tuple[str, ...] = tuple(_LOCAL)
 #: What a source is called in messages ("a Dyneti key does nothing on a Jumio transaction").
-SOURCE_NAMES = {DEFAULT_SOURCE: "Dyneti", jumio.NAME: "Jumio", preventor.NAME: "Preventor"}
+SOURCE_NAMES = {DEFAULT_SOURCE: "Dyneti", JUMIO: "Jumio", PREVENTOR: "Preventor"}
 
 
 class UnknownDecision(Error, ValueError):

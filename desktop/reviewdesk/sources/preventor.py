@@ -17,9 +17,9 @@ from reviewdesk.api.preventor import PreventorClient
 from reviewdesk.api.preventor_images import TicketImage
 from reviewdesk.api.redact import safe_url
 from reviewdesk.sources.base import DecisionOption, DetailNode, Details, ImageRef, SourceError
+from reviewdesk.sources.decisions import PREVENTOR as NAME
+from reviewdesk.sources.decisions import PREVENTOR_DECISIONS as DECISIONS
 from reviewdesk.sources.errors import from_api
-
-NAME = "preventor"
 
 #: (type, label, group, order): the document and the selfie side by side, then the extracted images.
 IMAGE_LAYOUT: dict[str, tuple[str, str, int]] = {
@@ -31,14 +31,6 @@ IMAGE_LAYOUT: dict[str, tuple[str, str, int]] = {
 }
 OTHER_ORDER = 5
 
-DECISIONS = (
-    DecisionOption("approve", "approve", "Approve: the person and the document match"),
-    DecisionOption("reject_document", "deny", "Reject: the document is fake, altered or unreadable"),
-    DecisionOption("reject_face_mismatch", "deny", "Reject: the selfie is not the document's holder"),
-    DecisionOption("reject_liveness", "deny", "Reject: the selfie is not of a live person"),
-    DecisionOption("reject_other", "deny", "Reject: another reason (say which in the note)"),
-    DecisionOption("escalate", "no_action", "Escalate: a senior reviewer should look"),
-)
 
 #: Image lists (inline images included) kept for this many tickets, the latest ones: enough for the
 #: window's prefetch, bounded so memory does not grow with every ticket reviewed.

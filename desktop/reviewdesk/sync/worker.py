@@ -41,8 +41,8 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from reviewdesk import limits
 from reviewdesk.api import errors as e
@@ -50,7 +50,8 @@ from reviewdesk.domain.route import Route
 from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.changes import NO_CHANGES, Changes
 from reviewdesk.store.errors import StoreWriteError
-from reviewdesk.store.store import OutboxEntry, RouteSummary, Store
+from reviewdesk.store.store import OutboxEntry, Store
+from reviewdesk.sync.status import DeliveryStatus, State
 
 if TYPE_CHECKING:
     from reviewdesk.api.reviews import ReviewsClient
@@ -60,7 +61,6 @@ log = logging.getLogger("reviewdesk.sync")
 P = ParamSpec("P")
 T = TypeVar("T")
 
-State = Literal["online", "offline", "server_error", "waiting", "paused", "idle"]
 
 MAX_RETRY_AFTER = limits.OUTBOX_MAX_RETRY_AFTER
 REACHABLE_MAX_DELAY = limits.OUTBOX_REACHABLE_MAX_DELAY
@@ -69,64 +69,6 @@ MAX_HOLD_AHEAD = limits.OUTBOX_MAX_HOLD_AHEAD
 CLAIM_BATCH = 32
 REFRESH_SHARE_INVERSE = 20  # a status refresh holds the store thread at most ~1/20 of the time
 NO_CLIENT_REASON = "not signed in; sign in again to send the queued decisions"
-
-
-def waiting_line(summary: RouteSummary) -> str:
-    """`12 decisions for ana on https://…: sign in as ana on https://… to send them`."""
-    route = summary.route
-    if summary.unconfirmed:
-        n = summary.unconfirmed
-        return (
-            f"{n} decision{'s' if n != 1 else ''} for {route.describe()} from before ReviewDesk recorded "
-            "where decisions go: confirm them (Outbox, or `reviewdesk queue --confirm`) or export them"
-        )
-    n = summary.pending
-    return f"{n} decision{'s' if n != 1 else ''} for {route.describe()}: {route.sign_in_hint()}"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryStatus:
-    """What the status bar shows. `queued` counts pending and in-flight decisions of every route;
-    `sendable` those of the route being delivered; `elsewhere` the routes that wait for another
-    sign-in (or for a confirmation)."""
-
-    state: State = "idle"
-    queued: int = 0
-    failed: int = 0
-    last_error: str | None = None
-    next_retry_at: float | None = None  # wall clock
-    in_flight: int = 0
-    route: Route | None = None
-    sendable: int = 0
-    elsewhere: tuple[RouteSummary, ...] = ()
-    server_status: int | None = None  # the HTTP status of a server error
-    unexpected_from: str | None = None  # the host that answered with something not the API's
-
-    @property
-    def waiting_elsewhere(self) -> int:
-        return sum(r.unconfirmed or r.pending for r in self.elsewhere)
-
-    def elsewhere_lines(self) -> list[str]:
-        return [waiting_line(r) for r in self.elsewhere]
-
-    @property
-    def message(self) -> str:
-        queued = f"{self.queued} queued" if self.queued else "nothing queued"
-        failed = f", {self.failed} failed" if self.failed else ""
-        if self.state == "paused":
-            return f"Paused: sign in again ({queued}{failed})"
-        if self.state == "offline":
-            return f"Offline, retrying ({queued}{failed})"
-        if self.state == "server_error" and self.unexpected_from:
-            return f"Unexpected answer from {self.unexpected_from}, retrying ({queued}{failed})"
-        if self.state == "server_error":
-            code = f" {self.server_status}" if self.server_status else ""
-            return f"Server error{code}, retrying ({queued}{failed})"
-        if self.state == "waiting":
-            return f"Waiting as the server asked ({queued}{failed})"
-        if self.state == "online":
-            return f"Sending ({queued}{failed})"
-        return f"Idle ({queued}{failed})"
 
 
 # What an attempt's error means for the decision. Not `ReviewDeskError.retryable`: that says

@@ -26,7 +26,7 @@ from reviewdesk.domain.scan import ScanState
 from reviewdesk.gcpause import paused_gc
 from reviewdesk.services import Services
 from reviewdesk.store.rows import OutboxEntry
-from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_changes import ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
@@ -176,7 +176,8 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         # Items of polled sources (Jumio) go on their schedule; found off the GUI thread (a bare
         # scan id has no ":"), as a million ids take a while to look at.
         loop = asyncio.get_running_loop()
-        self.track_item_ids(await loop.run_in_executor(None, to_review_items, columns))
+        self._queued_items = await loop.run_in_executor(None, to_review_items, columns)
+        self.track_item_ids(self._queued_items)
         await self.refresh_history()
         target = position if position and self.model.get(position) else None
         if target is None:

@@ -9,7 +9,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox
 
-from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.outbox_dialog import OutboxDialog
 
 log = logging.getLogger("reviewdesk.ui")

@@ -55,6 +55,7 @@ class ItemsPart:
         self._polled: set[str] = set()  # items of polled sources whose status may still change
         self._polls: set[str] = set()  # status requests under way
         self._item_pending = False  # the item shown is still pending at its source
+        self._queued_items: list[str] = []  # the other sources' items to review when the queue was read
         images = self.images
         images.images_listed.connect(self._item_images_listed)
         images.item_image_ready.connect(self._item_image_ready)
@@ -194,6 +195,22 @@ class ItemsPart:
                 source.track(item_id)
             self._polled.add(item)
             self._note_poll(item)
+
+    def sources_added(self) -> None:
+        """Sources configured after the queue was read (at start-up their credentials are read once
+        the network part is up: docs/PERFORMANCE.md): their items still to review go on their
+        schedule, and an item shown now is shown again, with its details and images."""
+        model = self.model
+        self.track_item_ids(
+            i
+            for i in self._queued_items
+            if (scan := model.get(i)) is not None and scan.state is ScanState.TO_REVIEW
+        )
+        current = self.current
+        if current is not None and not self.is_scan(current):
+            self._details.pop(current, None)
+            self.images.retry(current)
+            self.show_scan(current)
 
     def stop_polling(self) -> None:
         """No more status requests (quitting: the HTTP client closes next)."""

@@ -42,11 +42,11 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage
 
-from reviewdesk.api.images import ImageResolver
 from reviewdesk.sources.base import (
     ImageRef,
 )
@@ -58,6 +58,9 @@ from reviewdesk.ui.image_decode import DEFAULT_MAX_PIXELS, decode_image, is_prev
 from reviewdesk.ui.image_fetch import REMEMBERED_OUTCOMES, FetchPart, ImageId, _Job, _log_failure
 from reviewdesk.ui.image_state import IMAGE_KINDS, LISTING, LOADING, READY, ImageKind, ImageState
 from reviewdesk.ui.prefetch_plan import PrefetchPlan
+
+if TYPE_CHECKING:
+    from reviewdesk.api.images import ImageResolver
 
 __all__ = [
     "IMAGE_KINDS",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -48,16 +49,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.importer import (
-    SUPPORTED_SUFFIXES,
-    ImportFailed,
-    ImportResult,
-    parse_pasted,
-)
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store.queue_columns import QueueColumns
 from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.queue_rows import Loader
+
+if TYPE_CHECKING:
+    from reviewdesk.domain.importer import ImportResult
 from reviewdesk.ui.scan_table import (
     AMOUNT_COLUMN,
     COLUMNS,
@@ -106,11 +104,13 @@ def progress_text(reviewed: int, total: int) -> str:
 
 def supported_paths(urls: Iterable[QUrl]) -> list[Path]:
     """Local files among dropped URLs with a suffix the importer reads (.csv, .json, .txt)."""
+    from reviewdesk.domain.importer import SUPPORTED_SUFFIXES as supported
+
     paths = []
     for url in urls:
         if url.isLocalFile():
             path = Path(url.toLocalFile())
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if path.suffix.lower() in supported:
                 paths.append(path)
     return paths
 
@@ -446,6 +446,8 @@ class ScanListPane(QWidget):
 
     def import_text(self, text: str) -> ImportResult:
         """Parse pasted text and emit import_requested."""
+        from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_pasted
+
         try:
             result = parse_pasted(text)
         except ImportFailed as exc:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWid
 
 from reviewdesk.api.auth import format_duration
 from reviewdesk.session import WARN_BEFORE
-from reviewdesk.sync.worker import DeliveryStatus
+from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.plain_text import tooltip
 

@@ -1,0 +1,114 @@
+"""The product's start in the order a reviewer needs it (docs/PERFORMANCE.md, "Start-up"): the
+window painted before the services, the queue before the network stack and the keyring, and no
+key or click reaching a widget that is not wired yet."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from PySide6.QtCore import Qt
+
+from reviewdesk.cli.names import COMMAND_NAMES
+from reviewdesk.domain.keymap import Keymap
+from reviewdesk.ui.input_hold import InputHold
+from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
+from support.process import queued_data_dir
+from support.window import activate
+
+#: Modules the start must not wait for before the window is painted, and those it must not wait for
+#: before the queue is (the network stack, the keyring, every command's module).
+NOT_BEFORE_SHOWN = (
+    "httpx",
+    "keyring",
+    "reviewdesk.cli.parser",
+    "reviewdesk.services",
+    "reviewdesk.store.store",
+    "reviewdesk.sync.worker",
+    "reviewdesk.ui.controller",
+)
+NOT_BEFORE_READY = ("httpx", "keyring", "reviewdesk.cli.parser", "reviewdesk.api.reviews")
+
+SPY = textwrap.dedent(
+    """
+    import builtins, json, sys
+    watched = json.loads(sys.argv[1])
+    real_print = builtins.print
+
+    def spy(*args, **kwargs):
+        if args and args[0] in ("shown", "ready"):
+            loaded = sorted(name for name in watched if name in sys.modules)
+            real_print("LOADED", args[0], json.dumps(loaded), flush=True)
+        real_print(*args, **kwargs)
+
+    builtins.print = spy
+    sys.argv = ["reviewdesk", "--data-dir", sys.argv[2], "--exit-after-start"]
+    from reviewdesk.cli import main
+    sys.exit(main())
+    """
+)
+
+
+def test_the_command_names_are_the_command_table() -> None:
+    from reviewdesk.cli.parser import COMMANDS
+
+    assert set(COMMAND_NAMES) == {name for name in COMMANDS if name is not None}
+    assert len(set(COMMAND_NAMES)) == len(COMMAND_NAMES)
+
+
+def test_the_window_is_painted_before_the_services_and_the_queue_before_the_network(tmp_path) -> None:
+    data = queued_data_dir(tmp_path, 200)
+    spy = tmp_path / "spy.py"
+    spy.write_text(SPY, encoding="utf-8")
+    watched = sorted(set(NOT_BEFORE_SHOWN) | set(NOT_BEFORE_READY))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWDESK_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, str(spy), json.dumps(watched), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = {
+        parts[1]: json.loads(parts[2])
+        for parts in (line.split(" ", 2) for line in done.stdout.splitlines())
+        if parts[0] == "LOADED"
+    }
+    assert list(loaded) == ["shown", "ready"]
+    assert not set(loaded["shown"]) & set(NOT_BEFORE_SHOWN), loaded["shown"]
+    assert not set(loaded["ready"]) & set(NOT_BEFORE_READY), loaded["ready"]
+    # (and the services and the controller are there once the queue is: the check sees imports)
+    assert {"reviewdesk.services", "reviewdesk.ui.controller"} <= set(loaded["ready"])
+
+
+def test_keys_and_clicks_before_the_window_is_wired_go_nowhere_and_the_reviewer_is_told(qtbot) -> None:
+    keymap, _ = Keymap.load_lenient(None, reserved=MENU_KEYS)
+    window = MainWindow(keymap)
+    qtbot.addWidget(window)
+    quits: list[bool] = []
+    window.quit_action.triggered.connect(lambda: quits.append(True))
+    activate(qtbot, window)
+    search = window.scan_list.search_box
+    search.setFocus()
+    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert quits == [True]  # (the menu's shortcut works here: what follows shows the hold)
+    quits.clear()
+    hold = InputHold(window)
+    qtbot.keyClicks(search, "abc")
+    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # the menu's Quit
+    qtbot.mouseClick(window.scan_list.search_box, Qt.MouseButton.LeftButton)
+    assert search.text() == "" and not quits
+    assert hold.keys == 4  # a, b, c and Ctrl+Q (the Ctrl key alone is not counted)
+
+    hold.release(window)
+    told = window.status.bar.currentMessage()
+    assert "4 key(s) pressed while ReviewDesk was starting were not used" in told
+    qtbot.keyClicks(search, "x")  # wired now: keys go where they are typed
+    assert search.text() == "x"
+    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert quits == [True]
