@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from reviewdesk.cli.names import COMMAND_NAMES
 from reviewdesk.domain.keymap import Keymap
@@ -86,29 +87,48 @@ def test_the_window_is_painted_before_the_services_and_the_queue_before_the_netw
     assert {"reviewdesk.services", "reviewdesk.ui.controller"} <= set(loaded["ready"])
 
 
+def type_at(qtbot, window, text: str) -> None:
+    """Each character as the window system hands it to a window (QTest's QWindow path)."""
+    for ch in text:
+        qtbot.keyClick(window, Qt.Key(ord(ch.upper())))
+
+
 def test_keys_and_clicks_before_the_window_is_wired_go_nowhere_and_the_reviewer_is_told(qtbot) -> None:
+    """Typed at the window's QWindow, as the window system delivers keys: menu shortcuts are matched
+    on the way, as for a real key press."""
     keymap, _ = Keymap.load_lenient(None, reserved=MENU_KEYS)
     window = MainWindow(keymap)
     qtbot.addWidget(window)
     quits: list[bool] = []
     window.quit_action.triggered.connect(lambda: quits.append(True))
+    imports: list[bool] = []
+    window.scan_list.import_button.clicked.connect(lambda: imports.append(True))
     activate(qtbot, window)
     search = window.scan_list.search_box
+    typed_at = window.windowHandle()
     search.setFocus()
-    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    assert quits == [True]  # (the menu's shortcut works here: what follows shows the hold)
+    type_at(qtbot, typed_at, "ab")
+    assert search.text() == "ab"  # (typing reaches the focused field this way)
+    search.clear()
+    qtbot.keyClick(typed_at, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert quits == [True]  # (and the menu's shortcut works this way)
     quits.clear()
+
     hold = InputHold(window)
-    qtbot.keyClicks(search, "abc")
-    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # the menu's Quit
-    qtbot.mouseClick(window.scan_list.search_box, Qt.MouseButton.LeftButton)
-    assert search.text() == "" and not quits
+    search.setFocus()  # even with the focus put on the field by the window's code, it is taken back
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not search)
+    type_at(qtbot, typed_at, "abc")
+    qtbot.keyClick(typed_at, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # the menu's Quit
+    button = window.scan_list.import_button
+    qtbot.mouseClick(typed_at, Qt.MouseButton.LeftButton, pos=button.mapTo(window, button.rect().center()))
+    assert search.text() == "" and not quits and not imports
     assert hold.keys == 4  # a, b, c and Ctrl+Q (the Ctrl key alone is not counted)
 
     hold.release(window)
     told = window.status.bar.currentMessage()
     assert "4 key(s) pressed while ReviewDesk was starting were not used" in told
-    qtbot.keyClicks(search, "x")  # wired now: keys go where they are typed
+    search.setFocus()
+    type_at(qtbot, typed_at, "x")  # wired now: keys go where they are typed
     assert search.text() == "x"
-    qtbot.keyClick(search, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(typed_at, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert quits == [True]

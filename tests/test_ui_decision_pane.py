@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from reviewdesk.domain.keymap import ACTIONS, Keymap
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.shortcodes import all_shortcodes
-from reviewdesk.ui.decision_pane import CHOOSE_FIRST_HINT, DecisionPane, short_description
-from support.window import Recorder, make_window, press
+from reviewdesk.ui.decision_pane import CHOOSE_FIRST_HINT, DecisionButton, DecisionPane, short_description
+from support.window import Recorder, activate, make_window, press
 
 CODES = [s.code for s in all_shortcodes()]
 PANE_ACTIONS = {"focus_note", "cheat_sheet"}  # the pane carries these out itself
@@ -371,3 +371,33 @@ def test_custom_keymap_relabels_and_rebinds(qtbot, setup):
     qtbot.keyClick(window, Qt.Key.Key_A)
     assert rec.decisions == [("approved", ""), ("approved", "")]
     assert pane.button("approved").keycap.text() == "A"
+
+
+def test_a_sources_section_is_built_when_an_item_of_it_is_first_shown_keeping_focus_and_key_caps(qtbot):
+    # Only the live section is made with the window (a faster start: docs/PERFORMANCE.md); the
+    # Jumio section comes with the first Jumio item, lined up with the others, and the keyboard
+    # stays where it was (as the window starts: no scan shown yet).
+    window = QMainWindow()
+    pane = DecisionPane()
+    window.setCentralWidget(pane)
+    pane.install_shortcuts(window)
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    rec = Recorder(pane)
+    pane.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is pane)
+    assert {b.section for b in pane.findChildren(DecisionButton)} == {"shortcodes"}
+
+    pane.set_scan(Scan("jumio:ref-7"))
+    QApplication.processEvents()  # (what the new widgets' showing posts)
+    buttons = pane.findChildren(DecisionButton)
+    jumio = [b for b in buttons if b.section == "jumio"]
+    assert [b.ident for b in jumio if b.isVisibleTo(pane)] == [b.ident for b in jumio] != []
+    assert all(not b.isVisibleTo(pane) for b in buttons if b.section == "shortcodes")
+    assert QApplication.focusWidget() is pane
+    qtbot.keyClick(pane, Qt.Key.Key_A)  # Jumio's approve, from the section made just now
+    assert rec.decisions[-1] == ("approve", "")
+
+    every = pane.buttons()  # builds the rest (Preventor)
+    assert {b.section for b in every.values()} == {"shortcodes", "jumio", "preventor"}
+    assert len({b.keycap.minimumWidth() for b in every.values()}) == 1  # one key-cap width for all

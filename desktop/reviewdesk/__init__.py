@@ -1,6 +1,10 @@
 """ReviewDesk: a desktop client for fraud reviewers of Dyneti blackout images."""
 
 import sys
+import time
+
+#: When this process began running ReviewDesk's code (for `reviewdesk -vv`'s start-up phases).
+STARTED = time.monotonic()
 
 # The one source of the version: pyproject.toml reads it from here ([tool.hatch.version]), and the
 # installed metadata and the frozen bundle follow. A literal: no importlib.metadata at every start.

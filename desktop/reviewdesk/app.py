@@ -23,6 +23,17 @@ log = logging.getLogger("reviewdesk.app")
 SCREENSHOT_TIMEOUT = 60.0
 
 
+def phase(name: str) -> None:
+    """A step of the start, in the log (`reviewdesk -vv` shows it): milliseconds since the process
+    began running ReviewDesk's code (docs/PERFORMANCE.md, "Start-up")."""
+    if log.isEnabledFor(logging.DEBUG):
+        import time
+
+        from reviewdesk import STARTED
+
+        log.debug("start-up: %s at %.1f ms", name, (time.monotonic() - STARTED) * 1000)
+
+
 @dataclass
 class Built:
     app: Any  # QApplication
@@ -136,6 +147,7 @@ async def build(
     # A bad binding disables only itself; the rest of the reviewer's keys stay (see Keymap.load_lenient).
     keymap, keymap_notes = Keymap.load_lenient(paths.keymap_file, reserved=MENU_KEYS)
     keymap_problem = "\n".join(keymap_notes)
+    phase("window modules imported")
     window = MainWindow(keymap)
     window.restore_layout(settings.window_geometry, settings.window_state)
     hold = None
@@ -143,15 +155,24 @@ async def build(
         from reviewdesk.ui.input_hold import InputHold
 
         hold = InputHold(window)
+        phase("window made")
         await shown(window)
+        phase("window painted")
 
     from reviewdesk.services import Services
     from reviewdesk.ui.controller import ReviewController
 
+    phase("services imported")
     services = Services(paths, settings)
+    reading = None
     try:
         await services.open(network=False, **(delivery or {}))
+        if load_later and not getattr(args, "demo", False):  # (the demo queues its scans first)
+            # The queue is read on the store's thread while the controller is made and the
+            # window repaints what it set (docs/PERFORMANCE.md, "Start-up").
+            reading = asyncio.ensure_future(services.read_queue())
         controller = ReviewController(window, services, keymap)
+        phase("services open, controller made")
     finally:
         if hold is not None:
             hold.release(window)
@@ -160,7 +181,7 @@ async def build(
     )
     files = [Path(f) for f in getattr(args, "files", []) or []]
     if load_later:
-        built.loaded = controller.spawn(arrive(built, args, files))
+        built.loaded = controller.spawn(arrive(built, args, files, reading))
         if network:
             built.connected = controller.spawn(connect_after(built, args, built.loaded))
     else:
@@ -178,12 +199,16 @@ async def build(
     return built
 
 
-async def arrive(built: Built, args: argparse.Namespace, files: list[Path]) -> None:
+async def arrive(
+    built: Built, args: argparse.Namespace, files: list[Path], reading: asyncio.Future[Any] | None = None
+) -> None:
     """The queue into the window (the demo's first: it signs in to the simulator and queues its
-    scans), then the files named on the command line (parsed off the GUI thread)."""
+    scans), then the files named on the command line (parsed off the GUI thread). `reading`: the
+    queue's read, if already under way."""
     if getattr(args, "demo", False):
         await start_demo(built, screenshot=bool(getattr(args, "screenshot", None)))
-    await built.controller.load()
+    await built.controller.load(reading)
+    phase("queue in the window")
     if files:
         built.controller.import_files(files)
 
@@ -204,6 +229,7 @@ async def connect(built: Built, args: argparse.Namespace) -> None:
     from reviewdesk import keychain
 
     services, controller, settings = built.services, built.controller, built.services.settings
+    phase("network part begins")
     # Whether the OS keyring works: asked in a worker thread (importing keyring alone takes ~100
     # ms), learnt whenever it answers; nothing below waits for it.
     probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
@@ -379,6 +405,7 @@ def run_app(args: argparse.Namespace) -> int:
     from reviewdesk.store.errors import StoreError
 
     app = make_qapp(args)
+    phase("Qt application made")
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             return runner.run(main_async(args))

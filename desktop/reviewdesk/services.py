@@ -45,6 +45,20 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class QueueRead:
+    """The queue as the window keeps it, read in one call on the store's thread."""
+
+    columns: QueueColumns
+    position: str | None  # where the reviewer was
+    items: list[str]  # the other sources' items still to review (QueueColumns.other_items)
+
+
+def _read_queue(store: Store) -> QueueRead:
+    columns = store.queue_columns()
+    return QueueRead(columns, store.position(), columns.other_items())
+
+
+@dataclass(frozen=True, slots=True)
 class Decided:
     entry: OutboxEntry
     changes: Changes  # what recording it changed (the scan's row, the decision, any it superseded)
@@ -91,8 +105,9 @@ class Services:
 
     async def open(self, *, base_delay: float = 1.0, max_delay: float = 180.0, network: bool = True) -> None:
         """Open the database (a corrupt one is moved aside and a fresh one made) and start delivery.
-        With `network`, the HTTP client is made meanwhile (`connect`); the window opens without it,
-        shows the queue, then connects (docs/PERFORMANCE.md, "Start-up")."""
+        With `network`, the HTTP client is made meanwhile and delivery starts (`connect`); the
+        window opens without them, shows the queue, then connects: nothing can be delivered before
+        a sign-in anyway, and the queue is read first (docs/PERFORMANCE.md, "Start-up")."""
         self.paths.ensure()
         # The HTTP client (importing httpx, the CA bundle): in a worker thread, while the store opens.
         connecting = asyncio.ensure_future(self.connect()) if network else None
@@ -117,7 +132,8 @@ class Services:
         )
         self.worker.add_change_listener(self._publish)
         self.session.add_listener(self._session_changed)
-        self.worker.start()
+        if network:
+            self.worker.start()
 
     async def _attribute_old_decisions(self) -> None:
         """Decisions from before the outbox recorded where they go: attributed to the server the
@@ -206,8 +222,11 @@ class Services:
         return self.session.http
 
     async def connect(self) -> None:
-        """The HTTP client, if not made yet (Session.connect): needed to sign in, to deliver, and
-        by the sources that fetch."""
+        """Delivery started and the HTTP client made, if not yet (Session.connect): needed to sign
+        in, to deliver, and by the sources that fetch. Decisions recorded before this wait in the
+        outbox (committed) and are delivered once it has run."""
+        if self.worker is not None and not self.worker.running:
+            self.worker.start()
         await self.session.connect()
 
     async def configure_sources(self, *, demo_base: str | None = None) -> list[str]:
@@ -255,11 +274,11 @@ class Services:
         store = self._store()
         return await store.run(Store.scans), await store.run(Store.position)
 
-    async def load_queue_columns(self) -> tuple[QueueColumns, str | None]:
-        """The queue as columns (what the window keeps of it) and the position; whole scans are
-        read by `queue_pages()` as the window shows them."""
-        store = self._store()
-        return await store.run(Store.queue_columns), await store.run(Store.position)
+    async def read_queue(self) -> QueueRead:
+        """The queue as columns (what the window keeps of it), the position and the other sources'
+        items, in one call on the store's thread (a million ids are looked at there, not on the
+        GUI's); whole scans are read by `queue_pages()` as the window shows them."""
+        return await self._store().run(_read_queue)
 
     def queue_pages(self) -> QueuePages:
         """The read-only connection of the calling thread (the GUI's) for pages of the queue."""

@@ -57,6 +57,13 @@ class QueueColumns:
                 rows.append(at)
         return [self.ids[r] for r in sorted(rows)]
 
+    def other_items(self, state: ScanState = ScanState.TO_REVIEW) -> list[str]:
+        """The ids of items of other sources than Dyneti ("jumio:…", a ":" in the id) in `state`,
+        in queue order: a bare scan id is skipped without parsing (a million take ~50 ms)."""
+        code = STATE_CODE[state]
+        states = self.states
+        return [item for row, item in enumerate(self.ids) if ":" in item and states[row] == code]
+
 
 def columns_of(ids: list[str], states: bytearray) -> QueueColumns:
     columns = QueueColumns(ids=[], lower=[], states=bytearray(), index={})

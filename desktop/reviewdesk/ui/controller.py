@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,14 @@ from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.gcpause import paused_gc
-from reviewdesk.services import Services
+from reviewdesk.services import QueueRead, Services
 from reviewdesk.store.rows import OutboxEntry
 from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.actions import ActionRegistry
 from reviewdesk.ui.controller_changes import ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
-from reviewdesk.ui.controller_items import ItemsPart, to_review_items
+from reviewdesk.ui.controller_items import ItemsPart
 from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
@@ -168,15 +168,16 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
 
     # -- queue -------------------------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Fill the list from the store and go back to where the reviewer was."""
-        columns, position = await self.services.load_queue_columns()
+    async def load(self, reading: Awaitable[QueueRead] | None = None) -> None:
+        """Fill the list from the store and go back to where the reviewer was. `reading`: the
+        queue's read already under way (`Services.read_queue`; the start reads it while this
+        controller is made and the window paints)."""
+        read = await (reading if reading is not None else self.services.read_queue())
+        columns, position = read.columns, read.position
         # Columns, not a Scan per row: the table reads whole scans from the store a page at a time.
         self.window.scan_list.set_columns(columns, self.services.queue_pages().scans)
-        # Items of polled sources (Jumio) go on their schedule; found off the GUI thread (a bare
-        # scan id has no ":"), as a million ids take a while to look at.
-        loop = asyncio.get_running_loop()
-        self._queued_items = await loop.run_in_executor(None, to_review_items, columns)
+        # Items of polled sources (Jumio) go on their schedule (found on the store's thread).
+        self._queued_items = read.items
         self.track_item_ids(self._queued_items)
         await self.refresh_history()
         target = position if position and self.model.get(position) else None

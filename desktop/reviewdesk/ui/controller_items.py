@@ -29,7 +29,6 @@ from reviewdesk.domain import jumio_schedule
 from reviewdesk.domain.keymap import display_keys
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.sources.base import DEFAULT_SOURCE, Details, ImageRef, SourceError
-from reviewdesk.store.queue_columns import STATE_CODE, QueueColumns
 from reviewdesk.ui.image_state import ImageState
 from reviewdesk.ui.image_strip import ONE_AT_A_TIME
 
@@ -267,10 +266,3 @@ def _now(source: object) -> float:
     """The source's own clock (its schedule is reckoned on it), else the wall clock."""
     clock = getattr(source, "clock", None)
     return float(clock()) if callable(clock) else time.time()
-
-
-def to_review_items(columns: QueueColumns) -> list[str]:
-    """The ids of items of other sources than Dyneti ("jumio:…") still to review, in queue order."""
-    to_review = STATE_CODE[ScanState.TO_REVIEW]
-    states = columns.states
-    return [item for row, item in enumerate(columns.ids) if ":" in item and states[row] == to_review]

@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewdesk.domain.keymap import DECISION_SECTIONS, Keymap, binding_id, display_keys, section_of_source
+from reviewdesk.domain.keymap import (
+    DECISION_SECTIONS,
+    Keymap,
+    binding_id,
+    display_keys,
+    section_of_source,
+    split_binding_id,
+)
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes
 from reviewdesk.sources.local import decisions_of, item_key, label_of
@@ -194,9 +201,14 @@ class DecisionButton(QPushButton):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.set_keys(keys)
 
+    @staticmethod
+    def keycap_text(keys: str) -> str:
+        """What the key cap shows for `keys`."""
+        return display_keys(keys)
+
     def set_keys(self, keys: str) -> None:
         self.keys = keys
-        shown = display_keys(keys)
+        shown = self.keycap_text(keys)
         self.keycap.setText(shown)
         hint = f"press {shown.replace(' ', ', then ')}"
         self.setToolTip(f"{self.shortcode.description}\n{self.shortcode.code}\nKey: {hint}")
@@ -300,34 +312,13 @@ class DecisionPane(QWidget):
 
         groups = QVBoxLayout()
         groups.setSpacing(6)
+        self._groups = groups
         self._group_boxes: dict[Group, QGroupBox] = {}
         self._section_boxes: dict[str, list[QGroupBox]] = {}
-        for section in DECISION_SECTIONS:
-            options = section_options(section)
-            for group in Group:
-                members = [o for o in options if o.group is group]
-                if not members:
-                    continue
-                title = group.label if section == "shortcodes" else LOCAL_GROUP_TITLES[group]
-                box = QGroupBox(title)
-                box.setProperty("group", group.value)
-                box.setProperty("section", section)
-                box_layout = QVBoxLayout(box)
-                box_layout.setContentsMargins(5, 4, 5, 5)
-                box_layout.setSpacing(3)
-                for shortcode in members:
-                    ident = binding_id(section, shortcode.code)
-                    button = DecisionButton(
-                        shortcode, self._keymap.key_for(ident), show_code=self._show_codes, section=section
-                    )
-                    button.clicked.connect(self._on_button_clicked)
-                    box_layout.addWidget(button)
-                    self._buttons[ident] = button
-                if section == "shortcodes":
-                    self._group_boxes[group] = box
-                self._section_boxes.setdefault(section, []).append(box)
-                box.setVisible(section == self._section)
-                groups.addWidget(box)
+        self._cap_width = 0  # one key-cap width for every section's buttons (_apply_keymap)
+        # Only the live section is built now; another one when an item of it is first shown: the
+        # window shows sooner (the Jumio and Preventor sections are ~1/3 of the pane's making).
+        self._build_section(self._section)
 
         self._legend = QLabel()
         self._legend.setObjectName("keyLegend")
@@ -409,6 +400,40 @@ class DecisionPane(QWidget):
             widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             widget.installEventFilter(self)
 
+    def _build_section(self, section: str) -> None:
+        """The group boxes and buttons of `section`, once."""
+        if section in self._section_boxes:
+            return
+        self._section_boxes[section] = []
+        options = section_options(section)
+        for group in Group:
+            members = [o for o in options if o.group is group]
+            if not members:
+                continue
+            title = group.label if section == "shortcodes" else LOCAL_GROUP_TITLES[group]
+            box = QGroupBox(title, self)  # (made without a parent, it takes the keyboard focus away)
+            box.setProperty("group", group.value)
+            box.setProperty("section", section)
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(5, 4, 5, 5)
+            box_layout.setSpacing(3)
+            for shortcode in members:
+                ident = binding_id(section, shortcode.code)
+                button = DecisionButton(
+                    shortcode, self._keymap.key_for(ident), show_code=self._show_codes, section=section
+                )
+                button.clicked.connect(self._on_button_clicked)
+                if self._cap_width:
+                    button.keycap.setFixedWidth(self._cap_width)
+                button.setEnabled(self._scan is not None)
+                box_layout.addWidget(button)
+                self._buttons[ident] = button
+            if section == "shortcodes":
+                self._group_boxes[group] = box
+            self._section_boxes[section].append(box)
+            box.setVisible(section == self._section)
+            self._groups.addWidget(box)
+
     def _fill_combo(self) -> None:
         """The decisions of the live section, for Ctrl+Enter with the note."""
         self._combo.blockSignals(True)
@@ -428,6 +453,7 @@ class DecisionPane(QWidget):
         if section == self._section:
             return
         self._section = section
+        self._build_section(section)
         for owner, boxes in self._section_boxes.items():
             for box in boxes:
                 box.setVisible(owner == section)
@@ -460,11 +486,17 @@ class DecisionPane(QWidget):
         self._keymap = keymap
         for ident, button in self._buttons.items():
             button.set_keys(keymap.key_for(ident))
-        # One key-cap width for all, fitting the longest key, so descriptions line up.
+        # One key-cap width for all, fitting the longest key of every section (those not built
+        # yet too), so descriptions line up.
         metrics = next(iter(self._buttons.values())).keycap.fontMetrics()
-        cap_width = max(metrics.horizontalAdvance(b.keycap.text()) for b in self._buttons.values()) + 12
+        texts = [
+            DecisionButton.keycap_text(keymap.key_for(binding_id(section, option.code)))
+            for section in DECISION_SECTIONS
+            for option in section_options(section)
+        ]
+        self._cap_width = max(metrics.horizontalAdvance(text) for text in texts) + 12
         for button in self._buttons.values():
-            button.keycap.setFixedWidth(cap_width)
+            button.keycap.setFixedWidth(self._cap_width)
         self._legend.setText(self._legend_html())
         self._note_label.setText(
             f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
@@ -641,9 +673,17 @@ class DecisionPane(QWidget):
         return not self._hint.isHidden()
 
     def button(self, code: str) -> DecisionButton:
+        """The button of binding id `code` ("approved", "jumio.approve"), its section built if not yet."""
+        if code not in self._buttons:
+            section, _name = split_binding_id(code)
+            if section in DECISION_SECTIONS:
+                self._build_section(section)
         return self._buttons[code]
 
     def buttons(self) -> dict[str, DecisionButton]:
+        """Every section's buttons by binding id (building the sections not built yet)."""
+        for section in DECISION_SECTIONS:
+            self._build_section(section)
         return dict(self._buttons)
 
     def focus_note(self) -> None:

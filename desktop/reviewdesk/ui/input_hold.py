@@ -1,20 +1,28 @@
 """The window's input held while it starts: the product shows the window before its services and
 controller exist (docs/PERFORMANCE.md, "Start-up"), and for that moment (~0.1 s) no key or click
 may reach a widget that is not wired yet (a key typed into the search field, a menu shortcut whose
-action does nothing). Keys pressed then are not used, and the status bar says how many; no queue
-is shown yet, so no decision can be lost that way.
+action does nothing, a click on Import… with no one to take the file). Keys pressed then are not
+used, and the status bar says how many; no queue is shown yet, so no decision can be lost that way.
+
+Not an application-wide event filter: that sees every event of the application (every paint,
+every layout), ~30 ms of a first paint in Python calls. Two narrow parts instead:
+- a filter on the window's QWindow, where the window system's keys, clicks and wheel turns arrive
+  before Qt hands them to a widget;
+- a focus sink: a menu shortcut is matched before the key reaches any window, by asking the widget
+  with the keyboard focus first (a ShortcutOverride event); an invisible widget holds the focus
+  meanwhile (taking it back if the window's code moves it) and claims every key, so no shortcut
+  fires.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QWidget
 
-#: What is held: keys (and the shortcut check that comes before a key), clicks and the wheel.
+#: What is held at the window: keys, clicks and the wheel.
 HELD = frozenset(
     {
-        QEvent.Type.ShortcutOverride,
         QEvent.Type.KeyPress,
         QEvent.Type.KeyRelease,
         QEvent.Type.MouseButtonPress,
@@ -37,6 +45,34 @@ MODIFIERS = frozenset(
 )
 
 
+class _FocusSink(QWidget):
+    """Holds the keyboard focus while the window is held, and claims every shortcut check."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("inputHoldFocus")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setGeometry(0, 0, 1, 1)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+        self.holding = True
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # claimed: the key comes as a key press (to the window's filter)
+            return True
+        return super().event(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        if self.holding and event.reason() != Qt.FocusReason.ActiveWindowFocusReason:
+            QTimer.singleShot(0, self._take_back)
+
+    def _take_back(self) -> None:
+        if self.holding and self.isVisible():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
 class InputHold(QObject):
     """Until `release()`, keys and clicks meant for `window` (not for other windows) go nowhere."""
 
@@ -44,17 +80,19 @@ class InputHold(QObject):
         super().__init__(window)
         self._window = window
         self.keys = 0  # key presses held (auto-repeats and modifier keys alone not counted)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        window.winId()  # its QWindow exists from here (show() would make it anyway)
+        self._handle = window.windowHandle()
+        if self._handle is not None:
+            self._handle.installEventFilter(self)
+        self._sink = _FocusSink(window)
+        self._sink.show()
+        self._sink.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
-        if kind not in HELD or not isinstance(watched, QWidget) or watched.window() is not self._window:
+        if kind not in HELD:
             return False
-        if kind == QEvent.Type.ShortcutOverride:
-            event.accept()  # taken here: no menu shortcut fires on it
-        elif (
+        if (
             kind == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and not event.isAutoRepeat()
@@ -64,10 +102,16 @@ class InputHold(QObject):
         return True
 
     def release(self, window: QWidget) -> None:
-        """Input goes to the window again; the reviewer is told of keys that were not used."""
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        """Input goes to the window again, the keyboard to where the reviewer decides; the
+        reviewer is told of keys that were not used."""
+        if self._handle is not None:
+            self._handle.removeEventFilter(self)
+        focus_review = getattr(window, "focus_review", None)
+        self._sink.holding = False
+        self._sink.hide()  # (gives the focus up)
+        self._sink.deleteLater()
+        if callable(focus_review):
+            focus_review()
         if self.keys:
             status = getattr(window, "status", None)
             if status is not None:
