@@ -308,7 +308,8 @@ def test_a_refused_decision_is_failed_in_the_outbox_view_and_can_be_changed(qtbo
     qtbot.waitUntil(lambda: model.get("ready-bad").state is ScanState.FAILED, timeout=WAIT)
     qtbot.waitUntil(lambda: model.get("ready-ok").state is ScanState.SENT, timeout=WAIT)  # not held back
     assert "rejected" in (model.get("ready-bad").error or "")
-    assert "failed" in window.status.delivery.text()
+    # (the status bar's counts follow the worker's paced refresh, a moment after the rows)
+    qtbot.waitUntil(lambda: "failed" in window.status.delivery.text(), timeout=WAIT)
     qtbot.mouseClick(window.status.delivery, Qt.MouseButton.LeftButton)  # the status bar opens the outbox
     dialog = desk.controller._outbox
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT)
