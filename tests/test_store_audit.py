@@ -57,6 +57,40 @@ def test_decisions_undo_and_answers_are_recorded_in_a_chain(store: Store) -> Non
     assert store.verify_audit().ok and store.verify_audit().count == 5
 
 
+def test_a_group_of_deliveries_and_their_answers_are_one_commit(store: Store) -> None:
+    # The delivery worker's request slots wait for this commit (docs/PERFORMANCE.md): its answers
+    # go in the same transaction, so a group costs one fsync, not two.
+    ids = [_decide(store, f"g{i}", hold_seconds=0.0) for i in range(3)]
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    try:
+        store.mark_delivered_many(ids)
+    finally:
+        store._db.set_trace_callback(None)
+    assert sum(1 for s in statements if s.strip().upper().startswith("COMMIT")) == 1
+    answers = [r for r in store.audit_records() if r.action == "answer"]
+    assert [r.detail["outbox"] for r in answers] == ids
+    assert store.verify_audit().ok and store.verify_audit().count == 6
+
+
+def test_deliveries_whose_answers_cannot_be_written_stay_undelivered(store: Store, monkeypatch) -> None:
+    import reviewdesk.store.delivery as delivery
+
+    ids = [_decide(store, f"h{i}", hold_seconds=0.0) for i in range(2)]
+
+    def broken(c, entries):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(delivery, "append_audits", broken)
+    with pytest.raises(Exception, match="I/O|disk"):
+        store.mark_delivered_many(ids)
+    monkeypatch.undo()
+    assert {e.id: e.status.value for e in store.pending_entries()} == {ids[0]: "pending", ids[1]: "pending"}
+    assert [r.action for r in store.audit_records()] == ["decision", "decision"]
+    store.mark_delivered_many(ids)  # and a later try goes through
+    assert [r.action for r in store.audit_records()][-2:] == ["answer", "answer"]
+
+
 def test_a_refusal_is_recorded_with_the_servers_message(store: Store) -> None:
     entry = _decide(store, "s2")
     store.mark_failed(entry, "400: scan s2 is not reviewable")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +120,58 @@ def append_audit(
         (seq, record.at, reviewer, action, source, item, canonical(record.detail), prev, digest),
     )
     return AuditRecord(seq, record.at, reviewer, action, source, item, record.detail, prev, digest)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What `append_audits` appends: the fields of `append_audit`'s call."""
+
+    action: str
+    now: float
+    reviewer: str = ""
+    item_key: str = ""
+    detail: Mapping[str, Any] | None = None
+
+
+def append_audits(c: sqlite3.Connection, entries: Sequence[AuditEntry]) -> int:
+    """Append several records in order, inside the caller's open transaction (`c`): the chain's
+    end read once and one INSERT for all (the delivery worker's group commit: every statement on
+    the store's thread waits for the GIL). Returns how many."""
+    if not entries:
+        return 0
+    last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    rows = []
+    for entry in entries:
+        seq += 1
+        source, item = source_of(entry.item_key) if entry.item_key else ("", "")
+        record = AuditRecord(
+            seq,
+            utc_iso(entry.now),
+            entry.reviewer,
+            entry.action,
+            source,
+            item,
+            dict(entry.detail or {}),
+            prev,
+        )
+        digest = record_hash(prev, record.content())
+        rows.append(
+            (
+                seq,
+                record.at,
+                entry.reviewer,
+                entry.action,
+                source,
+                item,
+                canonical(record.detail),
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    c.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
 
 
 def _record(row: tuple[Any, ...]) -> AuditRecord:

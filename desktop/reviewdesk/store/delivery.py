@@ -16,7 +16,7 @@ from typing import Any
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.store.audit import ANSWER, append_audit, reviewer_of
+from reviewdesk.store.audit import ANSWER, AuditEntry, append_audit, append_audits, reviewer_of
 from reviewdesk.store.changes import Changes, ScanReview, _read_reviews
 from reviewdesk.store.connection import StoreConnection, _is_busy
 from reviewdesk.store.errors import StoreError, StoreLockedError
@@ -71,13 +71,16 @@ class DeliveryStore(StoreConnection):
     def mark_delivered_many(self, entry_ids: Iterable[int], *, now: float | None = None) -> None:
         """Mark several entries delivered in ONE transaction (one commit, one fsync): the delivery
         worker's group commit. Each scan whose newest entry is among them goes SENT; ids no longer
-        in the outbox are skipped.
+        in the outbox are skipped. The audit trail's `answer` record of each goes in the same
+        transaction (with a transaction of its own, every group paid a second fsync: the drain's
+        request slots wait for this commit; docs/PERFORMANCE.md).
 
-        It runs as one script of four statements, with no Python in between: on the store thread,
-        every statement gives up the GIL and has to win it back from a busy GUI thread (up to the
-        5 ms switch interval each time), so the statement count, not SQLite, sets how long the
-        delivery workers wait for it. One more statement, after the commit, reads the scans that
-        went SENT for the changes it notes.
+        The updates run as one script of statements with no Python in between: on the store
+        thread, every statement gives up the GIL and has to win it back from a busy GUI thread (up
+        to the 5 ms switch interval each time), so the statement count, not SQLite, sets how long
+        the delivery workers wait for it. The audit records (their hash chain is made in Python)
+        and the commit follow; one more statement, after the commit, reads the scans that went
+        SENT for the changes it notes.
         """
         ids = [int(i) for i in dict.fromkeys(entry_ids)]
         if not ids:
@@ -100,10 +103,11 @@ class DeliveryStore(StoreConnection):
                 f"UPDATE outbox SET status = 'delivered', delivered_at = {at!r}, last_error = NULL "
                 f"WHERE id IN ({listed})",
             ]
-        statements.append("COMMIT")
         conn = self._db
         try:
-            conn.executescript(";\n".join(statements) + ";")
+            conn.executescript(";\n".join(statements) + ";")  # (the transaction stays open)
+            self._audit_answers(conn, ids, at)
+            conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -118,7 +122,6 @@ class DeliveryStore(StoreConnection):
             raise
         if self.keep_changes:  # (the read of the scans costs a statement: only when kept)
             self._note(Changes.of(scans=self._sent_scans(ids), delivered=ids))
-        self._audit_answers(ids, at)
 
     def _sent_scans(self, ids: list[int]) -> dict[str, ScanReview]:
         """The scans whose newest decision is among `ids` (delivered: they are SENT), as they are now."""
@@ -138,31 +141,28 @@ class DeliveryStore(StoreConnection):
                 found[scan_id] = ScanReview(ScanState(state), shortcode, note, error)
         return found
 
-    def _audit_answers(self, ids: list[int], at: float) -> None:
-        """The server's answer in the audit trail: one `answer` record per delivered decision (a
-        transaction of its own after the group commit, which stays one script)."""
-        with self._tx() as c:
-            for start in range(0, len(ids), _MAX_PARAMS):
-                chunk = ids[start : start + _MAX_PARAMS]
-                rows = c.execute(
-                    f"SELECT id, scan_id, identity, shortcode, idempotency_key FROM outbox "
-                    f"WHERE id IN ({_marks(len(chunk))}) AND status = 'delivered' ORDER BY id",
-                    chunk,
-                ).fetchall()
-                for entry_id, scan_id, identity, shortcode, key in rows:
-                    append_audit(
-                        c,
-                        ANSWER,
-                        now=at,
-                        reviewer=reviewer_of(identity),
-                        item_key=scan_id,
-                        detail={
-                            "shortcode": shortcode,
-                            "outbox": entry_id,
-                            "key": key,
-                            "answer": "delivered",
-                        },
-                    )
+    def _audit_answers(self, c: sqlite3.Connection, ids: list[int], at: float) -> None:
+        """The server's answer in the audit trail: one `answer` record per delivered decision, in
+        the transaction `c` has open (the group commit's), appended in one statement."""
+        entries: list[AuditEntry] = []
+        for start in range(0, len(ids), _MAX_PARAMS):
+            chunk = ids[start : start + _MAX_PARAMS]
+            rows = c.execute(
+                f"SELECT id, scan_id, identity, shortcode, idempotency_key FROM outbox "
+                f"WHERE id IN ({_marks(len(chunk))}) AND status = 'delivered' ORDER BY id",
+                chunk,
+            ).fetchall()
+            entries += [
+                AuditEntry(
+                    ANSWER,
+                    at,
+                    reviewer_of(identity),
+                    scan_id,
+                    {"shortcode": shortcode, "outbox": entry_id, "key": key, "answer": "delivered"},
+                )
+                for entry_id, scan_id, identity, shortcode, key in rows
+            ]
+        append_audits(c, entries)
 
     def mark_delivered(self, entry_id: int, *, now: float | None = None) -> None:
         """One entry delivered: `mark_delivered_many` of one, but an unknown id is an error."""
