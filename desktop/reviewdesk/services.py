@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from reviewdesk.domain.decision import build_annotation_info
-from reviewdesk.domain.importer import ImportResult
 from reviewdesk.domain.route import Route
 from reviewdesk.domain.scan import Scan
 from reviewdesk.paths import Paths
@@ -29,14 +28,15 @@ from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.export import export_decisions
 from reviewdesk.store.queue_columns import QueueColumns, QueuePages
-from reviewdesk.store.stats import Stats, compute
 from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
 
 if TYPE_CHECKING:
     import httpx
+
+    from reviewdesk.domain.importer import ImportResult
+    from reviewdesk.store.stats import Stats
 
 log = logging.getLogger("reviewdesk.services")
 
@@ -207,10 +207,14 @@ class Services:
         """*File → Export…*: every decision with its audit fields (store/export.py)."""
         route = self.session.route
         reviewer = reviewer_of(route.identity) if route else self.settings.reviewer_name
+        from reviewdesk.store.export import export_decisions
+
         return await self._store().run(export_decisions, path, fmt, since=since, reviewer=reviewer)
 
     async def stats(self, since: str | None = None) -> Stats:
         """The statistics view's numbers: the same computation as `reviewdesk stats`."""
+
+        from reviewdesk.store.stats import compute
 
         def read(store: Store) -> Stats:  # on the store's thread: a long log is not read on the GUI's
             return compute(store.iter_audit(since=since))

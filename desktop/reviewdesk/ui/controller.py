@@ -28,7 +28,7 @@ from reviewdesk.services import QueueRead, Services
 from reviewdesk.store.rows import OutboxEntry
 from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.actions import ActionRegistry
-from reviewdesk.ui.controller_changes import ChangesPart
+from reviewdesk.ui.controller_changes import HISTORY_SIZE, ChangesPart
 from reviewdesk.ui.controller_decisions import DecisionsPart
 from reviewdesk.ui.controller_delivery import DeliveryPart
 from reviewdesk.ui.controller_items import ItemsPart
@@ -172,14 +172,20 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         """Fill the list from the store and go back to where the reviewer was. `reading`: the
         queue's read already under way (`Services.read_queue`; the start reads it while this
         controller is made and the window paints)."""
-        read = await (reading if reading is not None else self.services.read_queue())
+        # The history strip's read goes in right after the queue's: both back in one turn.
+        recent = asyncio.ensure_future(self.services.recent(HISTORY_SIZE))
+        try:
+            read = await (reading if reading is not None else self.services.read_queue())
+        except BaseException:
+            recent.cancel()
+            raise
         columns, position = read.columns, read.position
         # Columns, not a Scan per row: the table reads whole scans from the store a page at a time.
         self.window.scan_list.set_columns(columns, self.services.queue_pages().scans)
         # Items of polled sources (Jumio) go on their schedule (found on the store's thread).
         self._queued_items = read.items
         self.track_item_ids(self._queued_items)
-        await self.refresh_history()
+        await self.refresh_history(recent)
         target = position if position and self.model.get(position) else None
         if target is None:
             target = self.model.next_to_review(None) or (columns.ids[0] if columns.ids else None)

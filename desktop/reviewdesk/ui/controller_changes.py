@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import replace
 
 from reviewdesk.domain.scan import Scan
@@ -93,9 +94,10 @@ class ChangesPart:
             ]
         )
 
-    async def refresh_history(self) -> None:
+    async def refresh_history(self, reading: Awaitable[list[OutboxEntry]] | None = None) -> None:
         """Read the history strip from the store (at start, and to fill a gap); calls that
-        overlap are folded into one more read."""
+        overlap are folded into one more read. `reading`: the read already asked for (the start
+        asks with the queue's, so that both come back in one turn of the store's thread)."""
         if self._history_busy:
             self._history_again = True
             return
@@ -103,7 +105,8 @@ class ChangesPart:
         try:
             while True:
                 self._history_again = False
-                entries = await self.services.recent(HISTORY_SIZE)
+                entries = await (reading if reading is not None else self.services.recent(HISTORY_SIZE))
+                reading = None
                 self._recent = {e.id: e for e in entries}
                 self._recent_complete = len(entries) < HISTORY_SIZE
                 self._show_history()

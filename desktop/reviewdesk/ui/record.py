@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -32,7 +32,9 @@ from reviewdesk.domain.scan import ScanState
 from reviewdesk.domain.share import take_share
 from reviewdesk.store.audit import SIGN_IN
 from reviewdesk.ui.privacy_screen import IdleWatch, PrivacyScreen
-from reviewdesk.ui.stats_view import StatsDialog
+
+if TYPE_CHECKING:
+    from reviewdesk.ui.stats_view import StatsDialog
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -200,6 +202,8 @@ class RecordFeatures(QObject):
 
     def open_stats(self) -> StatsDialog:
         if self.stats_dialog is None:
+            from reviewdesk.ui.stats_view import StatsDialog  # (and the statistics: when first opened)
+
             self.stats_dialog = StatsDialog(self.controller.window)
             self.stats_dialog.finished.connect(lambda _=0: self.controller.window.focus_review())
         self.controller.spawn(self._fill_stats(self.stats_dialog))
