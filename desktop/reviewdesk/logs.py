@@ -69,7 +69,9 @@ def setup_file_logging(folder: Path, level: str = "INFO") -> Path:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # The settings' level, or more when the command line asked for more (`reviewdesk -vv`).
+    wanted = getattr(logging, level.upper(), logging.INFO)
+    root.setLevel(min(wanted, root.level) if root.level != logging.NOTSET else wanted)
     # qasync logs each executor call with its arguments at DEBUG: the image bytes being decoded.
     logging.getLogger("qasync").setLevel(logging.INFO)
     install_log_redaction()
