@@ -168,8 +168,9 @@ async def build(
     try:
         await services.open(network=False, **(delivery or {}))
         if load_later and not getattr(args, "demo", False):  # (the demo queues its scans first)
-            # The queue is read on the store's thread while the controller is made and the
-            # window repaints what it set (docs/PERFORMANCE.md, "Start-up").
+            # The queue's read, asked for before the controller is made: it goes to the store's
+            # thread at the loop's next turn, and runs while the window repaints what the
+            # controller set (docs/PERFORMANCE.md, "Start-up").
             reading = asyncio.ensure_future(services.read_queue())
         controller = ReviewController(window, services, keymap)
         phase("services open, controller made")

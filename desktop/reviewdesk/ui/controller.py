@@ -170,8 +170,8 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
 
     async def load(self, reading: Awaitable[QueueRead] | None = None) -> None:
         """Fill the list from the store and go back to where the reviewer was. `reading`: the
-        queue's read already under way (`Services.read_queue`; the start reads it while this
-        controller is made and the window paints)."""
+        queue's read already asked for (`Services.read_queue`; the start asks before this
+        controller is made, and it runs while the window paints)."""
         # The history strip's read goes in right after the queue's: both back in one turn.
         recent = asyncio.ensure_future(self.services.recent(HISTORY_SIZE))
         try:
