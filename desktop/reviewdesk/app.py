@@ -236,14 +236,33 @@ async def connect(built: Built, args: argparse.Namespace) -> None:
     probe = asyncio.get_running_loop().run_in_executor(None, keychain.backend_name)
     controller.spawn(controller.learn_keyring(probe))
     if not getattr(args, "demo", False):  # (the demo signed in to its simulator already)
-        await services.connect()
-        server = args.base_url or settings.base_url
-        if server and await services.session.restore(server, settings.reviewer_name, settings.sign_in_mode):
-            controller.after_sign_in()
-        if await services.configure_sources():  # Jumio and Preventor, where their credentials are set
-            controller.sources_added()
+        # Each step's failure is said and the next goes on: the reviewer can still sign in (the
+        # dialog tries the HTTP client again) and decide; decisions wait in the outbox.
+        try:
+            await services.connect()
+        except Exception as exc:
+            _start_problem(built, "The network part could not start", exc)
+        else:
+            server = args.base_url or settings.base_url
+            if server and await services.session.restore(
+                server, settings.reviewer_name, settings.sign_in_mode
+            ):
+                controller.after_sign_in()
+            try:
+                if await services.configure_sources():  # Jumio and Preventor, where their credentials are set
+                    controller.sources_added()
+            except Exception as exc:
+                _start_problem(built, "Jumio and Preventor could not be set up", exc)
     if not services.session.signed_in and not getattr(args, "screenshot", None):
         controller.prompt_sign_in("")
+
+
+def _start_problem(built: Built, what: str, exc: Exception) -> None:
+    """A step of the start's network part failed: in the log and the status bar, never a secret."""
+    from reviewdesk.api.redact import redact
+
+    log.error("%s: %s", what, redact(f"{type(exc).__name__}: {exc}"))
+    built.window.status.show_message(f"{what}: {redact(str(exc)) or type(exc).__name__}", 30000)
 
 
 def show_keymap_problem(built: Built, notes: list[str]) -> None:
