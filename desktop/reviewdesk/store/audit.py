@@ -110,16 +110,7 @@ def append_audit(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one record, inside the caller's open transaction (`c`)."""
-    last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
-    source, item = source_of(item_key) if item_key else ("", "")
-    record = AuditRecord(seq, utc_iso(now), reviewer, action, source, item, dict(detail or {}), prev)
-    digest = record_hash(prev, record.content())
-    c.execute(
-        f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, record.at, reviewer, action, source, item, canonical(record.detail), prev, digest),
-    )
-    return AuditRecord(seq, record.at, reviewer, action, source, item, record.detail, prev, digest)
+    return append_audits(c, [AuditEntry(action, now, reviewer, item_key, detail)])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,45 +124,31 @@ class AuditEntry:
     detail: Mapping[str, Any] | None = None
 
 
-def append_audits(c: sqlite3.Connection, entries: Sequence[AuditEntry]) -> int:
-    """Append several records in order, inside the caller's open transaction (`c`): the chain's
-    end read once and one INSERT for all (the delivery worker's group commit: every statement on
-    the store's thread waits for the GIL). Returns how many."""
+def append_audits(c: sqlite3.Connection, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+    """Append records in order, inside the caller's open transaction (`c`): the chain's end read
+    once and one INSERT for all (the delivery worker's group commit: every statement on the
+    store's thread waits for the GIL). Returns the records as written."""
     if not entries:
-        return 0
+        return []
     last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
-    rows = []
+    records = []
     for entry in entries:
         seq += 1
         source, item = source_of(entry.item_key) if entry.item_key else ("", "")
-        record = AuditRecord(
-            seq,
-            utc_iso(entry.now),
-            entry.reviewer,
-            entry.action,
-            source,
-            item,
-            dict(entry.detail or {}),
-            prev,
-        )
-        digest = record_hash(prev, record.content())
-        rows.append(
-            (
-                seq,
-                record.at,
-                entry.reviewer,
-                entry.action,
-                source,
-                item,
-                canonical(record.detail),
-                prev,
-                digest,
-            )
-        )
+        at, detail = utc_iso(entry.now), dict(entry.detail or {})
+        content = AuditRecord(seq, at, entry.reviewer, entry.action, source, item, detail, prev).content()
+        digest = record_hash(prev, content)
+        records.append(AuditRecord(seq, at, entry.reviewer, entry.action, source, item, detail, prev, digest))
         prev = digest
-    c.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return len(rows)
+    c.executemany(
+        f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (r.seq, r.at, r.reviewer, r.action, r.source, r.item, canonical(r.detail), r.prev_hash, r.hash)
+            for r in records
+        ],
+    )
+    return records
 
 
 def _record(row: tuple[Any, ...]) -> AuditRecord:
