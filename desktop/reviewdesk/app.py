@@ -45,7 +45,6 @@ class Built:
     keymap_box: Any = None  # the dialog naming bindings that were left out, if any
     settings_problem: str = ""
     loaded: Any = None  # with build(load_later=True): a future, done once the queue is in the window
-    connected: Any = None  # with build(load_later=True): done once signed in (or prompted) and sources set
 
 
 def make_qapp(args: argparse.Namespace) -> Any:
@@ -125,9 +124,9 @@ async def build(
     input to it is held until the controller is wired); the services and the controller; the queue;
     then the network: the sign-in kept in the keyring, the sources with credentials, whether the
     keyring works, and the sign-in prompt if no one is signed in. `load_later`: the queue and the
-    network come after this returns: `Built.loaded` is done once the queue is in the window,
-    `Built.connected` once the network part is done. `network=False` leaves the network part to
-    the caller (`connect`): the product starts it once the queue is painted."""
+    network come after this returns (`Built.loaded` is done once the queue is in the window).
+    `network=False` leaves the network part to the caller (`connect`): the product starts it once
+    the queue is painted."""
     from reviewdesk.domain.keymap import Keymap
     from reviewdesk.logs import setup_file_logging
     from reviewdesk.paths import resolve_paths
@@ -184,7 +183,7 @@ async def build(
     if load_later:
         built.loaded = controller.spawn(arrive(built, args, files, reading))
         if network:
-            built.connected = controller.spawn(connect_after(built, args, built.loaded))
+            controller.spawn(connect_after(built, args, built.loaded))
     else:
         await arrive(built, args, files)
         if network:
@@ -412,7 +411,7 @@ async def main_async(args: argparse.Namespace) -> int:
             print("ready", flush=True)  # the queue in the window, the first scan shown
             finished.done() or finished.set_result(0)  # (and quit: no network part)
         else:
-            built.connected = built.controller.spawn(connect(built, args))
+            built.controller.spawn(connect(built, args))
     code = await finished
     await close(built)
     return code

@@ -53,9 +53,6 @@ from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store.queue_columns import QueueColumns
 from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.queue_rows import Loader
-
-if TYPE_CHECKING:
-    from reviewdesk.domain.importer import ImportResult
 from reviewdesk.ui.scan_table import (
     AMOUNT_COLUMN,
     COLUMNS,
@@ -66,6 +63,10 @@ from reviewdesk.ui.scan_table import (
     ScanFilterProxy,
     ScanTableModel,
 )
+
+if TYPE_CHECKING:
+    from reviewdesk.domain.importer import ImportResult
+
 
 FILTERS: tuple[tuple[str, ScanState | None], ...] = (
     ("All", None),
