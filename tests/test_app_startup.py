@@ -35,14 +35,23 @@ NOT_BEFORE_READY = ("httpx", "keyring", "reviewdesk.cli.parser", "reviewdesk.api
 
 SPY = textwrap.dedent(
     """
-    import builtins, json, sys
+    import builtins, inspect, json, sys
     watched = json.loads(sys.argv[1])
     real_print = builtins.print
+    real_getsource = inspect.getsource
+    sources_read = []
+
+    def getsource(obj):
+        sources_read.append(getattr(obj, "__name__", "?"))
+        return real_getsource(obj)
+
+    inspect.getsource = getsource
 
     def spy(*args, **kwargs):
         if args and args[0] in ("shown", "ready"):
             loaded = sorted(name for name in watched if name in sys.modules)
             real_print("LOADED", args[0], json.dumps(loaded), flush=True)
+            real_print("SOURCES", args[0], json.dumps(sources_read), flush=True)
         real_print(*args, **kwargs)
 
     builtins.print = spy
@@ -81,10 +90,37 @@ def test_the_window_is_painted_before_the_services_and_the_queue_before_the_netw
         if parts[0] == "LOADED"
     }
     assert list(loaded) == ["shown", "ready"]
+    # PySide6's import hook asks of each module imported after it whether it names PySide6; the
+    # product answers with one read of the file, not inspect.getsource (lighten_pyside_import_hook)
+    # (only shiboken6's own first imports, before the hook can be changed)
+    lines = done.stdout.splitlines()
+    read = [json.loads(line.split(" ", 2)[2]) for line in lines if line.startswith("SOURCES ")]
+    assert len(read) == 2 and read[0] == read[1] and set(read[1]) <= {"shiboken6", "enum"}, read
     assert not set(loaded["shown"]) & set(NOT_BEFORE_SHOWN), loaded["shown"]
     assert not set(loaded["ready"]) & set(NOT_BEFORE_READY), loaded["ready"]
     # (and the services and the controller are there once the queue is: the check sees imports)
     assert {"reviewdesk.services", "reviewdesk.ui.controller"} <= set(loaded["ready"])
+
+
+def test_the_lighter_import_hook_answers_as_pysides_own(monkeypatch) -> None:
+    import json as plain_module
+    import math
+
+    import qasync
+
+    import reviewdesk.domain.scan as without_qt
+    import reviewdesk.ui.main_window as with_qt
+    from reviewdesk.app import lighten_pyside_import_hook
+
+    feature = sys.modules["shibokensupport.feature"]
+    own = feature._mod_uses_pyside
+    monkeypatch.setattr(feature, "_mod_uses_pyside", own)  # (put back after the test)
+    lighten_pyside_import_hook()
+    lighter = feature._mod_uses_pyside
+    assert lighter is not own
+    for module in (with_qt, without_qt, qasync, plain_module, math, sys.modules[__name__]):
+        assert lighter(module) == own(module), module.__name__
+    assert lighter(with_qt) and lighter(qasync) and not lighter(without_qt) and not lighter(math)
 
 
 def type_at(qtbot, window, text: str) -> None:

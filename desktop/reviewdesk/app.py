@@ -417,8 +417,35 @@ async def main_async(args: argparse.Namespace) -> int:
     return code
 
 
+def lighten_pyside_import_hook() -> None:
+    """PySide6's import hook decides, for every module imported after it, whether the module names
+    PySide6 (for its `__feature__` switches), by reading the module's source with `inspect.getsource`
+    (linecache, every line split and joined): ~0.13 ms a module, ~10 ms of the window's start and
+    more of the services'. The same question answered by one read of the file's bytes: the same
+    answer (a module without a source file does not name it either way). docs/PERFORMANCE.md,
+    "Start-up". If PySide6 changes this private part, nothing is changed."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return False
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return False
+
+    feature._mod_uses_pyside = uses_pyside
+
+
 def run_app(args: argparse.Namespace) -> int:
     """The product: a window on a qasync loop until the reviewer quits."""
+    import shiboken6  # noqa: F401 - PySide6's import hook, lightened before the Qt modules load
+
+    lighten_pyside_import_hook()
     import qasync
 
     from reviewdesk.store.errors import StoreError
