@@ -242,7 +242,7 @@ def test_the_key_editor_and_the_cheat_sheet_have_the_sources_sections(qtbot, des
     press(qtbot, "X")
     qtbot.waitUntil(lambda: state(desk, JUMIO) == (ScanState.LOCAL, "approve"), timeout=WAIT)
     assert "other_source_key" not in window.notices.shown()  # gone with the decision
-    assert window.decision_pane.button("jumio.approve").keycap.text() == "X"
+    assert window.decision_pane.button("jumio.approve").cap_text() == "X"
 
 
 def test_approving_or_rejecting_an_item_whose_images_were_not_shown_takes_a_second_press(

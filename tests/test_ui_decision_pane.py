@@ -306,15 +306,44 @@ def test_buttons_show_key_description_and_code(qtbot, setup):
     window, pane, rec = setup
     button = pane.button("denied_bin_mismatch")
     assert button.text_line() == "[D B] Card bin or last 4 mismatch with image (denied_bin_mismatch)"
-    assert button.keycap.text() == "D B"
+    assert button.cap_text() == "D B"
     assert "denied_bin_mismatch" in button.toolTip()
-    assert not button.code.isVisibleTo(button)
+    assert not button.code_shown()
     pane.set_show_codes(True)
-    assert button.code.isVisibleTo(button)
+    assert button.code_shown()
     assert button.focusPolicy() == Qt.FocusPolicy.NoFocus
     face = next(s for s in all_shortcodes() if s.code == "no_action_bad_redaction_face")
     assert short_description(face) == "An identifiable human face is visible"
-    assert pane.button("no_action_other").description.text() == "Another reason"
+    assert pane.button("no_action_other").description_text() == "Another reason"
+
+
+def test_a_button_is_painted_for_its_state_and_its_code_takes_a_line(qtbot, setup):
+    window, pane, rec = setup
+    button = pane.button("approved")
+    qtbot.waitUntil(lambda: button.isVisible() and button.width() > 0)
+
+    def centre_tint(image):  # the fill colour between the key cap and the text's end
+        colour = image.pixelColor(image.width() - 3, image.height() // 2)
+        return colour.green() - colour.red()
+
+    plain = button.grab().toImage()
+    button.set_current(True)
+    current = button.grab().toImage()
+    button.set_current(False)
+    button.set_pending(True)
+    pending = button.grab().toImage()
+    button.set_pending(False)
+    assert plain != current and plain != pending and current != pending
+    assert button.grab().toImage() == plain
+    assert centre_tint(current) > centre_tint(plain)  # the approve group's green
+    pane.button("denied_bin_mismatch").set_current(True)
+    denied = pane.button("denied_bin_mismatch").grab().toImage()
+    assert centre_tint(denied) < 0  # the deny group's red
+
+    one_line = button.heightForWidth(300)
+    pane.set_show_codes(True)
+    assert button.heightForWidth(300) > one_line  # the code, in small type, under the description
+    assert button.minimumSizeHint().width() < 150  # (a long code is cut, it never widens the pane)
 
 
 def test_legend_lists_the_action_keys(qtbot, setup):
@@ -356,7 +385,7 @@ def test_custom_keymap_relabels_and_rebinds(qtbot, setup):
     window, pane, rec = setup
     keymap = Keymap.from_data({"shortcodes": {"approved": "Ctrl+Shift+A"}, "actions": {"undo": "U"}})
     pane.install_shortcuts(window, keymap)
-    assert pane.button("approved").keycap.text() == "Ctrl+Shift+A"
+    assert pane.button("approved").cap_text() == "Ctrl+Shift+A"
     qtbot.keyClick(window, Qt.Key.Key_A)
     assert rec.decisions == []
     qtbot.keyClick(
@@ -370,7 +399,7 @@ def test_custom_keymap_relabels_and_rebinds(qtbot, setup):
     pane.set_keymap(Keymap.defaults())
     qtbot.keyClick(window, Qt.Key.Key_A)
     assert rec.decisions == [("approved", ""), ("approved", "")]
-    assert pane.button("approved").keycap.text() == "A"
+    assert pane.button("approved").cap_text() == "A"
 
 
 def test_a_sources_section_is_built_when_an_item_of_it_is_first_shown_keeping_focus_and_key_caps(qtbot):
@@ -400,4 +429,4 @@ def test_a_sources_section_is_built_when_an_item_of_it_is_first_shown_keeping_fo
 
     every = pane.buttons()  # builds the rest (Preventor)
     assert {b.section for b in every.values()} == {"shortcodes", "jumio", "preventor"}
-    assert len({b.keycap.minimumWidth() for b in every.values()}) == 1  # one key-cap width for all
+    assert len({b.cap_width() for b in every.values()}) == 1  # one key-cap width for all

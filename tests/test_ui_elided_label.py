@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from reviewdesk.domain.shortcodes import by_code
 from reviewdesk.ui.card_compare_view import Cell
-from reviewdesk.ui.decision_pane import DecisionButton
 from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.history_strip import HistoryEntry, HistoryRow
 from reviewdesk.ui.scan_list import ScanListPane
@@ -30,15 +28,14 @@ def test_long_text_is_cut_to_the_width_and_kept_whole_in_full_text_and_tooltip(q
     assert label.full_text() == label.text() == "short"
 
 
-def test_the_history_the_decision_pane_the_import_summary_and_card_cells_use_it(qtbot) -> None:
+def test_the_history_the_import_summary_and_card_cells_use_it(qtbot) -> None:
+    # (a decision button paints its code elided itself: tests/test_ui_decision_pane.py)
     row = HistoryRow(HistoryEntry("scan-1", "denied_bin_mismatch", "sent"))
-    button = DecisionButton(by_code()["approved"], "A", show_code=True)
     pane = ScanListPane()
     cell = Cell("Ana María")
-    for widget in (row, button, pane, cell):
+    for widget in (row, pane, cell):
         qtbot.addWidget(widget)
     assert isinstance(row.code_label, ElidedLabel) and row.code_label.full_text() == "denied_bin_mismatch"
-    assert isinstance(button.code, ElidedLabel) and button.code.full_text() == "approved"
     assert isinstance(pane.summary_label, ElidedLabel) and isinstance(cell, ElidedLabel)
     assert pane.summary_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
     pane.show_summary("Imported 3 scans")

@@ -297,7 +297,7 @@ def test_the_key_editor_checks_clashes_live_and_applies_without_a_restart(qtbot,
     assert sim.feedback() == [] and desk.controller.current == "ready-k1"
     type_keys(qtbot, "Y")
     qtbot.waitUntil(lambda: latest_by_scan(sim) == {"ready-k1": "approved"}, timeout=WAIT)
-    assert desk.window.decision_pane.button("approved").keycap.text() == "Y"
+    assert desk.window.decision_pane.button("approved").cap_text() == "Y"
 
 
 @pytest.mark.parametrize("dark", [False, True])

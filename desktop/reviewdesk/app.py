@@ -381,8 +381,14 @@ async def main_async(args: argparse.Namespace) -> int:
 
     async def show(window: Any) -> None:
         """The window on screen with its panes, before the services (docs/PERFORMANCE.md)."""
+        from PySide6.QtCore import QCoreApplication
+
         install_excepthook(lambda: window)
         window.show()
+        # The layouts' requests posted while the window was made, handled now: before, the first
+        # frame was painted as soon as the window system exposed it and then, once they had
+        # resized the panes, painted again whole (docs/PERFORMANCE.md, "Start-up").
+        QCoreApplication.sendPostedEvents()
         await started()
         if timing:
             print("shown", flush=True)  # the window and its panes painted, the queue not yet

@@ -15,11 +15,10 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QPalette
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -42,7 +41,6 @@ from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes
 from reviewdesk.sources.local import decisions_of, item_key, label_of
 from reviewdesk.ui.cheat_sheet import CheatSheet
 from reviewdesk.ui.colours import level_style
-from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.history_strip import short_scan_id
 from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
 from reviewdesk.ui.plain_text import tooltip
@@ -76,39 +74,15 @@ _NON_TEXT_MODIFIERS = (
 )
 
 
-def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
-    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha})"
-
-
-def _stylesheet() -> str:
-    rules = [
-        "QGroupBox { border-radius: 5px; margin-top: 0.9em; padding: 3px 0px 0px 0px; font-weight: bold; }",
-        "QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0px 4px; }",
-        "QPushButton#decision { text-align: left; border: 1px solid rgba(0, 0, 0, 0.16);"
-        " border-radius: 4px; background: palette(base); padding: 0px; }",
-        "QPushButton#decision:disabled { background: transparent; }",
-        "QLabel#keycap { border: 1px solid rgba(0, 0, 0, 0.22); border-radius: 3px;"
-        " background: palette(window); padding: 0px 3px; }",
-    ]
-    for group, rgb in GROUP_RGB.items():
-        sel = f'[group="{group.value}"]'
-        rules += [
-            f"QGroupBox{sel} {{ border: 1px solid {_rgba(rgb, 0.45)}; background: {_rgba(rgb, 0.06)}; }}",
-            f"QGroupBox{sel}::title {{ color: rgb{rgb}; }}",
-            f"QPushButton#decision{sel}:hover {{ background: {_rgba(rgb, 0.14)};"
-            f" border-color: {_rgba(rgb, 0.6)}; }}",
-            f"QPushButton#decision{sel}:pressed {{ background: {_rgba(rgb, 0.26)}; }}",
-            f'QPushButton#decision{sel}[current="true"] {{ background: {_rgba(rgb, 0.22)};'
-            f" border: 2px solid rgb{rgb}; }}",
-            f'QPushButton#decision{sel}[pending="true"] {{ background: {_rgba(rgb, 0.30)};'
-            f" border: 2px dashed rgb{rgb}; }}",
-        ]
-    return "\n".join(rules)
+def _tint(rgb: tuple[int, int, int], alpha: float) -> QColor:
+    return QColor(rgb[0], rgb[1], rgb[2], round(alpha * 255))
 
 
 def _dimmed(label: QLabel) -> None:
-    # Style sheets rather than palettes: the pane's style sheet may reset a child's palette.
-    label.setStyleSheet(f"color: {label.palette().color(QPalette.ColorRole.PlaceholderText).name()};")
+    """A label in the palette's placeholder colour (help text under the note)."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText))
+    label.setPalette(palette)
 
 
 _NO_ACTION_PREFIX = re.compile(r"^No action taken (?:because|due to|for) ")
@@ -140,8 +114,17 @@ def _is_plain_escape(event: QKeyEvent) -> bool:
 
 
 class DecisionButton(QPushButton):
-    """One shortcode: its key in a key cap and its description; the code in small type underneath
-    (`show_code`) or in the tooltip."""
+    """One shortcode: its key in a key cap and its description, wrapped, never cut; the code in
+    small type underneath (`show_code`) or in the tooltip.
+
+    Painted here rather than made of labels under a style sheet: 16 of them with three labels each
+    and the pane's style sheet were a third of the window's making at start (docs/PERFORMANCE.md,
+    "Start-up"). Its colours follow the palette and its group: a tint of the group's colour when
+    the pointer is over it, is pressed, is the scan's current decision (solid border) or is one the
+    pending first key of a two-key sequence can finish (dashed border)."""
+
+    MARGINS = (4, 2, 6, 2)  # left, top, right, bottom: around the key cap and the text
+    GAP = 7  # between the key cap and the text
 
     def __init__(
         self,
@@ -158,48 +141,32 @@ class DecisionButton(QPushButton):
         self.ident = binding_id(section, shortcode.code)  # its name in the keymap
         self.setObjectName("decision")
         self.setProperty("group", shortcode.group.value)
-        self.setProperty("current", False)
-        self.setProperty("pending", False)
+        self._current = False
+        self._pending = False
+        self._show_code = show_code
+        self._description = short_description(shortcode)
+        self._cap = ""
+        self._cap_width = 0  # 0: as wide as its own key needs
+        self._heights: dict[int, int] = {}  # heightForWidth, by width
         # Never takes keyboard focus: Space/Enter on a focused button must not decide by accident.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)  # repainted as the pointer comes and goes
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        self._fonts()
+        self.set_keys(keys)
 
+    def _fonts(self) -> None:
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(self.font().pointSizeF())
         mono.setBold(True)
-        self.keycap = QLabel()
-        self.keycap.setObjectName("keycap")
-        self.keycap.setFont(mono)
-        self.keycap.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-        # Wrapped, never cut: "Card branding/network is different from the …" hid the reason.
-        self.description = QLabel(short_description(shortcode))
-        self.description.setWordWrap(True)
-        self.description.setTextFormat(Qt.TextFormat.PlainText)
-        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
-        self.code = ElidedLabel(shortcode.code)
-        self.code.setFont(small)
-        _dimmed(self.code)
-        self.code.setVisible(show_code)
-
-        text = QVBoxLayout()
-        text.setContentsMargins(0, 0, 0, 0)
-        text.setSpacing(0)
-        text.addWidget(self.description)
-        text.addWidget(self.code)
-        layout = self._layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 6, 2)
-        layout.setSpacing(7)
-        layout.addWidget(self.keycap)
-        layout.addLayout(text, 1)
-        for label in (self.keycap, self.description, self.code):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.set_keys(keys)
+        self._mono, self._small = mono, small
+        self._heights.clear()
 
     @staticmethod
     def keycap_text(keys: str) -> str:
@@ -208,54 +175,241 @@ class DecisionButton(QPushButton):
 
     def set_keys(self, keys: str) -> None:
         self.keys = keys
-        shown = self.keycap_text(keys)
-        self.keycap.setText(shown)
+        shown = self._cap = self.keycap_text(keys)
         hint = f"press {shown.replace(' ', ', then ')}"
         self.setToolTip(f"{self.shortcode.description}\n{self.shortcode.code}\nKey: {hint}")
         self.setAccessibleName(f"{self.shortcode.description} ({self.shortcode.code}), key {shown}")
+        self._changed()
+
+    def cap_text(self) -> str:
+        """The key cap's text: "D B", "Ctrl+Shift+A"."""
+        return self._cap
+
+    def cap_font(self) -> QFont:
+        return QFont(self._mono)
+
+    def cap_width(self) -> int:
+        """The key cap's width in pixels (one width for every button of the pane: `set_cap_width`)."""
+        return self._cap_width or QFontMetrics(self._mono).horizontalAdvance(self._cap) + 12
+
+    def set_cap_width(self, width: int) -> None:
+        if width != self._cap_width:
+            self._cap_width = width
+            self._changed()
+
+    def description_text(self) -> str:
+        """The description as shown: whole, wrapped to the button's width."""
+        return self._description
 
     def set_show_code(self, show: bool) -> None:
-        self.code.setVisible(show)
-        self.updateGeometry()
+        if show != self._show_code:
+            self._show_code = show
+            self._changed()
+
+    def code_shown(self) -> bool:
+        return self._show_code
 
     def text_line(self) -> str:
         """The button as one line of text: "[D B] Card bin or last 4 mismatch with image (code)"."""
-        return f"[{self.keycap.text()}] {self.shortcode.description} ({self.shortcode.code})"
+        return f"[{self._cap}] {self.shortcode.description} ({self.shortcode.code})"
 
     def set_current(self, current: bool) -> None:
-        if self.property("current") == current:
-            return
-        self.setProperty("current", current)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.update()
+        if current != self._current:
+            self._current = current
+            self.update()
 
     def is_current(self) -> bool:
-        return bool(self.property("current"))
+        return self._current
 
     def set_pending(self, pending: bool) -> None:
         """Lit while the first key of this button's two-key sequence waits for its second key."""
-        if self.property("pending") == pending:
-            return
-        self.setProperty("pending", pending)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.update()
+        if pending != self._pending:
+            self._pending = pending
+            self.update()
 
     def is_pending(self) -> bool:
-        return bool(self.property("pending"))
+        return self._pending
+
+    # -- geometry -----------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._heights.clear()
+        self.updateGeometry()
+        self.update()
+
+    def _text_left(self) -> int:
+        return self.MARGINS[0] + self.cap_width() + self.GAP
+
+    def _text_height(self, text_width: int) -> int:
+        """The description wrapped to `text_width`, and the code's line under it if shown."""
+        box = QRect(0, 0, max(1, text_width), 100_000)
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        height = self.fontMetrics().boundingRect(box, flags, self._description).height()
+        if self._show_code:
+            height += QFontMetrics(self._small).height()
+        return height
+
+    def _cap_height(self) -> int:
+        return QFontMetrics(self._mono).height() + 2
+
+    def description_fits(self) -> bool:
+        """Whether the whole description (and the code, if shown) fits the button as it is now."""
+        text_width = self.width() - self._text_left() - self.MARGINS[2]
+        return self._text_height(text_width) + self.MARGINS[1] + self.MARGINS[3] <= self.height()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return self._layout.sizeHint()
+        text = min(
+            self.fontMetrics().horizontalAdvance(self._description),
+            24 * self.fontMetrics().averageCharWidth(),
+        )
+        width = self._text_left() + text + self.MARGINS[2]
+        return QSize(width, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self.keycap.minimumSizeHint().width() + 60, self._layout.minimumSize().height())
+        one_line = max(self._cap_height(), self.fontMetrics().height())
+        return QSize(self.cap_width() + 60, one_line + self.MARGINS[1] + self.MARGINS[3])
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return self._layout.totalHeightForWidth(width)
+        height = self._heights.get(width)
+        if height is None:
+            text = self._text_height(width - self._text_left() - self.MARGINS[2])
+            height = max(text, self._cap_height()) + self.MARGINS[1] + self.MARGINS[3]
+            if len(self._heights) > 16:
+                self._heights.clear()
+            self._heights[width] = height
+        return height
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts()
+            self._changed()
+        super().changeEvent(event)
+
+    # -- painting -----------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        palette = self.palette()
+        enabled = self.isEnabled()
+        group = (
+            QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
+        )  # (text in the disabled colours when no scan is shown)
+        rgb = GROUP_RGB[self.shortcode.group]
+        border, pen_width, pen_style, tint = QColor(0, 0, 0, 41), 1.0, Qt.PenStyle.SolidLine, 0.0
+        if self._pending:
+            border, pen_width, pen_style, tint = QColor(*rgb), 2.0, Qt.PenStyle.DashLine, 0.30
+        elif self._current:
+            border, pen_width, tint = QColor(*rgb), 2.0, 0.22
+        elif enabled and self.isDown():
+            tint = 0.26
+        elif enabled and self.underMouse():
+            border, tint = _tint(rgb, 0.6), 0.14
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        inset = pen_width / 2
+        frame = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
+        painter.setPen(Qt.PenStyle.NoPen)
+        if enabled:
+            painter.setBrush(palette.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(frame, 4, 4)
+        if tint:
+            painter.setBrush(_tint(rgb, tint))
+            painter.drawRoundedRect(frame, 4, 4)
+        pen = QPen(border, pen_width, pen_style)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(frame, 4, 4)
+
+        left, top, right, bottom = self.MARGINS
+        inner = self.rect().adjusted(left, top, -right, -bottom)
+        cap = QRect(inner.left(), inner.top(), self.cap_width(), inner.height())
+        painter.setPen(QPen(QColor(0, 0, 0, 56), 1.0))
+        painter.setBrush(palette.color(QPalette.ColorRole.Window))
+        painter.drawRoundedRect(QRectF(cap).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        text_colour = palette.color(group, QPalette.ColorRole.WindowText)
+        painter.setPen(text_colour)
+        painter.setFont(self._mono)
+        painter.drawText(cap, int(Qt.AlignmentFlag.AlignCenter), self._cap)
+
+        text = QRect(self._text_left(), inner.top(), inner.right() - self._text_left() + 1, inner.height())
+        block = self._text_height(text.width())
+        y = text.top() + max(0, (text.height() - block) // 2)
+        code_height = QFontMetrics(self._small).height() if self._show_code else 0
+        painter.setFont(self.font())
+        flags = (
+            int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignTop)
+        )
+        painter.drawText(QRect(text.left(), y, text.width(), block - code_height), flags, self._description)
+        if self._show_code:
+            painter.setFont(self._small)
+            painter.setPen(palette.color(group, QPalette.ColorRole.PlaceholderText))
+            shown = QFontMetrics(self._small).elidedText(
+                self.shortcode.code, Qt.TextElideMode.ElideRight, text.width()
+            )
+            painter.drawText(
+                QRect(text.left(), y + block - code_height, text.width(), code_height),
+                int(Qt.AlignmentFlag.AlignLeft) | int(Qt.AlignmentFlag.AlignVCenter),
+                shown,
+            )
+        painter.end()
+
+
+class DecisionGroup(QWidget):
+    """One group's decisions in a frame tinted in the group's colour, its title on the frame's top
+    edge (painted here: a style sheet cost more at start than the buttons themselves)."""
+
+    def __init__(self, title: str, group: Group, section: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.section = section
+        self._title = title
+        self.setObjectName("decisionGroup")
+        self.setProperty("group", group.value)
+        self.setProperty("section", section)
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(3)
+        self._margins()
+
+    def title(self) -> str:
+        return self._title
+
+    def _title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
+    def _margins(self) -> None:
+        title = QFontMetrics(self._title_font()).height()
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(6, title + 5, 6, 6)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._margins()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        rgb = GROUP_RGB[self.group]
+        font = self._title_font()
+        metrics = QFontMetrics(font)
+        title_top = 1
+        frame = QRectF(self.rect()).adjusted(0.5, title_top + metrics.height() * 0.5, -0.5, -0.5)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(_tint(rgb, 0.45), 1.0))
+        painter.setBrush(_tint(rgb, 0.06))
+        painter.drawRoundedRect(frame, 5, 5)
+        # the title interrupts the frame's top edge
+        title = QRect(8, title_top, metrics.horizontalAdvance(self._title) + 8, metrics.height())
+        painter.fillRect(title, self.palette().color(QPalette.ColorRole.Window))
+        painter.setFont(font)
+        painter.setPen(QColor(*rgb))
+        painter.drawText(title, int(Qt.AlignmentFlag.AlignCenter), self._title)
+        painter.end()
 
 
 class DecisionPane(QWidget):
@@ -286,7 +440,6 @@ class DecisionPane(QWidget):
         self._buttons: dict[str, DecisionButton] = {}  # by binding id: "approved", "jumio.approve"
         self._section = "shortcodes"  # the decision section of the item shown
         self._build()
-        self.setStyleSheet(_stylesheet())
         self._apply_keymap(self._keymap)
         self.set_scan(None)
 
@@ -304,17 +457,13 @@ class DecisionPane(QWidget):
         self._chord.setTextFormat(Qt.TextFormat.PlainText)
         self._chord.setWordWrap(True)
         self._chord.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._chord.setStyleSheet(
-            "#chordPending { border: 2px solid palette(highlight); border-radius: 4px; padding: 3px 6px;"
-            " font-weight: bold; }"
-        )
-        self._chord.hide()
+        self._chord.hide()  # (styled when first shown: `_style_once`)
 
         groups = QVBoxLayout()
         groups.setSpacing(6)
         self._groups = groups
-        self._group_boxes: dict[Group, QGroupBox] = {}
-        self._section_boxes: dict[str, list[QGroupBox]] = {}
+        self._group_boxes: dict[Group, DecisionGroup] = {}
+        self._section_boxes: dict[str, list[DecisionGroup]] = {}
         self._cap_width = 0  # one key-cap width for every section's buttons (_apply_keymap)
         # Only the live section is built now; another one when an item of it is first shown: the
         # window shows sooner (the Jumio and Preventor sections are ~1/3 of the pane's making).
@@ -351,7 +500,6 @@ class DecisionPane(QWidget):
 
         self._hint = QLabel(CHOOSE_FIRST_HINT)
         self._hint.setObjectName("noteHint")
-        self._hint.setStyleSheet(level_style("bad", self.palette(), bold=True))
         self._hint.setWordWrap(True)
         self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._hint.hide()
@@ -411,20 +559,16 @@ class DecisionPane(QWidget):
             if not members:
                 continue
             title = group.label if section == "shortcodes" else LOCAL_GROUP_TITLES[group]
-            box = QGroupBox(title, self)  # (made without a parent, it takes the keyboard focus away)
-            box.setProperty("group", group.value)
-            box.setProperty("section", section)
-            box_layout = QVBoxLayout(box)
-            box_layout.setContentsMargins(5, 4, 5, 5)
-            box_layout.setSpacing(3)
+            box = DecisionGroup(title, group, section, self)  # (without a parent, it took the focus away)
+            box_layout = box.layout()
             for shortcode in members:
                 ident = binding_id(section, shortcode.code)
                 button = DecisionButton(
-                    shortcode, self._keymap.key_for(ident), show_code=self._show_codes, section=section
+                    shortcode, self._keymap.key_for(ident), box, show_code=self._show_codes, section=section
                 )
                 button.clicked.connect(self._on_button_clicked)
                 if self._cap_width:
-                    button.keycap.setFixedWidth(self._cap_width)
+                    button.set_cap_width(self._cap_width)
                 button.setEnabled(self._scan is not None)
                 box_layout.addWidget(button)
                 self._buttons[ident] = button
@@ -488,7 +632,7 @@ class DecisionPane(QWidget):
             button.set_keys(keymap.key_for(ident))
         # One key-cap width for all, fitting the longest key of every section (those not built
         # yet too), so descriptions line up.
-        metrics = next(iter(self._buttons.values())).keycap.fontMetrics()
+        metrics = QFontMetrics(next(iter(self._buttons.values())).cap_font())
         texts = [
             DecisionButton.keycap_text(keymap.key_for(binding_id(section, option.code)))
             for section in DECISION_SECTIONS
@@ -496,7 +640,7 @@ class DecisionPane(QWidget):
         ]
         self._cap_width = max(metrics.horizontalAdvance(text) for text in texts) + 12
         for button in self._buttons.values():
-            button.keycap.setFixedWidth(self._cap_width)
+            button.set_cap_width(self._cap_width)
         self._legend.setText(self._legend_html())
         self._note_label.setText(
             f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
@@ -567,13 +711,26 @@ class DecisionPane(QWidget):
         if first:
             keys = " ".join(sorted(display_keys(k) for k in seconds))
             self._chord.setText(f"{first} … then {keys}   ·   Esc cancels")
-            self._chord.show()
+            self._show_styled(self._chord)
         else:
             self._chord.hide()
 
     def _chord_rejected(self, what: str) -> None:
         self._chord.setText(f"{what} is not a key: nothing was done")
-        self._chord.show()
+        self._show_styled(self._chord)
+
+    def _show_styled(self, label: QLabel) -> None:
+        """Show the chord line or the note's hint, styled the first time (a style sheet set at start
+        costs the window's first paint, and most days neither is shown)."""
+        if not label.styleSheet():
+            if label is self._chord:
+                label.setStyleSheet(
+                    "#chordPending { border: 2px solid palette(highlight); border-radius: 4px;"
+                    " padding: 3px 6px; font-weight: bold; }"
+                )
+            else:
+                label.setStyleSheet(level_style("bad", self.palette(), bold=True))
+        label.show()
 
     # -- the scan -----------------------------------------------------------------------------------
 
@@ -650,7 +807,7 @@ class DecisionPane(QWidget):
             return False
         code = self._combo.currentData()
         if not isinstance(code, str) or not code:
-            self._hint.show()
+            self._show_styled(self._hint)
             return False
         self._decide(code)
         return True
