@@ -27,7 +27,9 @@ NOT_BEFORE_SHOWN = (
     "keyring",
     "reviewdesk.cli.parser",
     "reviewdesk.services",
+    "reviewdesk.store.rows",
     "reviewdesk.store.store",
+    "sqlite3",
     "reviewdesk.sync.worker",
     "reviewdesk.ui.controller",
 )

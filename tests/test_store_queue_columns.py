@@ -9,7 +9,8 @@ import pytest
 
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import Store
-from reviewdesk.store.queue_columns import CODE_STATE, QueuePages, columns_of, read_columns
+from reviewdesk.store.queue_columns import CODE_STATE, columns_of
+from reviewdesk.store.queue_read import QueuePages, read_columns
 
 TR, DE, SE, FA = ScanState.TO_REVIEW, ScanState.DECIDED, ScanState.SENT, ScanState.FAILED
 

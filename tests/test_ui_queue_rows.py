@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QTableView
 
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.store import Store
-from reviewdesk.store.queue_columns import QueuePages
+from reviewdesk.store.queue_read import QueuePages
 from reviewdesk.ui.queue_rows import MAX_PAGES, PAGE_ROWS
 from reviewdesk.ui.scan_table import COLUMNS, SCAN_ROLE, ScanFilterProxy, ScanTableModel
 

@@ -28,7 +28,8 @@ from reviewdesk.store.async_store import AsyncStore
 from reviewdesk.store.audit import IMPORT, SIGN_IN, SIGN_OUT, reviewer_of
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.errors import StoreCorruptError
-from reviewdesk.store.queue_columns import QueueColumns, QueuePages
+from reviewdesk.store.queue_columns import QueueColumns
+from reviewdesk.store.queue_read import QueuePages
 from reviewdesk.store.store import ImportSummary, OutboxEntry, Store
 from reviewdesk.sync.worker import DeliveryWorker
 

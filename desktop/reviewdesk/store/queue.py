@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.store.changes import Changes
 from reviewdesk.store.connection import StoreConnection
-from reviewdesk.store.queue_columns import QueueColumns, read_columns
+from reviewdesk.store.queue_columns import QueueColumns
+from reviewdesk.store.queue_read import read_columns
 from reviewdesk.store.rows import (
     _DECODER,
     _MAX_PARAMS,

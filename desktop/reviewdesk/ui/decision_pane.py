@@ -147,7 +147,7 @@ class DecisionButton(QPushButton):
         self._description = short_description(shortcode)
         self._cap = ""
         self._cap_width = 0  # 0: as wide as its own key needs
-        self._heights: dict[int, int] = {}  # heightForWidth, by width
+        self._heights: dict[int, int] = {}  # heightForWidth by width; the text's by -width
         # Never takes keyboard focus: Space/Enter on a focused button must not decide by accident.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -241,12 +241,19 @@ class DecisionButton(QPushButton):
         return self.MARGINS[0] + self.cap_width() + self.GAP
 
     def _text_height(self, text_width: int) -> int:
-        """The description wrapped to `text_width`, and the code's line under it if shown."""
-        box = QRect(0, 0, max(1, text_width), 100_000)
-        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
-        height = self.fontMetrics().boundingRect(box, flags, self._description).height()
-        if self._show_code:
-            height += QFontMetrics(self._small).height()
+        """The description wrapped to `text_width`, and the code's line under it if shown (kept by
+        width: the layout asks again and again, and each paint once)."""
+        key = -max(1, text_width)  # (negative: apart from heightForWidth's whole widths)
+        height = self._heights.get(key)
+        if height is None:
+            box = QRect(0, 0, -key, 100_000)
+            flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+            height = self.fontMetrics().boundingRect(box, flags, self._description).height()
+            if self._show_code:
+                height += QFontMetrics(self._small).height()
+            if len(self._heights) > 32:
+                self._heights.clear()
+            self._heights[key] = height
         return height
 
     def _cap_height(self) -> int:
@@ -277,8 +284,6 @@ class DecisionButton(QPushButton):
         if height is None:
             text = self._text_height(width - self._text_left() - self.MARGINS[2])
             height = max(text, self._cap_height()) + self.MARGINS[1] + self.MARGINS[3]
-            if len(self._heights) > 16:
-                self._heights.clear()
             self._heights[width] = height
         return height
 
