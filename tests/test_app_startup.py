@@ -33,7 +33,14 @@ NOT_BEFORE_SHOWN = (
     "reviewdesk.sync.worker",
     "reviewdesk.ui.controller",
 )
-NOT_BEFORE_READY = ("httpx", "keyring", "reviewdesk.cli.parser", "reviewdesk.api.reviews")
+NOT_BEFORE_READY = (
+    "httpx",
+    "keyring",
+    "reviewdesk.cli.parser",
+    "reviewdesk.api.reviews",
+    "reviewdesk.domain.importer",
+    "uuid",
+)
 
 SPY = textwrap.dedent(
     """

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewdesk.ids import uuid4_text
 from reviewdesk.limits import MAX_CARD_FACTS, MAX_FACT_LENGTH
 
 
@@ -42,5 +42,5 @@ def build_annotation_info(
             for k, v in list(card_facts.items())[:MAX_CARD_FACTS]
             if v not in (None, "")
         }
-    info["idempotencyKey"] = idempotency_key or str(uuid.uuid4())
+    info["idempotencyKey"] = idempotency_key or uuid4_text()
     return info

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from reviewdesk.domain.importer import ImportResult
 from reviewdesk.errors import EXIT_USAGE, Error
+
+if TYPE_CHECKING:
+    from reviewdesk.domain.importer import ImportResult
 
 MAX_SHARES = 1000
 

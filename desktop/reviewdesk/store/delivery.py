@@ -8,7 +8,6 @@ import logging
 import math
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import ADMIN, UNATTRIBUTED, Route, reviewer_identity
 from reviewdesk.domain.scan import ScanState
+from reviewdesk.ids import uuid4_text
 from reviewdesk.store.audit import ANSWER, AuditEntry, append_audit, append_audits, reviewer_of
 from reviewdesk.store.changes import Changes, ScanReview, _read_reviews
 from reviewdesk.store.connection import StoreConnection, _is_busy
@@ -280,7 +280,7 @@ class DeliveryStore(StoreConnection):
             )
             key = info.get("idempotencyKey")
             if not isinstance(key, str) or not key or (edited and key == entry.idempotency_key):
-                key = info["idempotencyKey"] = str(uuid.uuid4()) if edited else entry.idempotency_key
+                key = info["idempotencyKey"] = uuid4_text() if edited else entry.idempotency_key
             new_note = entry.note if note is None else note
             c.execute(
                 """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ from reviewdesk.domain import shortcodes
 from reviewdesk.domain.route import UNATTRIBUTED, Route
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.domain.scan_id import InvalidScanId, validate_scan_id
+from reviewdesk.ids import uuid4_text
 from reviewdesk.store.audit import DECISION, REDECISION, UNDO, append_audit, reviewer_of
 from reviewdesk.store.changes import Changes, ScanReview
 from reviewdesk.store.connection import StoreConnection
@@ -74,7 +74,7 @@ class RecordingStore(StoreConnection):
         info = dict(annotation_info)
         key = info.get("idempotencyKey")
         if not isinstance(key, str) or not key:
-            key = info["idempotencyKey"] = str(uuid.uuid4())
+            key = info["idempotencyKey"] = uuid4_text()
         info_text = _dumps(info)
         now = time.time() if now is None else now
         not_before = now + max(0.0, hold_seconds)

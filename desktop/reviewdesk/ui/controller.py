@@ -13,14 +13,13 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk.api.redact import redact
-from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.gcpause import paused_gc
@@ -36,9 +35,12 @@ from reviewdesk.ui.controller_session import SessionPart
 from reviewdesk.ui.image_service import ImageService, ImageState
 from reviewdesk.ui.keymap_editor import KeymapEditor
 from reviewdesk.ui.main_window import MENU_KEYS, MainWindow
-from reviewdesk.ui.outbox_dialog import OutboxDialog
 from reviewdesk.ui.record import RecordFeatures
 from reviewdesk.ui.sign_in import SignInDialog
+
+if TYPE_CHECKING:  # (the importer and the outbox window are imported when first used)
+    from reviewdesk.domain.importer import ImportResult
+    from reviewdesk.ui.outbox_dialog import OutboxDialog
 
 #: Scans per store transaction and table update while importing (~20-40 ms of GUI-thread work each).
 IMPORT_CHUNK = 20_000
@@ -200,6 +202,8 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         self.spawn(self._import_files(list(paths)))
 
     async def _import_files(self, paths: list[Path]) -> None:
+        from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
+
         loop = asyncio.get_running_loop()
         summaries = []
         done: ImportResult | None = None  # its scans are let go of a slice at a time

@@ -10,7 +10,6 @@ import logging
 from PySide6.QtWidgets import QMessageBox
 
 from reviewdesk.sync.status import DeliveryStatus
-from reviewdesk.ui.outbox_dialog import OutboxDialog
 
 log = logging.getLogger("reviewdesk.ui")
 
@@ -40,6 +39,8 @@ class DeliveryPart:
 
     def open_outbox(self) -> None:
         if self._outbox is None:
+            from reviewdesk.ui.outbox_dialog import OutboxDialog  # (when first opened: not at start)
+
             self._outbox = OutboxDialog(self.services, self.spawn, self.window)
             self._outbox.scan_requested.connect(self.show_scan)
         self._outbox.show()

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from reviewdesk.api.redact import redact
-from reviewdesk.domain.importer import ImportResult
 from reviewdesk.domain.scan import ScanState
 from reviewdesk.domain.share import take_share
 from reviewdesk.store.audit import SIGN_IN
 from reviewdesk.ui.privacy_screen import IdleWatch, PrivacyScreen
 
 if TYPE_CHECKING:
+    from reviewdesk.domain.importer import ImportResult
     from reviewdesk.ui.stats_view import StatsDialog
 
 log = logging.getLogger("reviewdesk.ui")
