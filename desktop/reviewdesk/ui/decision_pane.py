@@ -174,6 +174,8 @@ class DecisionButton(QPushButton):
         return display_keys(keys)
 
     def set_keys(self, keys: str) -> None:
+        if getattr(self, "keys", None) == keys:
+            return  # (the keymap applied again as the window's keys are installed: no repaint)
         self.keys = keys
         shown = self._cap = self.keycap_text(keys)
         hint = f"press {shown.replace(' ', ', then ')}"
