@@ -146,6 +146,23 @@ def keep(dest: str) -> bool:
     return not DROP_QT_LIBS.search(path.name)
 
 
+#: PyInstaller's run-time hooks that ReviewDesk has no use for, dropped from the bundle's start:
+#: each ran before ReviewDesk's first line, ~10 ms together (docs/PERFORMANCE.md, "Start-up").
+#: - pyi_rth_inspect lets `inspect.getsource` find frozen modules' files (and imports zipfile, bz2
+#:   and lzma to list base_library.zip): nothing in the bundle reads its own source (PySide6's
+#:   import hook asked, and is answered without it: reviewdesk/app.py, lighten_pyside_import_hook);
+#: - pyi_rth_multiprocessing keeps child processes of `multiprocessing` from running the program
+#:   again (and imports multiprocessing): ReviewDesk starts no such process (the simulator that
+#:   uvicorn serves runs in a thread of the same process).
+UNUSED_RUNTIME_HOOKS = frozenset({"pyi_rth_inspect", "pyi_rth_multiprocessing"})
+
+
+def drop_runtime_hooks(scripts: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(the Analysis' scripts without `UNUSED_RUNTIME_HOOKS`, the names dropped)."""
+    kept = [entry for entry in scripts if entry[0] not in UNUSED_RUNTIME_HOOKS]
+    return kept, [entry[0] for entry in scripts if entry[0] in UNUSED_RUNTIME_HOOKS]
+
+
 def filter_toc(toc: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(kept entries, dropped destination names) of a PyInstaller TOC list."""
     kept: list[tuple[str, str, str]] = []
