@@ -538,3 +538,20 @@ def test_property_counting_in_pieces_counts_as_the_whole(text: str, piece: int) 
         m.setattr(importer, "_PIECE", piece)
         for sub in ("\n", "\r", "\r\n", '"'):
             assert importer._count(text, sub) == text.count(sub), sub
+
+
+def test_repeated_fact_values_are_one_string_and_unrepeated_ones_are_left_alone() -> None:
+    # csv makes a string per cell: a file's many "USD"s are made one object (less memory for a big
+    # file, docs/PERFORMANCE.md); values stay equal, and a column of distinct values is not looked up.
+    lines = ["scanId,currency,merchantRef,expiry"]
+    lines += [
+        f"scan-{i:05d},{'USD' if i % 3 else 'EUR'},ord-{i:06d},{1 + i % 12:02d}/29" for i in range(3000)
+    ]
+    result = importer.parse_csv("\n".join(lines))
+    assert len(result.scans) == 3000 and not result.problems
+    currencies = [s.facts["currency"] for s in result.scans]
+    assert currencies[1] == "USD" and currencies[0] == "EUR"
+    assert len({id(c) for c in currencies}) == 2  # one "USD" and one "EUR" for 3,000 rows
+    assert len({id(s.facts["expiry"]) for s in result.scans}) == 12
+    refs = [s.facts["merchantRef"] for s in result.scans]
+    assert refs[7] == "ord-000007" and len(set(refs)) == 3000

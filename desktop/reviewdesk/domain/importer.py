@@ -468,6 +468,21 @@ def _unique(values: list[str]) -> set[str]:
     return out
 
 
+#: A fact column is shared (`_shared`) when its first `_SAMPLE` values hold at most half as many
+#: distinct ones: a currency, an expiry, a cardholder's name, a BIN repeat across a file.
+_SAMPLE = 2_000
+
+
+def _shared(values: list[str]) -> list[str]:
+    """`values` with equal strings made one object: csv makes a new string for every cell, ~55
+    bytes each, and a 500,000-row file's "USD"s alone were ~27 MB. Left as it is when its start
+    shows few repeats (a merchant reference: the lookups would cost time for nothing)."""
+    if len(set(values[:_SAMPLE])) * 2 > min(len(values), _SAMPLE):
+        return values
+    memo: dict[str, str] = {}
+    return _slices(map(memo.setdefault, values, values))
+
+
 def _release(*lists: list[Any]) -> None:
     """Empty the lists `_SLICE` items at a time: freeing 500,000 rows at once (at a function's
     return) is one C call that holds the GIL for ~100 ms."""
@@ -610,7 +625,10 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
         if key in _FACT_CHECKS:
             for i in rows.bad_fact_rows(key, values, skip):
                 values[i] = ""
-        columns[key] = values
+        columns[key] = _shared(values)
+    # The rows as read are let go before the facts' dicts are made: a 500,000-row file's cells and
+    # row lists (~300 MB) and its dicts (~250 MB) were held at once (docs/PERFORMANCE.md, "Memory").
+    _release(records, data)
     if columns:
         keys = tuple(columns)
         facts = _slices(map(dict, map(zip, repeat(keys), zip(*columns.values(), strict=True))))
@@ -620,7 +638,7 @@ def _parse_csv_text(text: str, source: str) -> ImportResult:
                     del facts[i][key]
         rows.facts = facts
     result = rows.result(source, skip)
-    _release(records, data, *columns.values())  # (each row was in both lists: freed by the second)
+    _release(*columns.values())
     return result
 
 
