@@ -159,16 +159,18 @@ UNUSED_RUNTIME_HOOKS = frozenset({"pyi_rth_inspect", "pyi_rth_multiprocessing"})
 
 def drop_runtime_hooks(scripts: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(the Analysis' scripts without `UNUSED_RUNTIME_HOOKS`, the names dropped)."""
-    kept = [entry for entry in scripts if entry[0] not in UNUSED_RUNTIME_HOOKS]
-    return kept, [entry[0] for entry in scripts if entry[0] in UNUSED_RUNTIME_HOOKS]
+    return filter_toc(scripts, lambda name: name not in UNUSED_RUNTIME_HOOKS)
 
 
-def filter_toc(toc: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """(kept entries, dropped destination names) of a PyInstaller TOC list."""
+def filter_toc(
+    toc: list[tuple[str, str, str]], keeps: Callable[[str], bool] = keep
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(kept entries, dropped destination names) of a PyInstaller TOC list; `keeps(name)` decides
+    (by default `keep`: the Qt parts the app uses)."""
     kept: list[tuple[str, str, str]] = []
     dropped: list[str] = []
     for entry in toc:
-        if keep(entry[0]):
+        if keeps(entry[0]):
             kept.append(entry)
         else:
             dropped.append(entry[0])

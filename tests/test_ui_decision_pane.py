@@ -208,6 +208,7 @@ def test_ctrl_enter_without_a_chosen_shortcode_asks_for_one(qtbot, setup):
     assert rec.decisions == []
     assert pane.hint_visible()
     assert pane.findChild(QWidget, "noteHint").text() == CHOOSE_FIRST_HINT
+    assert "font-weight: bold" in pane.findChild(QWidget, "noteHint").styleSheet()  # (styled when shown)
     assert note.toPlainText() == "hmm"
     assert note.hasFocus()
     pane.decision_combo().setCurrentIndex(0)

@@ -67,6 +67,7 @@ def test_a_pending_first_key_is_shown_and_esc_or_a_timeout_cancels_it(qtbot, des
     pane = desk.window.decision_pane
     type_keys(qtbot, "D")
     assert "D" in pane._chord.text() and "Esc" in pane._chord.text() and pane._chord.isVisible()
+    assert "palette(highlight)" in pane._chord.styleSheet()  # (styled when first shown)
     assert pane.button("denied_bin_mismatch").is_pending() and not pane.button("approved").is_pending()
     type_keys(qtbot, "Esc")
     assert not pane._chord.isVisible() and not pane.button("denied_bin_mismatch").is_pending()

@@ -74,6 +74,13 @@ _NON_TEXT_MODIFIERS = (
 )
 
 
+#: The line saying that a two-key sequence waits for its second key.
+_CHORD_STYLE = (
+    "#chordPending { border: 2px solid palette(highlight); border-radius: 4px; padding: 3px 6px;"
+    " font-weight: bold; }"
+)
+
+
 def _tint(rgb: tuple[int, int, int], alpha: float) -> QColor:
     return QColor(rgb[0], rgb[1], rgb[2], round(alpha * 255))
 
@@ -464,7 +471,7 @@ class DecisionPane(QWidget):
         self._chord.setTextFormat(Qt.TextFormat.PlainText)
         self._chord.setWordWrap(True)
         self._chord.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._chord.hide()  # (styled when first shown: `_style_once`)
+        self._chord.hide()  # (styled when first shown: `_show_styled`)
 
         groups = QVBoxLayout()
         groups.setSpacing(6)
@@ -718,25 +725,20 @@ class DecisionPane(QWidget):
         if first:
             keys = " ".join(sorted(display_keys(k) for k in seconds))
             self._chord.setText(f"{first} … then {keys}   ·   Esc cancels")
-            self._show_styled(self._chord)
+            self._show_styled(self._chord, _CHORD_STYLE)
         else:
             self._chord.hide()
 
     def _chord_rejected(self, what: str) -> None:
         self._chord.setText(f"{what} is not a key: nothing was done")
-        self._show_styled(self._chord)
+        self._show_styled(self._chord, _CHORD_STYLE)
 
-    def _show_styled(self, label: QLabel) -> None:
-        """Show the chord line or the note's hint, styled the first time (a style sheet set at start
-        costs the window's first paint, and most days neither is shown)."""
+    @staticmethod
+    def _show_styled(label: QLabel, sheet: str) -> None:
+        """Show the chord line or the note's hint, given its style sheet the first time (a style
+        sheet set at start costs the window's first paint, and most days neither is shown)."""
         if not label.styleSheet():
-            if label is self._chord:
-                label.setStyleSheet(
-                    "#chordPending { border: 2px solid palette(highlight); border-radius: 4px;"
-                    " padding: 3px 6px; font-weight: bold; }"
-                )
-            else:
-                label.setStyleSheet(level_style("bad", self.palette(), bold=True))
+            label.setStyleSheet(sheet)
         label.show()
 
     # -- the scan -----------------------------------------------------------------------------------
@@ -814,7 +816,7 @@ class DecisionPane(QWidget):
             return False
         code = self._combo.currentData()
         if not isinstance(code, str) or not code:
-            self._show_styled(self._hint)
+            self._show_styled(self._hint, level_style("bad", self.palette(), bold=True))
             return False
         self._decide(code)
         return True
