@@ -18,10 +18,11 @@ from reviewdesk.domain.importer import (
     ImportResult,
     parse_csv,
     parse_file,
+    parse_file_parts,
     parse_json,
     parse_pasted,
 )
-from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.domain.scan_id import validate_scan_id
 
 DATA = Path(__file__).parent / "data"
@@ -555,3 +556,63 @@ def test_repeated_fact_values_are_one_string_and_unrepeated_ones_are_left_alone(
     assert len({id(s.facts["expiry"]) for s in result.scans}) == 12
     refs = [s.facts["merchantRef"] for s in result.scans]
     assert refs[7] == "ord-000007" and len(set(refs)) == 3000
+
+
+def _merged(parts: list[ImportResult]) -> list[Scan]:
+    """Parts' scans merged across parts, as the window does (the store merges an id already queued)."""
+    merged: dict[str, Scan] = {}
+    for part in parts:
+        for scan in part.scans:
+            known = merged.get(scan.scan_id)
+            merged[scan.scan_id] = (
+                scan if known is None else Scan(scan.scan_id, merge_facts(known.facts, scan.facts))
+            )
+    return list(merged.values())
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
+def test_a_big_csv_in_parts_gives_what_it_gives_whole(tmp_path, encoding) -> None:
+    # Parts are cut from the file's bytes and decoded one by one (docs/PERFORMANCE.md): a BOM, and
+    # text that is not UTF-8 (read as Latin-1, as whole), give the same scans and problems.
+    lines = ["", "scanId;bin;last4;merchantRef"]  # a blank line before the header; semicolons
+    for n in range(1000):
+        bin_ = "12" if n % 97 == 0 else f"{400000 + n}"  # a bad BIN: reported by its line
+        # 300 ids again, in later parts; a fact that is not ASCII
+        lines.append(f"scan-{n % 700:04d};{bin_};{n % 10000:04d};Caf\u00e9 {n}")
+        if n % 250 == 0:
+            lines.append("")  # blank lines among the rows
+    path = tmp_path / "big.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding=encoding)
+    whole = parse_file(path)
+    parts = list(parse_file_parts(path, rows=128, split_above=0))
+    assert len(parts) == 8 and whole.problems and whole.duplicates == 300
+    assert _merged(parts) == whole.scans
+    assert whole.scans[699].facts["merchantRef"] == "Caf\u00e9 699"  # (an id not repeated)
+    found = sorted((p.line, p.message) for part in parts for p in part.problems)
+    assert found == [(p.line, p.message) for p in whole.problems]
+    assert lines[whole.problems[0].line - 1].startswith("scan-0000;12;")  # the file's own line numbers
+
+
+def test_a_csv_that_cannot_be_cut_by_lines_is_one_part(tmp_path) -> None:
+    rows = "".join(f"scan-{n},{400000 + n}\n" for n in range(400))
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('scanId,"bin"\n' + rows, encoding="utf-8")  # a quote: a record may span lines
+    small = tmp_path / "small.csv"
+    small.write_text("scanId,bin\n" + rows, encoding="utf-8")  # not more than 1.5 parts
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_text("scanId,bin\n" + rows, encoding="utf-16")  # with its BOM
+    lone_cr = tmp_path / "cr.csv"
+    lone_cr.write_bytes(("scanId,bin\n" + rows).replace("\n", "\r", 7).encode())  # old Mac lines
+    cases = ((quoted, 100), (small, 300), (utf16, 100), (lone_cr, 100))
+    for path, rows_a_part in cases:
+        (only,) = parse_file_parts(path, rows=rows_a_part, split_above=rows_a_part * 3 // 2)
+        assert only.scans == parse_file(path).scans and len(only.scans) == 400
+    json_file = tmp_path / "q.json"
+    json_file.write_text(json.dumps([{"scanId": f"scan-{n}"} for n in range(400)]), encoding="utf-8")
+    assert [len(p.scans) for p in parse_file_parts(json_file, rows=100, split_above=0)] == [400]
+    with pytest.raises(ImportFailed, match="does not exist"):
+        next(parse_file_parts(tmp_path / "gone.csv"))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"scanId\n" + b"scan-1\x00\n" * 400)
+    with pytest.raises(ImportFailed, match="not a text file"):
+        next(parse_file_parts(binary, rows=100, split_above=0))

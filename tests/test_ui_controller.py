@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from reviewdesk.app import Built, build, close
+from reviewdesk.domain import importer
 from reviewdesk.domain.scan import Scan, ScanState
 from reviewdesk.paths import resolve_paths
 from reviewdesk.store import Store
@@ -83,6 +84,47 @@ def test_an_import_chunk_goes_into_the_table_in_parts_with_the_loop_turning_betw
     assert [rows for rows, _ in seen] == [400, 800, 1000, 1400, 1800, 2000, 2400, 2500]
     assert all(b[1] > a[1] for a, b in zip(seen, seen[1:], strict=False))  # the loop ran between parts
     assert [model.scan_id_at(r) for r in range(2500)] == ids
+
+
+def test_a_big_file_is_imported_in_parts_as_if_whole(qtbot, desk, tmp_path, monkeypatch) -> None:
+    # parse_file_parts: a big CSV is parsed and queued a part at a time (its memory bounded,
+    # docs/PERFORMANCE.md); the queue, the counts and the summary are those of the file whole.
+    monkeypatch.setattr(importer, "PART_ROWS", 100)
+    monkeypatch.setattr(importer, "SPLIT_ABOVE", 500)
+    monkeypatch.setattr(controller_module, "IMPORT_CHUNK", 60)
+    lines = ["scanId,bin,last4"]
+    for n in range(1000):
+        bin_ = "12" if n % 211 == 0 else f"{400000 + n}"  # bad BINs: reported by their lines
+        last4 = f"{n % 10000:04d}" if n < 700 else ""  # a repeat fills in, never blanks a fact
+        lines.append(f"scan-{n % 700:04d},{bin_},{last4}")  # 300 ids again, in later parts
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("scanId\nscan-0005\nscan-0690\nother-1\n", encoding="utf-8")
+    model, controller = desk.window.scan_list.model, desk.controller
+    controller.import_files([earlier])
+    qtbot.waitUntil(lambda: len(model) == 3 and not controller._tasks, timeout=WAIT)
+    sizes: list[int] = []
+    model.rowsInserted.connect(lambda *_: sizes.append(len(model)))
+    whole = importer.parse_file(path)
+    assert len(list(importer.parse_file_parts(path))) == 10 and whole.duplicates == 300
+
+    controller.import_files([path])
+    qtbot.waitUntil(lambda: len(model) == 3 + 698 and not controller._tasks, timeout=WAIT)
+    assert len(sizes) > 10  # part by part, chunk by chunk
+    stored = {s.scan_id: s for s in run_on_loop(qtbot, desk.services.load_queue())[0]}
+    for scan in whole.scans:
+        assert stored[scan.scan_id].facts == scan.facts, scan.scan_id
+    assert [model.scan_id_at(r) for r in range(len(model))] == [
+        "scan-0005",
+        "scan-0690",
+        "other-1",
+        *(s.scan_id for s in whole.scans if s.scan_id not in ("scan-0005", "scan-0690")),
+    ]
+    message = desk.window.status.bar.currentMessage()
+    assert f"Queued 698 new scans, 2 already there. {whole.summary()}" in message
+    assert whole.summary().startswith("Imported 700 scans, 300 duplicates merged, 5 bad rows: line 2: ")
+    assert desk.window.scan_list.summary_label.full_text() == whole.summary()
 
 
 def test_a_restart_reads_the_queue_as_columns_and_the_scans_by_page(qtbot, qloop, tmp_path) -> None:

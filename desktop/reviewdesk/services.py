@@ -304,7 +304,7 @@ class Services:
     async def audit_import(self, result: ImportResult, added: int, merged: int, *, share: str = "") -> None:
         detail = {
             "file": os.path.basename(result.source) or result.source,
-            "scans": len(result.scans),
+            "scans": result.imported,
             "added": added,
             "merged": merged,
             "share": share,

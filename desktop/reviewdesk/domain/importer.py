@@ -11,18 +11,19 @@ up in a log or on screen.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, AnyStr, TypeVar
 
 from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
@@ -55,6 +56,12 @@ class ImportResult:
     problems: list[ImportProblem]
     source: str
     duplicates: int = 0  # rows whose scan id appeared earlier in the same import (merged into it)
+    count: int = -1  # scans imported, when `scans` does not hold them (a file imported in parts)
+
+    @property
+    def imported(self) -> int:
+        """How many scans the import holds (`count`, else `len(scans)`)."""
+        return self.count if self.count >= 0 else len(self.scans)
 
     @property
     def bad_rows(self) -> int:
@@ -63,7 +70,7 @@ class ImportResult:
 
     def summary(self, max_problems: int = 3) -> str:
         """One line for the reviewer: "Imported 118 scans, 2 duplicates merged, 3 bad rows: line 4: …"."""
-        n = len(self.scans)
+        n = self.imported
         if n == 0 and not self.problems:
             return f"No scan ids found in {os.path.basename(self.source) or self.source}"
         if n == 0 and all(p.line == 0 for p in self.problems):
@@ -291,6 +298,10 @@ class _Rows:
 def read_text(path: str | os.PathLike[str]) -> str:
     """A text file's contents: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1."""
     p = Path(path)
+    return _decode(_read_bytes(p), p.name or str(p))
+
+
+def _read_bytes(p: Path) -> bytes:
     name = p.name or str(p)
     try:
         if p.is_dir():
@@ -301,13 +312,16 @@ def read_text(path: str | os.PathLike[str]) -> str:
                 f"{name} is {size / 1024 / 1024:.0f} MB; files up to {MAX_FILE_BYTES // 1024 // 1024} MB "
                 "can be imported"
             )
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise ImportFailed(f"{name} does not exist (any more?)") from None
     except PermissionError:
         raise ImportFailed(f"no permission to read {name}") from None
     except OSError as exc:
         raise ImportFailed(f"could not read {name}: {exc.strerror or exc}") from None
+
+
+def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -333,6 +347,95 @@ def parse_file(path: str | os.PathLike[str]) -> ImportResult:
     if suffix == ".json":
         return parse_json(p)
     return _parse_pasted(read_text(p), str(p))
+
+
+#: Data rows of a CSV file parsed at a time when the window imports it (`parse_file_parts`): a
+#: 500,000-row file parsed whole held ~600 MB at once (docs/PERFORMANCE.md, "Memory"). Only files
+#: of more than `SPLIT_ABOVE` rows are parsed in parts: a part costs more per row than the whole,
+#: and a file of 100,000 rows must import within 2 s.
+PART_ROWS = 25_000
+SPLIT_ABOVE = 200_000
+
+
+def parse_file_parts(
+    path: str | os.PathLike[str], rows: int | None = None, split_above: int | None = None
+) -> Iterator[ImportResult]:
+    """`parse_file(path)` a part at a time, in file order: a CSV file of more than `split_above`
+    (default `SPLIT_ABOVE`) data rows in which every record is one line (no quote character
+    anywhere, no lone carriage return) in parts of `rows` (default `PART_ROWS`) lines, each parsed
+    with the whole file's header and delimiter; any other file as one part. Problems carry the
+    file's line numbers. Repeated ids are merged within a part only: the caller merges across
+    parts (the window: the store merges an id already queued). ImportFailed as `parse_file`
+    raises it, from the first part.
+
+    The file is kept as bytes and each part decoded on its own, and every scan of the whole file
+    is made `_PIECE` bytes at a time: a parser thread holding the GIL for one call over 40 MB
+    (decoding it: ~25 ms; counting its line breaks: ~25 ms each) stalled the window
+    (docs/PERFORMANCE.md)."""
+    p = Path(path)
+    if p.suffix.lower() != ".csv":
+        yield parse_file(p)
+        return
+    data = _read_bytes(p)
+    source = os.fspath(p)
+    plan = _csv_parts(data, rows or PART_ROWS, SPLIT_ABOVE if split_above is None else split_above)
+    if plan is None:
+        yield _parse_csv_text(_decode(data, p.name or source), source)
+        return
+    header, delimiter, encoding, spans = plan
+    for first_line, start, end in spans:
+        part = _parse_csv_text(header + "\n" + data[start:end].decode(encoding), source, delimiter)
+        shift = first_line - 2  # the part's first data row is its line 2
+        yield replace(
+            part, problems=[ImportProblem(q.line + shift if q.line else 0, q.message) for q in part.problems]
+        )
+
+
+def _csv_parts(data: bytes, rows: int, above: int) -> tuple[str, str, str, list[tuple[int, int, int]]] | None:
+    """(header, delimiter, encoding, [(first line number, start, end) of each part's bytes]) when
+    `data` has more than `above` lines of rows and can be parsed in parts of `rows` lines; None
+    when it is to be parsed whole (as `_decode` reads it)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data or b'"' in data:
+        return None  # UTF-16; binary; a quoted field may hold a line break
+    if _count(data, b"\r") != _count(data, b"\r\n"):
+        return None  # a lone CR ends lines csv's way only
+    begin = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    encoding = "utf-8" if _is_utf8(data, begin) else "latin-1"
+    head = data[begin : begin + 65536].decode(encoding, errors="ignore")
+    header = _first_line(head)
+    at = head.find(header) if header else -1
+    header_end = head.find("\n", at) if at >= 0 else -1
+    if header_end < 0:
+        return None
+    body = begin + len(head[: header_end + 1].encode(encoding))
+    if _count(data, b"\n", body) <= max(above, rows):
+        return None
+    delimiter = _choose_delimiter(head, header)
+    line = head.count("\n", 0, header_end + 1) + 1  # the line number of the first data row
+    spans: list[tuple[int, int, int]] = []
+    start, n = body, len(data)
+    while start < n:
+        end, lines = start, 0
+        while lines < rows and end < n:
+            cut = data.find(b"\n", end)
+            end = n if cut < 0 else cut + 1
+            lines += 1
+        spans.append((line, start, end))
+        line += lines
+        start = end
+    return header, delimiter, encoding, spans
+
+
+def _is_utf8(data: bytes, begin: int) -> bool:
+    """Whether `data[begin:]` is UTF-8, decoded `_PIECE` bytes at a time (and let go of)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for at in range(begin, len(data), _PIECE):
+            decoder.decode(data[at : at + _PIECE])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _text_and_source(text_or_path: str | os.PathLike[str], kind: str) -> tuple[str, str]:
@@ -496,11 +599,11 @@ def _release(*lists: list[Any]) -> None:
 _PIECE = 1 << 20
 
 
-def _count(text: str, sub: str) -> int:
-    """`text.count(sub)` for a `sub` that cannot overlap itself, `_PIECE` characters at a time:
-    each piece counts the occurrences that start in it."""
+def _count(text: AnyStr, sub: AnyStr, start: int = 0) -> int:
+    """`text.count(sub, start)` for a `sub` that cannot overlap itself, `_PIECE` characters (or
+    bytes) at a time: each piece counts the occurrences that start in it."""
     n, extra = len(text), len(sub) - 1
-    return sum(text.count(sub, at, min(at + _PIECE + extra, n)) for at in range(0, n, _PIECE))
+    return sum(text.count(sub, at, min(at + _PIECE + extra, n)) for at in range(start, n, _PIECE))
 
 
 def _text_lines(text: str) -> Iterator[str]:
@@ -571,11 +674,12 @@ def _csv_complaint(exc: csv.Error, start: int, end: int) -> str:
     return f"the row is not valid CSV ({text}) (row skipped)"
 
 
-def _parse_csv_text(text: str, source: str) -> ImportResult:
+def _parse_csv_text(text: str, source: str, delimiter: str | None = None) -> ImportResult:
     header = _first_line(text)
     if not header:
         return ImportResult(scans=[], problems=[], source=source)
-    records, starts, ends, problems = _read_records(text, _choose_delimiter(text, header))
+    chosen = delimiter if delimiter is not None else _choose_delimiter(text, header)
+    records, starts, ends, problems = _read_records(text, chosen)
     h = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if h == len(records):
         return ImportResult(scans=[], problems=problems, source=source)

@@ -202,25 +202,59 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         self.spawn(self._import_files(list(paths)))
 
     async def _import_files(self, paths: list[Path]) -> None:
-        from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file
-
-        loop = asyncio.get_running_loop()
         summaries = []
-        done: ImportResult | None = None  # its scans are let go of a slice at a time
         with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
             for path in paths:
-                if done is not None:
-                    await self._let_go(done)
-                try:
-                    result = await loop.run_in_executor(None, parse_file, path)
-                except ImportFailed as exc:
-                    result = ImportResult.failed(str(path), str(exc))
-                summaries.append((f"{path.name}: " if len(paths) > 1 else "") + result.summary())
-                await self._import(result)
-                done = result
+                summary = await self._import_file(path)
+                summaries.append((f"{path.name}: " if len(paths) > 1 else "") + summary)
         self.window.scan_list.show_summary("  |  ".join(summaries))
-        if done is not None:
-            await self._let_go(done)
+
+    async def _import_file(self, path: Path) -> str:
+        """One file, parsed off the GUI thread a part at a time (`parse_file_parts`: a big CSV file
+        whole held ~600 MB, docs/PERFORMANCE.md) and imported part by part; the summary is the
+        whole file's (an id repeated in a later part is a duplicate merged, as in one part).
+        Returns the summary."""
+        from reviewdesk.domain.importer import ImportFailed, ImportResult, parse_file_parts
+
+        loop = asyncio.get_running_loop()
+        parts = parse_file_parts(path)
+        seen: set[str] = set()  # ids of the earlier parts
+        scans = duplicates = added = merged = queued = 0  # (queued: this reviewer's share of scans)
+        problems: list[Any] = []
+        share = ""
+        first: ImportResult | None = None
+        while True:
+            try:
+                part = await loop.run_in_executor(None, next, parts, None)
+            except ImportFailed as exc:
+                part = ImportResult.failed(str(path), str(exc))
+            if part is None:
+                break
+            first = first or part
+            again = {s.scan_id for s in part.scans if s.scan_id in seen} if seen else set()
+            seen.update(s.scan_id for s in part.scans)
+            scans += len(part.scans) - len(again)
+            duplicates += part.duplicates + len(again)
+            problems += part.problems
+            counts = await self._import_scans(part, again)
+            if counts is not None:
+                part_added, part_merged, share, kept, kept_again = counts
+                # (an id of an earlier part counts as a duplicate merged, not as one already there)
+                added, merged = added + part_added, merged + part_merged - kept_again
+                queued += kept - kept_again
+            await self._let_go(part)
+            if part.problems and part.problems[0].line == 0:
+                break  # the file could not be read at all
+        if first is None:
+            return ""
+        whole = ImportResult(
+            scans=[], problems=problems, source=first.source, duplicates=duplicates, count=scans
+        )
+        if scans:
+            await self._finish_import(replace(whole, count=queued), added, merged, share)
+        else:
+            self.window.status.show_message(whole.summary(), 15000)
+        return whole.summary()
 
     @staticmethod
     async def _let_go(result: ImportResult) -> None:
@@ -230,9 +264,22 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
             await asyncio.sleep(0)
 
     async def _import(self, result: ImportResult) -> None:
+        """Pasted ids (or any parsed whole): queued, then audited and said."""
         if not result.scans:
             self.window.status.show_message(result.summary(), 15000)
             return
+        counts = await self._import_scans(result, set())
+        if counts is not None:
+            added, merged, share, kept, _ = counts
+            await self._finish_import(replace(result, count=kept), added, merged, share)
+
+    async def _import_scans(
+        self, result: ImportResult, again: set[str]
+    ) -> tuple[int, int, str, int, int] | None:
+        """Queue the scans of `result` (this reviewer's share of them): None when there are none,
+        else (added, merged, the share, how many were queued, how many of those are in `again`)."""
+        if not result.scans:
+            return None
         result, share = self.record.apply_share(result)
         added = merged = 0
         with paused_gc():
@@ -255,6 +302,10 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
                     first = self.model.next_to_review(None)
                     if first:
                         self.show_scan(first)
+        kept_again = sum(1 for s in result.scans if s.scan_id in again) if again else 0
+        return added, merged, share, len(result.scans), kept_again
+
+    async def _finish_import(self, result: ImportResult, added: int, merged: int, share: str) -> None:
         await self.services.audit_import(result, added, merged, share=share)
         self.window.status.show_message(
             f"Queued {added} new scans, {merged} already there"
