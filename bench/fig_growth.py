@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -56,7 +57,7 @@ SIZES_FULL = (10_000, 100_000, 1_000_000)
 CHILD_PREFIX = "GROWTH-CHILD "
 STALL_BUDGET = 0.100
 RESTART_BUDGET_1M = 2.0
-MEMORY_BUDGET_1M_MIB = 600
+MEMORY_BUDGET_1M_MB = 600  # megabytes (10^6 bytes: 572 MiB)
 PART_ROWS = 500_000
 
 
@@ -95,6 +96,7 @@ def child_import(size: int, folder: Path) -> dict[str, Any]:
         del records
     floor = time.perf_counter() - t0
     data = folder / f"data-{size}"
+    shutil.rmtree(data, ignore_errors=True)  # a fresh queue: with a --workdir used before, not a re-import
     driver = QtDriver()
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -304,15 +306,16 @@ def main() -> int:
                 data=rst,
             )
         )
-        peak_mib = rst["peak_kib"] / 1024
+        # The budget covers both: the window importing the queue and the product restarted with it.
+        peak_mb = max(rst["peak_kib"], imp["hwm_kib"]) * 1024 / 1e6
         emit(
             Row(
-                figure=f"growth {size:,}: memory after a restart (peak RSS)",
-                value=mib(rst["peak_kib"]),
+                figure=f"growth {size:,}: memory, peak RSS (the import; a restart)",
+                value=f"{mib(imp['hwm_kib'])}; {mib(rst['peak_kib'])}",
                 floor=f"in process after load {mib(rst['rss_kib'])}",
-                budget=f"<= {MEMORY_BUDGET_1M_MIB} MB at 1,000,000" if big else "reported",
-                verdict=verdict(peak_mib <= MEMORY_BUDGET_1M_MIB) if big else "reported",
-                notes=f"after the import: RSS {mib(imp['rss_kib'])}, peak {mib(imp['hwm_kib'])}",
+                budget=f"<= {MEMORY_BUDGET_1M_MB} MB at 1,000,000" if big else "reported",
+                verdict=verdict(peak_mb <= MEMORY_BUDGET_1M_MB) if big else "reported",
+                notes=f"RSS once the import is done {mib(imp['rss_kib'])}",
             )
         )
         emit(

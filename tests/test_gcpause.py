@@ -1,13 +1,15 @@
-"""paused_gc: the collector is off during a bulk operation, nested and across threads, and back after."""
+"""paused_gc: the collector is off during a bulk operation, nested and across threads, and back after;
+short_gil_turns: the GIL's switch interval shortened meanwhile, and back after."""
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
 
-from reviewdesk.gcpause import paused_gc
+from reviewdesk.gcpause import paused_gc, short_gil_turns
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +61,21 @@ def test_overlapping_pauses_from_threads() -> None:
     release.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_short_gil_turns_nested_and_back_after_an_error() -> None:
+    before = sys.getswitchinterval()
+    try:
+        with pytest.raises(RuntimeError), short_gil_turns(0.001):
+            assert sys.getswitchinterval() == pytest.approx(0.001)
+            with short_gil_turns(0.002):  # the first one's interval holds
+                assert sys.getswitchinterval() == pytest.approx(0.001)
+            assert sys.getswitchinterval() == pytest.approx(0.001)
+            raise RuntimeError("import failed")
+        assert sys.getswitchinterval() == pytest.approx(before)
+        sys.setswitchinterval(0.0005)
+        with short_gil_turns(0.001):  # never made longer than it was
+            assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+    finally:
+        sys.setswitchinterval(before)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QMessageBox
 from reviewdesk.api.redact import redact
 from reviewdesk.domain.keymap import Keymap
 from reviewdesk.domain.scan import ScanState
-from reviewdesk.gcpause import paused_gc
+from reviewdesk.gcpause import paused_gc, short_gil_turns
 from reviewdesk.services import QueueRead, Services
 from reviewdesk.store.rows import OutboxEntry
 from reviewdesk.sync.status import DeliveryStatus
@@ -202,8 +202,13 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         self.spawn(self._import_files(list(paths)))
 
     async def _import_files(self, paths: list[Path]) -> None:
+        from reviewdesk.heap import map_big_blocks
+
+        map_big_blocks()  # a big file's parts freed as the queue grows: no holes left (heap.py)
         summaries = []
-        with paused_gc():  # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile
+        # ~300,000 surviving objects for 100,000 rows: no heap walks meanwhile; the parser thread
+        # gives the GIL back to the window within 1 ms (gcpause.py)
+        with paused_gc(), short_gil_turns():
             for path in paths:
                 summary = await self._import_file(path)
                 summaries.append((f"{path.name}: " if len(paths) > 1 else "") + summary)
