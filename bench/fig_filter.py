@@ -70,6 +70,7 @@ def main() -> int:
         action()  # type: ignore[operator]
         in_call.append(time.perf_counter() - t0)
         driver.drain_events()
+        driver.wait_until(lambda: not pane.proxy.searching, timeout=60, step_ms=1)  # (over 200,000 rows)
         elapsed = time.perf_counter() - t0
         times.append(elapsed)
         kinds[kind].append(elapsed)

@@ -7,8 +7,9 @@ For each size, in a fresh process each (clean memory):
   row and the controller has no task left; the longest GUI-thread stall meanwhile (gaps of a 5 ms
   heartbeat timer); RSS at the end and its peak (VmHWM).
 - **filter**: in that window, search strings typed into the search box one key at a time
-  (`QTest.keyClick`, each until Qt's posted events are processed), Backspace back, and the state
-  filter switched: p95 and max per keystroke.
+  (`QTest.keyClick`, each until Qt's posted events are processed and its rows are shown: a search
+  over more than 200,000 rows is made in steps), Backspace back, and the state filter switched:
+  p50, p95 and max per keystroke, and the longest GUI-thread stall meanwhile (the budget's figure).
 - **restart**: the product itself, `reviewdesk --data-dir DIR --exit-after-start` on the data dir the
   import made (N scans queued): spawn to `ready` (window shown, queue loaded, first scan shown, the
   loop gone round once), median of runs; its peak RSS (`ru_maxrss` of the child).
@@ -127,11 +128,17 @@ def child_import(size: int, folder: Path) -> dict[str, Any]:
     pane = window.scan_list
     pane.search_box.setFocus()
     times: list[float] = []
+    timer, ticks = _heartbeat()
+    driver.spin(20)
+    filter_t0 = time.perf_counter()
 
     def timed(action: Any) -> None:
+        # Keystroke to its rows shown: a search over many rows is made a step at a time, the loop
+        # turning in between (ScanFilterProxy.searching).
         t = time.perf_counter()
         action()
         driver.drain_events()
+        driver.wait_until(lambda: not pane.proxy.searching, timeout=60, step_ms=1)
         times.append(time.perf_counter() - t)
 
     for query in ("7a", "0f3", "_01"):
@@ -142,6 +149,8 @@ def child_import(size: int, folder: Path) -> dict[str, Any]:
     proxy = pane.proxy
     for state in (ScanState.TO_REVIEW, None, ScanState.DECIDED, None):
         timed(lambda s=state: proxy.set_filter(state=s))
+    filter_stall = _longest_gap(ticks, filter_t0)
+    timer.stop()
     driver.run(close(built), timeout=300)
     window.allow_close()
     window.close()
@@ -156,6 +165,7 @@ def child_import(size: int, folder: Path) -> dict[str, Any]:
         "rss_kib": rss,
         "hwm_kib": hwm,
         "filter_ms": [t * 1000 for t in times],
+        "filter_stall_s": filter_stall,
     }
 
 
@@ -275,7 +285,7 @@ def main() -> int:
         imp, rst = imports[size], restarts[size]
         filt = imp["filter_ms"]
         big = size >= 1_000_000
-        stall_ok = max(imp["import_stall_s"], rst["stall_s"], max(filt) / 1000) <= STALL_BUDGET
+        stall_ok = max(imp["import_stall_s"], rst["stall_s"], imp["filter_stall_s"]) <= STALL_BUDGET
         emit(
             Row(
                 figure=f"growth {size:,}: import from CSV (7 card facts, end to end)",
@@ -320,12 +330,13 @@ def main() -> int:
         )
         emit(
             Row(
-                figure=f"growth {size:,}: filter or search, per keystroke",
+                figure=f"growth {size:,}: filter or search, keystroke to its rows shown",
                 value=f"p50 {percentile(filt, 50):.1f} ms / p95 {percentile(filt, 95):.1f} ms "
                 f"/ max {max(filt):.1f} ms",
                 budget="GUI stall <= 100 ms",
-                verdict=verdict(max(filt) / 1000 <= STALL_BUDGET),
-                notes=f"{len(filt)} keystrokes and state switches; every GUI stall at this size within "
+                verdict=verdict(imp["filter_stall_s"] <= STALL_BUDGET),
+                notes=f"{len(filt)} keystrokes and state switches; longest GUI-thread stall meanwhile "
+                f"{ms(imp['filter_stall_s'])}; every GUI stall at this size within "
                 f"100 ms: {'yes' if stall_ok else 'no'}",
             )
         )

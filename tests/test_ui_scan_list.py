@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
 from reviewdesk.domain.importer import ImportResult
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.ui import scan_table
 from reviewdesk.ui.scan_list import SEARCH_PLACEHOLDER, ScanListPane, counts_text
 from reviewdesk.ui.scan_table import ID_COLUMN, STATE_COLUMN
 
@@ -130,6 +131,74 @@ def test_search_with_real_key_presses(qtbot, pane: ScanListPane) -> None:
     assert visible_ids(pane) == ["ABC-100", "abd-200", "Ab-400"]
     qtbot.keyClicks(pane.search_box, "zzz")
     assert visible_ids(pane) == []
+
+
+def _many(n: int) -> list[Scan]:
+    states = (TR, TR, DE, SE, FA)
+    return [Scan(f"Scan-{i:04d}", state=states[i % 5]) for i in range(n)]
+
+
+def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
+    qtbot, pane: ScanListPane, monkeypatch
+) -> None:
+    # Over 1,000,000 rows one keystroke's search held the GUI thread up to 126 ms: a search over
+    # more than 2 x SEARCH_STEP_ROWS rows is made a step at a time (docs/PERFORMANCE.md).
+    monkeypatch.setattr(scan_table, "SEARCH_STEP_ROWS", 40)
+    scans = _many(1000)
+    pane.set_scans(scans)
+    proxy, resets = pane.proxy, []
+    proxy.modelReset.connect(lambda: resets.append(proxy.rowCount()))
+    steps = []
+    original = proxy._job_step
+    monkeypatch.setattr(proxy, "_job_step", lambda: (steps.append(1), original()))
+    proxy._job_timer.timeout.disconnect()
+    proxy._job_timer.timeout.connect(proxy._job_step)
+    pane.focus_search()
+
+    qtbot.keyClicks(pane.search_box, "7")
+    assert proxy.searching and proxy.rowCount() == 1000  # the rows of before, until it is done
+    qtbot.keyClicks(pane.search_box, "3")  # typed before the first search was done: it is dropped
+    qtbot.waitUntil(lambda: not proxy.searching, timeout=5000)
+    expected = [s.scan_id for s in scans if "73" in s.scan_id]
+    assert visible_ids(pane) == expected and resets == [len(expected)]
+    assert len(steps) >= 1000 // 40  # (narrowing "7" to "73" would be fewer: "7" was never done)
+
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not proxy.searching, timeout=5000)
+    assert visible_ids(pane) == [s.scan_id for s in scans if "7" in s.scan_id]
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Backspace)  # everything: at once
+    assert not proxy.searching and proxy.rowCount() == 1000
+
+    pane.set_state_filter(DE)
+    qtbot.keyClicks(pane.search_box, "scan-01")  # capitals in the ids: the search ignores case
+    qtbot.waitUntil(lambda: not proxy.searching, timeout=5000)
+    assert visible_ids(pane) == [s.scan_id for s in scans if s.state is DE and "Scan-01" in s.scan_id]
+
+
+def test_rows_that_come_or_change_during_a_stepped_search_are_held_to_it(
+    qtbot, pane: ScanListPane, monkeypatch
+) -> None:
+    monkeypatch.setattr(scan_table, "SEARCH_STEP_ROWS", 40)
+    scans = _many(1000)
+    pane.set_scans(scans)
+    proxy = pane.proxy
+    pane.focus_search()
+    qtbot.keyClicks(pane.search_box, "9")
+    assert proxy.searching
+    pane.add_scans([Scan("new-9"), Scan("new-1")])  # the search is finished first, then these held to it
+    assert not proxy.searching
+    first_to_review = next(s for s in scans if s.state is TR and "9" in s.scan_id)
+    pane.update_scan(first_to_review.with_(state=DE, shortcode="approved"))
+    ids = visible_ids(pane)
+    assert ids == [s.scan_id for s in scans if "9" in s.scan_id] + ["new-9"]
+
+    qtbot.keyClick(pane.search_box, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(pane.search_box, "5")
+    assert proxy.searching
+    with qtbot.waitSignal(pane.scan_activated, timeout=5000) as picked:
+        qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)  # Enter: the first match of "5", at once
+    assert picked.args == [next(s.scan_id for s in scans if "5" in s.scan_id)]
+    assert not proxy.searching
 
 
 def test_state_filter_with_the_keyboard_and_with_search(qtbot, pane: ScanListPane) -> None:

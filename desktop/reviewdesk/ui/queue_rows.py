@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import contains
+from operator import and_, contains
+from typing import Any
 
 from reviewdesk.domain.scan import Scan, ScanState, merge_facts
 from reviewdesk.store.queue_columns import CODE_STATE, STATE_CODE, QueueColumns
@@ -191,6 +192,37 @@ class QueueRows:
     def narrow(self, rows: Rows, search: str) -> list[int]:
         """The rows of `rows` whose lowered id contains `search` (typing one more letter)."""
         return list(compress(rows, map(contains, map(self.lower.__getitem__, rows), repeat(search))))
+
+    def search_steps(
+        self, state: ScanState | None, search: str, step: int, within: Rows | None = None
+    ) -> Iterator[list[int] | None]:
+        """`matching(state, search)` (or, given `within`, `narrow(within, search)` kept to `state`)
+        `step` rows at a time: None after each step but the last, then the rows. The rows are those
+        queued now: rows appended meanwhile are not looked at."""
+        rows: Rows = range(len(self.ids)) if within is None else within
+        mask = _MASKS[state] if state is not None else None
+        return self._search_steps(rows, mask, search, step)
+
+    def _search_steps(
+        self, rows: Rows, mask: bytes | None, search: str, step: int
+    ) -> Iterator[list[int] | None]:
+        found: list[int] = []
+        lower, states = self.lower, self.states
+        for at in range(0, len(rows), step):
+            if at:
+                yield None
+            part = rows[at : at + step]
+            if isinstance(part, range):  # consecutive rows: slices, at C speed
+                ids: Iterable[str] = lower[part.start : part.stop]
+                codes = states[part.start : part.stop] if mask is not None else b""
+            else:
+                ids = map(lower.__getitem__, part)
+                codes = bytes(map(states.__getitem__, part)) if mask is not None else b""
+            hits: Iterator[Any] = map(contains, ids, repeat(search))
+            if mask is not None:
+                hits = map(and_, hits, codes.translate(mask))
+            found += compress(part, hits)
+        yield found
 
     def accepts(self, row: int, state: ScanState | None, search: str) -> bool:
         return (state is None or self.states[row] == STATE_CODE[state]) and (

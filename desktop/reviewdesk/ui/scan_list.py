@@ -367,6 +367,7 @@ class ScanListPane(QWidget):
 
     def _search_return(self) -> None:
         """Enter in the search box: go to the first match (or keep the current one if it matches)."""
+        self.proxy.settle()  # a search over many rows still being made: its rows, not the last ones
         if self.proxy.rowCount() == 0:
             return
         index = self.view.currentIndex()
@@ -381,7 +382,6 @@ class ScanListPane(QWidget):
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Down
-            and self.proxy.rowCount()
         ):
             self._search_return()  # Down from the search box goes on into the list
             return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import EllipsisType
 from typing import Any
 
@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 
@@ -42,6 +43,10 @@ DECISION_COLUMN = STATE_COLUMN + 1
 AMOUNT_COLUMN = next(c for c, key in FACT_COLUMNS.items() if key == "amount")
 
 _MEMO = 4  # filter results kept for Backspace (a list of up to 1,000,000 row numbers each)
+#: A search over more rows than twice this is made this many rows at a time, the loop turning in
+#: between: over 1,000,000 rows one keystroke's search held the GUI thread 50-126 ms
+#: (docs/PERFORMANCE.md); a step is ~5 ms.
+SEARCH_STEP_ROWS = 100_000
 SCAN_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the row's Scan
 SCAN_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # the row's scan id (any column)
 
@@ -329,6 +334,14 @@ class ScanFilterProxy(QAbstractProxyModel):
         self._memo: OrderedDict[tuple[ScanState | None, str], list[int] | range] = OrderedDict()
         self._state: ScanState | None = None
         self._search = ""
+        self._shown: tuple[ScanState | None, str] = (None, "")  # the filter `_rows` are for
+        # A search over many rows, made a step at a time (`SEARCH_STEP_ROWS`): until it is done
+        # the rows of the filter before it stay shown.
+        self._job: Iterator[list[int] | None] | None = None
+        self._job_timer = QTimer(self)
+        self._job_timer.setSingleShot(True)
+        self._job_timer.setInterval(0)
+        self._job_timer.timeout.connect(self._job_step)
         self.structure_changing = False
         self.setSourceModel(source)
         source.modelAboutToBeReset.connect(self._source_about_to_reset)
@@ -349,30 +362,68 @@ class ScanFilterProxy(QAbstractProxyModel):
         return self._search
 
     def set_filter(self, state: ScanState | None | EllipsisType = ..., search: str | None = None) -> None:
-        """Change the state filter (None: all states) and/or the id search; omitted ones stay."""
+        """Change the state filter (None: all states) and/or the id search; omitted ones stay.
+        A search over more than 2 x `SEARCH_STEP_ROWS` rows is shown when done (`searching`),
+        the loop turning between its steps; any other filter at once."""
         new_state = self._state if state is ... else state
         new_search = self._search if search is None else search.strip().lower()
         if new_state is self._state and new_search == self._search:
             return
-        # Typing one more letter narrows the rows shown (when they are few: else from scratch, in C);
-        # Backspace gets the rows it had a moment ago back from the memo.
-        narrowing = (
-            new_state is self._state
-            and self._search in new_search
-            and len(self._rows) * 2 < len(self._source)  # else from scratch is faster
-        )
         self._state, self._search = new_state, new_search
-        self._begin_structure()
-        self.beginResetModel()
+        self._stop_job()
         key = (new_state, new_search)
         remembered = self._memo.pop(key, None)
-        if remembered is not None:
-            self._rows = remembered
-        elif narrowing:
-            self._rows = self._source._rows.narrow(self._rows, new_search)
-        else:
-            self._rows = self._compute_rows()
-        self._memo[key] = self._rows
+        if remembered is not None or key == self._shown:
+            self._show(key, remembered if remembered is not None else self._rows)
+            return
+        # Typing one more letter narrows the rows shown (when they are few: else from scratch, in C);
+        # Backspace gets the rows it had a moment ago back from the memo.
+        shown_state, shown_search = self._shown
+        narrowing = (
+            new_state is shown_state
+            and shown_search in new_search
+            and len(self._rows) * 2 < len(self._source)  # else from scratch is faster
+        )
+        within = self._rows if narrowing else None
+        if new_search and len(self._rows if narrowing else self._source) > 2 * SEARCH_STEP_ROWS:
+            state_too = None if narrowing else new_state  # (the rows shown are in the state already)
+            self._job = self._source._rows.search_steps(state_too, new_search, SEARCH_STEP_ROWS, within)
+            self._job_timer.start()
+            return
+        source_rows = self._source._rows  # (narrowing: the rows shown are in the state already)
+        self._show(key, source_rows.narrow(self._rows, new_search) if narrowing else self._compute_rows())
+
+    @property
+    def searching(self) -> bool:
+        """A search is being made; the rows shown are those of the filter before it."""
+        return self._job is not None
+
+    def settle(self) -> None:
+        """Finish the search being made now (its rows shown when this returns)."""
+        while self._job is not None:
+            self._job_step()
+
+    def _job_step(self) -> None:
+        job = self._job
+        if job is None:
+            return
+        rows = next(job)
+        if rows is None:
+            self._job_timer.start()  # the next step after the loop has gone round
+            return
+        self._job = None
+        self._show((self._state, self._search), rows)
+
+    def _stop_job(self) -> None:
+        self._job = None
+        self._job_timer.stop()
+
+    def _show(self, key: tuple[ScanState | None, str], rows: list[int] | range) -> None:
+        self._begin_structure()
+        self.beginResetModel()
+        self._rows, self._shown = rows, key
+        self._memo.pop(key, None)
+        self._memo[key] = rows
         while len(self._memo) > _MEMO:
             self._memo.popitem(last=False)
         self.endResetModel()
@@ -390,9 +441,11 @@ class ScanFilterProxy(QAbstractProxyModel):
         return self._rows
 
     def visible_count(self) -> int:
+        self.settle()
         return len(self._rows)
 
     def source_rows(self) -> list[int]:
+        self.settle()
         return list(self._rows)
 
     # -- source changes --------------------------------------------------------------------------------
@@ -404,16 +457,18 @@ class ScanFilterProxy(QAbstractProxyModel):
         self.structure_changing = False
 
     def _source_about_to_reset(self) -> None:
+        self._stop_job()
         self._begin_structure()
         self.beginResetModel()
 
     def _source_reset(self) -> None:
         self._memo.clear()
-        self._rows = self._compute_rows()
+        self._rows, self._shown = self._compute_rows(), (self._state, self._search)
         self.endResetModel()
         self._end_structure()
 
     def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        self.settle()  # (the rows shown are then those of the filter the new ones are held to)
         self._memo.clear()
         if self._state is None and not self._search:
             new: list[int] | range = range(first, last + 1)
@@ -435,6 +490,7 @@ class ScanFilterProxy(QAbstractProxyModel):
     def _source_data_changed(
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
     ) -> None:
+        self.settle()
         self._memo.clear()
         rows = self._rows
         for source_row in range(top_left.row(), bottom_right.row() + 1):
