@@ -32,6 +32,12 @@ NOT_BEFORE_SHOWN = (
     "sqlite3",
     "reviewdesk.sync.worker",
     "reviewdesk.ui.controller",
+    # needed once an item, a token or a decision is shown, not for the first frame
+    "reviewdesk.session",
+    "reviewdesk.api.auth",
+    "reviewdesk.ui.cheat_sheet",
+    "html",
+    "datetime",
 )
 NOT_BEFORE_READY = (
     "httpx",

@@ -12,8 +12,8 @@ keys. The first key of a two-key sequence lights up the decisions it can finish.
 
 from __future__ import annotations
 
-import html
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
@@ -38,12 +38,13 @@ from reviewdesk.domain.keymap import (
 )
 from reviewdesk.domain.scan import Scan
 from reviewdesk.domain.shortcodes import Group, Shortcode, all_shortcodes
-from reviewdesk.sources.local import decisions_of, item_key, label_of
-from reviewdesk.ui.cheat_sheet import CheatSheet
 from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.history_strip import short_scan_id
 from reviewdesk.ui.key_router import TYPING_PROPERTY, KeyRouter
-from reviewdesk.ui.plain_text import tooltip
+from reviewdesk.ui.plain_text import escape, tooltip
+
+if TYPE_CHECKING:
+    from reviewdesk.ui.cheat_sheet import CheatSheet
 
 # Group colours (r, g, b): tints are drawn with alpha so they suit light and dark palettes.
 GROUP_RGB: dict[Group, tuple[int, int, int]] = {
@@ -60,11 +61,15 @@ def section_options(section: str) -> tuple[Shortcode, ...]:
     """A decision section's decisions as Shortcode rows (code, group, description)."""
     if section == "shortcodes":
         return all_shortcodes()
+    from reviewdesk.sources.local import decisions_of  # (not before the window is painted)
+
     return tuple(Shortcode(o.code, Group(o.group), o.description) for o in decisions_of(section))
 
 
 def section_of_item(item: str) -> str:
     """The decision section of a queue item ("jumio:REF" -> "jumio", a scan id -> "shortcodes")."""
+    from reviewdesk.sources.local import item_key
+
     return section_of_source(item_key(item).source)
 
 
@@ -657,7 +662,7 @@ class DecisionPane(QWidget):
             button.set_cap_width(self._cap_width)
         self._legend.setText(self._legend_html())
         self._note_label.setText(
-            f"<b>Note</b> <small>({html.escape(display_keys(keymap.key_for('focus_note')))})</small>"
+            f"<b>Note</b> <small>({escape(display_keys(keymap.key_for('focus_note')))})</small>"
         )
         self._update_note_help()
         if self._cheat_sheet is not None:
@@ -669,7 +674,7 @@ class DecisionPane(QWidget):
         slash = "\u2060/\u2060"
 
         def keys(*names: str) -> str:
-            shown = (html.escape(display_keys(self._keymap.key_for(n))).replace(" ", "&nbsp;") for n in names)
+            shown = (escape(display_keys(self._keymap.key_for(n))).replace(" ", "&nbsp;") for n in names)
             return slash.join(f"<b>{k}</b>" for k in shown)
 
         items = [
@@ -770,13 +775,15 @@ class DecisionPane(QWidget):
     def _scan_html(self, scan: Scan | None) -> str:
         if scan is None:
             return "<i>No scan selected</i>"
+        from reviewdesk.sources.local import item_key, label_of
+
         key = item_key(scan.scan_id)
         what = "Scan" if self._section == "shortcodes" else label_of(key.source)
-        text = f"<b>{what} {html.escape(short_scan_id(key.item_id))}</b> · {html.escape(scan.state.label)}"
+        text = f"<b>{what} {escape(short_scan_id(key.item_id))}</b> · {escape(scan.state.label)}"
         if scan.shortcode:
             known = {s.code: s for s in section_options(self._section)}.get(scan.shortcode)
             rgb = GROUP_RGB[known.group] if known else (97, 97, 97)
-            text += f' · <span style="color: rgb{rgb};">{html.escape(scan.shortcode)}</span>'
+            text += f' · <span style="color: rgb{rgb};">{escape(scan.shortcode)}</span>'
         return text
 
     def _select_in_combo(self, code: str | None) -> None:
@@ -867,7 +874,7 @@ class DecisionPane(QWidget):
 
     def _update_note_help(self) -> None:
         """Say how the note goes out: what the reviewer can do next is always on the screen."""
-        note_key = html.escape(display_keys(self._keymap.key_for("focus_note")))
+        note_key = escape(display_keys(self._keymap.key_for("focus_note")))
         writing = self._note.hasFocus() or self._combo.hasFocus()
         if writing:
             text = (
@@ -920,6 +927,8 @@ class DecisionPane(QWidget):
             sheet.close()
             return
         if sheet is None:
+            from reviewdesk.ui.cheat_sheet import CheatSheet  # (first shown with "?")
+
             sheet = CheatSheet(self._keymap, self._host or self.window())
             self._cheat_sheet = sheet
         sheet.show()

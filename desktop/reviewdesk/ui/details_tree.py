@@ -8,13 +8,17 @@ Base colour, not the window's), and are re-tinted when the palette changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from reviewdesk.sources.base import DetailNode, Details
 from reviewdesk.ui.colours import LEVELS, level_colour
 from reviewdesk.ui.plain_text import plain, tooltip
+
+if TYPE_CHECKING:  # (the sources' modules: not before the window is painted)
+    from reviewdesk.sources.base import DetailNode, Details
 
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 from reviewdesk.ui.colours import LEVELS, level_style
 from reviewdesk.ui.elided_label import ElidedLabel
 from reviewdesk.ui.plain_text import plain, tooltip
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 MAX_ENTRIES = 10
 
@@ -46,6 +49,8 @@ def clock_time(decided_at: datetime | str | None) -> str:
         return ""
     moment = decided_at
     if isinstance(moment, str):
+        from datetime import datetime  # (not before the window is painted)
+
         try:
             moment = datetime.fromisoformat(moment)
         except ValueError:

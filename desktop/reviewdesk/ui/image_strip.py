@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from reviewdesk.sources.base import ImageRef
+if TYPE_CHECKING:  # (the sources' modules: not before the window is painted)
+    from reviewdesk.sources.base import ImageRef
 
 FILMSTRIP_GROUPS = ("liveness",)
 SIDE_BY_SIDE = "side_by_side"

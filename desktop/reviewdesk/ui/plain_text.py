@@ -8,8 +8,6 @@ escaped inside an explicit rich-text block (`tooltip`).
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -21,8 +19,19 @@ def plain(label: QLabel) -> QLabel:
     return label
 
 
+def escape(text: str) -> str:
+    """`html.escape(text)`, without importing `html` (~1.4 ms before the window is painted)."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
+
+
 def tooltip(text: str | None) -> str:
     """`text` as a tooltip that shows exactly that text (line breaks kept)."""
     if not text:
         return ""
-    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+    return "<qt>" + escape(text).replace("\n", "<br>") + "</qt>"

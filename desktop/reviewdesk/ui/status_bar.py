@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
 
-from reviewdesk.api.auth import format_duration
-from reviewdesk.session import WARN_BEFORE
-from reviewdesk.sync.status import DeliveryStatus
 from reviewdesk.ui.colours import level_style
 from reviewdesk.ui.plain_text import tooltip
+
+if TYPE_CHECKING:  # (the session's and the outbox's modules: not before the window is painted)
+    from reviewdesk.sync.status import DeliveryStatus
 
 WHO_MAX_WIDTH = 260  # a reviewer id from a token may be long: elided, never widening the window
 
@@ -67,6 +68,9 @@ class StatusWidgets:
         if seconds_left is None:
             self.countdown.setText("")
             return "plain"
+        from reviewdesk.api.auth import format_duration
+        from reviewdesk.session import WARN_BEFORE
+
         level = "bad" if seconds_left <= 0 or refused else "warn" if seconds_left <= WARN_BEFORE else "ok"
         if refused:
             text = "token refused: sign in again"
