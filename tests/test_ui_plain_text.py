@@ -11,7 +11,7 @@ from reviewdesk.ui.plain_text import escape, tooltip
 def test_escape_is_html_escape() -> None:
     rnd = random.Random(5)
     alphabet = "&<>\"'a b\n;#x27é€\u200b"
-    samples = ["", "&amp;", "<b>x</b>", "it's \"quoted\"", "&&<<>>''\"\""]
+    samples = ["", "&amp;", "<b>x</b>", 'it\'s "quoted"', "&&<<>>''\"\""]
     samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 30))) for _ in range(500)]
     for text in samples:
         assert escape(text) == html.escape(text), repr(text)
