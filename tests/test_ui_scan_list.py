@@ -133,9 +133,15 @@ def test_search_with_real_key_presses(qtbot, pane: ScanListPane) -> None:
     assert visible_ids(pane) == []
 
 
-def _many(n: int) -> list[Scan]:
+def _searchable(pane: ScanListPane, monkeypatch) -> list[Scan]:
+    """1,000 scans in the pane, searched 40 rows a step (as 1,000,000 are 100,000 a step); the
+    search box focused."""
+    monkeypatch.setattr(scan_table, "SEARCH_STEP_ROWS", 40)
     states = (TR, TR, DE, SE, FA)
-    return [Scan(f"Scan-{i:04d}", state=states[i % 5]) for i in range(n)]
+    scans = [Scan(f"Scan-{i:04d}", state=states[i % 5]) for i in range(1000)]
+    pane.set_scans(scans)
+    pane.focus_search()
+    return scans
 
 
 def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
@@ -143,9 +149,7 @@ def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
 ) -> None:
     # Over 1,000,000 rows one keystroke's search held the GUI thread up to 126 ms: a search over
     # more than 2 x SEARCH_STEP_ROWS rows is made a step at a time (docs/PERFORMANCE.md).
-    monkeypatch.setattr(scan_table, "SEARCH_STEP_ROWS", 40)
-    scans = _many(1000)
-    pane.set_scans(scans)
+    scans = _searchable(pane, monkeypatch)
     proxy, resets = pane.proxy, []
     proxy.modelReset.connect(lambda: resets.append(proxy.rowCount()))
     steps = []
@@ -153,7 +157,6 @@ def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
     monkeypatch.setattr(proxy, "_job_step", lambda: (steps.append(1), original()))
     proxy._job_timer.timeout.disconnect()
     proxy._job_timer.timeout.connect(proxy._job_step)
-    pane.focus_search()
 
     qtbot.keyClicks(pane.search_box, "7")
     assert proxy.searching and proxy.rowCount() == 1000  # the rows of before, until it is done
@@ -178,11 +181,8 @@ def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
 def test_rows_that_come_or_change_during_a_stepped_search_are_held_to_it(
     qtbot, pane: ScanListPane, monkeypatch
 ) -> None:
-    monkeypatch.setattr(scan_table, "SEARCH_STEP_ROWS", 40)
-    scans = _many(1000)
-    pane.set_scans(scans)
+    scans = _searchable(pane, monkeypatch)
     proxy = pane.proxy
-    pane.focus_search()
     qtbot.keyClicks(pane.search_box, "9")
     assert proxy.searching
     pane.add_scans([Scan("new-9"), Scan("new-1")])  # the search is finished first, then these held to it
