@@ -156,6 +156,99 @@ def keep(dest: str) -> bool:
 #:   uvicorn serves runs in a thread of the same process).
 UNUSED_RUNTIME_HOOKS = frozenset({"pyi_rth_inspect", "pyi_rth_multiprocessing"})
 
+#: Pure-Python modules (packages: with every submodule) that the window imports before its first
+#: frame, besides ReviewDesk's own and those PyInstaller keeps in base_library.zip
+#: (`BASE_LIBRARY`): collected as .pyc files beside the executable (`module_collection_mode`)
+#: rather than in the compressed archive, where each is read by opening the executable again and
+#: inflated. Alternating runs of the two bundles: the window painted ~14 ms sooner (medians of 15),
+#: for +1.9 MB (docs/PERFORMANCE.md). tests/test_packaging.py checks this list against what the
+#: window imports before it is painted.
+START_MODULES = (
+    "__future__",
+    "_compat_pickle",
+    "_compression",
+    "argparse",
+    "ast",
+    "asyncio",
+    "base64",
+    "bisect",
+    "bz2",
+    "concurrent",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "ctypes",  # (imported by PyInstaller's own ctypes hook at every start)
+    "dataclasses",
+    "difflib",
+    "dis",
+    "fnmatch",
+    "gettext",
+    "inspect",
+    "ipaddress",
+    "json",
+    "logging",
+    "lzma",
+    "opcode",
+    "pathlib",
+    "pickle",
+    "pkgutil",  # (imported by PyInstaller's pkgutil run-time hook)
+    "qasync",
+    "queue",
+    "random",
+    "selectors",
+    "shutil",
+    "signal",
+    "socket",
+    "ssl",
+    "string",
+    "struct",
+    "subprocess",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "token",
+    "tokenize",
+    "typing",
+    "urllib",
+    "zipfile",
+)
+
+#: What PyInstaller puts in base_library.zip (`PyInstaller.compat.PY3_BASE_MODULES`, checked by
+#: tests/test_packaging.py when PyInstaller is installed): read from there, uncompressed.
+BASE_LIBRARY = frozenset(
+    {
+        "_collections_abc",
+        "_weakrefset",
+        "abc",
+        "codecs",
+        "collections",
+        "copyreg",
+        "encodings",
+        "enum",
+        "functools",
+        "genericpath",
+        "heapq",
+        "io",
+        "keyword",
+        "linecache",
+        "locale",
+        "ntpath",
+        "operator",
+        "os",
+        "posixpath",
+        "re",
+        "reprlib",
+        "sre_compile",
+        "sre_constants",
+        "sre_parse",
+        "stat",
+        "traceback",
+        "types",
+        "warnings",
+        "weakref",
+    }
+)
+
 
 def drop_runtime_hooks(scripts: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(the Analysis' scripts without `UNUSED_RUNTIME_HOOKS`, the names dropped)."""

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import json
 import os
 import re
 import subprocess
 import sys
+import textwrap
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from support.process import queued_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 ICONS = ROOT / "resources" / "icons"
@@ -296,3 +300,70 @@ def test_linux_installer_installs_and_removes_a_bundle(tmp_path) -> None:
     assert run.returncode == 0
     assert not target.exists() and not (prefix / "bin" / "reviewdesk").exists()
     assert not list(icons.glob("*/apps/reviewdesk.*"))
+
+
+# -- modules of the start beside the executable -------------------------------------------------------
+
+START_SPY = textwrap.dedent(
+    """
+    import builtins, json, sys, sysconfig
+    stdlib = sysconfig.get_paths()["stdlib"]
+    real_print = builtins.print
+
+    def spy(*args, **kwargs):
+        if args and args[0] == "shown":
+            names = set()
+            for name, module in list(sys.modules.items()):
+                path = getattr(module, "__file__", None) or ""
+                if path.endswith(".py") and (path.startswith(stdlib) or "qasync" in path):
+                    if "site-packages" not in path or "qasync" in path:
+                        names.add(name.split(".")[0])
+            real_print("PURE", json.dumps(sorted(names)), flush=True)
+        real_print(*args, **kwargs)
+
+    builtins.print = spy
+    sys.argv = ["reviewdesk", "--data-dir", sys.argv[1], "--exit-after-start"]
+    from reviewdesk.cli import main
+    sys.exit(main())
+    """
+)
+#: Not read from the archive: the interpreter's own frozen import machinery, and what only a venv's
+#: start imports (the bundle's Python has no site).
+VENV_ONLY = {
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "importlib",
+    "zipimport",
+    "site",
+    "sysconfig",
+    "_sitebuiltins",
+    "_distutils_hack",
+}
+
+
+def test_the_modules_of_the_start_are_collected_beside_the_executable(tmp_path) -> None:
+    # bundle_filter.START_MODULES are kept out of the bundle's compressed archive (the window is
+    # painted ~14 ms sooner, docs/PERFORMANCE.md): a module the window comes to import before its
+    # first frame must be added there, or it is read and inflated from the archive again.
+    spy = tmp_path / "spy.py"
+    spy.write_text(START_SPY, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWDESK_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    done = subprocess.run(
+        [sys.executable, str(spy), str(queued_data_dir(tmp_path, 20))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("PURE ")]
+    imported = {n for n in json.loads(line.split(" ", 1)[1]) if not n.startswith("_sysconfigdata")}
+    assert "asyncio" in imported and "qasync" in imported  # (the spy sees them)
+    missing = imported - set(bundle_filter.START_MODULES) - bundle_filter.BASE_LIBRARY - VENV_ONLY
+    assert not missing, f"add to packaging/bundle_filter.START_MODULES: {sorted(missing)}"
+
+
+def test_the_base_library_is_pyinstallers() -> None:
+    compat = pytest.importorskip("PyInstaller.compat")
+    assert set(compat.PY3_BASE_MODULES) == bundle_filter.BASE_LIBRARY
