@@ -34,6 +34,7 @@ NOT_BEFORE_SHOWN = (
     "reviewdesk.ui.controller",
     # needed once an item, a token or a decision is shown, not for the first frame
     "reviewdesk.session",
+    "reviewdesk.sync.status",
     "reviewdesk.api.auth",
     "reviewdesk.ui.cheat_sheet",
     "html",

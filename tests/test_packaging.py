@@ -362,6 +362,9 @@ def test_the_modules_of_the_start_are_collected_beside_the_executable(tmp_path) 
     assert "asyncio" in imported and "qasync" in imported  # (the spy sees them)
     missing = imported - set(bundle_filter.START_MODULES) - bundle_filter.BASE_LIBRARY - VENV_ONLY
     assert not missing, f"add to packaging/bundle_filter.START_MODULES: {sorted(missing)}"
+    # and none listed that the start no longer imports (but PyInstaller's own hooks' two)
+    stale = set(bundle_filter.START_MODULES) - imported - {"ctypes", "pkgutil"}
+    assert not stale, f"no longer imported before the first frame: {sorted(stale)}"
 
 
 def test_the_base_library_is_pyinstallers() -> None:

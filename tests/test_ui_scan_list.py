@@ -181,17 +181,29 @@ def test_a_search_over_many_rows_is_made_in_steps_and_shown_when_done(
 def test_rows_that_come_or_change_during_a_stepped_search_are_held_to_it(
     qtbot, pane: ScanListPane, monkeypatch
 ) -> None:
+    # Rows added (an import) or changed (a decision) while a search is being made do not finish it
+    # at once (that was the stall again): the new rows are searched after, the changed ones held
+    # to it again when it is done.
     scans = _searchable(pane, monkeypatch)
     proxy = pane.proxy
+    pane.set_state_filter(TR)
     qtbot.keyClicks(pane.search_box, "9")
     assert proxy.searching
-    pane.add_scans([Scan("new-9"), Scan("new-1")])  # the search is finished first, then these held to it
-    assert not proxy.searching
-    first_to_review = next(s for s in scans if s.state is TR and "9" in s.scan_id)
-    pane.update_scan(first_to_review.with_(state=DE, shortcode="approved"))
-    ids = visible_ids(pane)
-    assert ids == [s.scan_id for s in scans if "9" in s.scan_id] + ["new-9"]
+    for _ in range(5):  # (by hand, so that it has passed the first rows: 200 of 1,000)
+        proxy._job_step()
+    assert proxy.searching
+    passed = next(s for s in scans if s.state is TR and "9" in s.scan_id)  # Scan-0009: row 9
+    coming = next(s for s in reversed(scans) if s.state is DE and "9" in s.scan_id)  # not reached
+    pane.update_scan(passed.with_(state=DE, shortcode="approved"))  # out of the filter
+    pane.update_scan(coming.with_(state=TR, shortcode=None))  # into it
+    pane.add_scans([Scan("new-9"), Scan("new-1")])
+    assert proxy.searching and proxy.rowCount() == 1000 * 2 // 5  # still the rows of "To review"
+    qtbot.waitUntil(lambda: not proxy.searching, timeout=5000)
+    now = {s.scan_id: s.state for s in scans} | {passed.scan_id: DE, coming.scan_id: TR}
+    expected = [i for i, st in now.items() if st is TR and "9" in i] + ["new-9"]
+    assert visible_ids(pane) == expected and passed.scan_id not in expected
 
+    pane.set_state_filter(None)
     qtbot.keyClick(pane.search_box, Qt.Key.Key_Backspace)
     qtbot.keyClicks(pane.search_box, "5")
     assert proxy.searching
@@ -199,6 +211,31 @@ def test_rows_that_come_or_change_during_a_stepped_search_are_held_to_it(
         qtbot.keyClick(pane.search_box, Qt.Key.Key_Return)  # Enter: the first match of "5", at once
     assert picked.args == [next(s.scan_id for s in scans if "5" in s.scan_id)]
     assert not proxy.searching
+    pane.focus_search()  # (the search box's text selected: typing replaces it)
+    qtbot.keyClicks(pane.search_box, "58")
+    assert proxy.searching
+    with qtbot.waitSignal(pane.scan_activated, timeout=5000) as picked:
+        qtbot.keyClick(pane.search_box, Qt.Key.Key_Down)  # Down: the same
+    assert picked.args == [next(s.scan_id for s in scans if "58" in s.scan_id)]
+
+
+def test_facts_merged_far_apart_do_not_make_the_filter_look_through_the_span(
+    qtbot, pane: ScanListPane, monkeypatch
+) -> None:
+    # An id repeated far apart in a big file merges facts into rows at both ends of the queue: one
+    # signal for the span, and no row's state changed, so the filter does not look at each row
+    # of it (over 1,000,000 rows: ~1.4 s a chunk).
+    scans = _searchable(pane, monkeypatch)
+    pane.set_state_filter(DE)
+    looked: list[int] = []
+    original = pane.proxy._accepts
+    monkeypatch.setattr(pane.proxy, "_accepts", lambda row: (looked.append(row), original(row))[1])
+    shown = visible_ids(pane)
+    pane.add_scans([Scan(scans[2].scan_id, {"bin": "411111"}), Scan(scans[997].scan_id, {"bin": "545454"})])
+    assert looked == [] and visible_ids(pane) == shown
+    assert pane.model.get(scans[997].scan_id).facts == {"bin": "545454"}
+    pane.update_scan(scans[2].with_(state=TR))  # a state that changed: that row is looked at
+    assert looked == [2] and scans[2].scan_id not in visible_ids(pane)
 
 
 def test_state_filter_with_the_keyboard_and_with_search(qtbot, pane: ScanListPane) -> None:

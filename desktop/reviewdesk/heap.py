@@ -1,4 +1,5 @@
-"""The C heap during a big import: blocks of 128 KiB and more are mapped, and unmapped when freed.
+"""The C heap from the first file import on: blocks of 128 KiB and more are mapped, and unmapped
+when freed.
 
 glibc's malloc serves a big block from its heap once a block of that size has been freed (its
 mmap threshold rises, up to 32 MB, with every big block it unmaps). An import of 1,000,000 rows
@@ -8,7 +9,10 @@ import's peak at 612 MB (docs/PERFORMANCE.md). A fixed threshold (`mallopt(M_MMA
 maps every such block on its own and gives it back to the system when it is freed: the same
 import peaks at ~490 MB. Small blocks (Python's own allocator, most objects) are not affected.
 
-Only where the C library is glibc; elsewhere (macOS, Windows, musl) nothing is changed.
+Set once, for the rest of the process (glibc has no "back to the dynamic threshold"): big
+blocks made after an import (a decoded image) are mapped on their own too, as glibc's default
+threshold would until the first big block is freed. Only where the C library is glibc; elsewhere
+(macOS, Windows, musl) nothing is changed.
 """
 
 from __future__ import annotations

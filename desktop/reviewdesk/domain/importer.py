@@ -395,7 +395,7 @@ def _csv_parts(data: bytes, rows: int, above: int) -> tuple[str, str, str, list[
     """(header, delimiter, encoding, [(first line number, start, end) of each part's bytes]) when
     `data` has more than `above` lines of rows and can be parsed in parts of `rows` lines; None
     when it is to be parsed whole (as `_decode` reads it)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data or b'"' in data:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _holds(data, b"\x00") or _holds(data, b'"'):
         return None  # UTF-16; binary; a quoted field may hold a line break
     if _count(data, b"\r") != _count(data, b"\r\n"):
         return None  # a lone CR ends lines csv's way only
@@ -424,6 +424,11 @@ def _csv_parts(data: bytes, rows: int, above: int) -> tuple[str, str, str, list[
         line += lines
         start = end
     return header, delimiter, encoding, spans
+
+
+def _holds(data: bytes, byte: bytes) -> bool:
+    """`byte in data`, `_PIECE` bytes at a time."""
+    return any(data.find(byte, at, at + _PIECE) >= 0 for at in range(0, len(data), _PIECE))
 
 
 def _is_utf8(data: bytes, begin: int) -> bool:

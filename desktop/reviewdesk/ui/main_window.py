@@ -116,7 +116,7 @@ class MainWindow(QWidget):
     close_requested = Signal()  # the user wants to quit; the controller decides when
 
     def __init__(self, keymap: Keymap, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, Qt.WindowType.Window)  # a window of its own, as a QMainWindow is
         self.setWindowTitle("ReviewDesk")
         self.resize(*DEFAULT_SIZE)
         self._closing_allowed = False

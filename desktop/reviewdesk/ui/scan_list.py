@@ -383,8 +383,10 @@ class ScanListPane(QWidget):
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Down
         ):
-            self._search_return()  # Down from the search box goes on into the list
-            return True
+            self.proxy.settle()  # a search over many rows still being made: its rows
+            if self.proxy.rowCount():
+                self._search_return()  # Down from the search box goes on into the list
+                return True
         if (
             watched is self.search_box
             and event.type() == QEvent.Type.KeyPress

@@ -31,7 +31,7 @@ from reviewdesk.domain import shortcodes
 from reviewdesk.domain.scan import CARD_FACTS, Scan, ScanState, merge_facts
 from reviewdesk.store.queue_columns import QueueColumns
 from reviewdesk.ui.plain_text import tooltip
-from reviewdesk.ui.queue_rows import Loader, QueueRows
+from reviewdesk.ui.queue_rows import Loader, QueueRows, Rows
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -125,6 +125,9 @@ class ScanTableModel(QAbstractTableModel):
         self._rows = QueueRows()
         #: What a source says of an item beside its state ("Jumio PENDING · next poll in 20 s").
         self._notes: dict[str, str] = {}
+        #: True while a dataChanged that changed no row's state is emitted (facts merged, a note):
+        #: which rows a filter shows cannot have changed (ScanFilterProxy skips looking).
+        self.states_kept = False
         if scans:
             self.set_scans(list(scans))
 
@@ -139,7 +142,14 @@ class ScanTableModel(QAbstractTableModel):
         row = self.row_of(scan_id)
         if row is not None:
             index = self.index(row, STATE_COLUMN)
-            self.dataChanged.emit(index, index)
+            self._emit_kept_states(index, index)
+
+    def _emit_kept_states(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        self.states_kept = True
+        try:
+            self.dataChanged.emit(top_left, bottom_right)
+        finally:
+            self.states_kept = False
 
     def note(self, scan_id: str) -> str:
         return self._notes.get(scan_id, "")
@@ -221,7 +231,9 @@ class ScanTableModel(QAbstractTableModel):
                 scan if first is None else first.with_(facts=merge_facts(first.facts, scan.facts))
             )
         if changed:  # one signal for the span, not one per row: a re-import may touch thousands
-            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
+            # (rows far apart, e.g. an id repeated in a later part of a big file, make a wide span:
+            # no row's state changed, so the filter proxy does not look through it)
+            self._emit_kept_states(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
         if fresh:
             first_row = len(rows)
             self.beginInsertRows(QModelIndex(), first_row, first_row + len(fresh) - 1)
@@ -231,8 +243,13 @@ class ScanTableModel(QAbstractTableModel):
 
     def update_scan(self, scan: Scan) -> None:
         """Replace the queued scan with the same id (KeyError if it is not queued); only its row changes."""
+        before = self._rows.state(self._rows.index[scan.scan_id])
         row = self._rows.update(scan)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        top_left, bottom_right = self.index(row, 0), self.index(row, len(COLUMNS) - 1)
+        if scan.state is before:
+            self._emit_kept_states(top_left, bottom_right)
+        else:
+            self.dataChanged.emit(top_left, bottom_right)
 
     # -- Qt model --------------------------------------------------------------------------------------
 
@@ -338,6 +355,9 @@ class ScanFilterProxy(QAbstractProxyModel):
         # A search over many rows, made a step at a time (`SEARCH_STEP_ROWS`): until it is done
         # the rows of the filter before it stay shown.
         self._job: Iterator[list[int] | None] | None = None
+        self._job_end = 0  # the rows queued when the part of the search being made began
+        self._job_found: list[int] = []  # rows found by the parts of the search done before
+        self._job_touched: set[int] = set()  # rows whose state changed while it ran
         self._job_timer = QTimer(self)
         self._job_timer.setSingleShot(True)
         self._job_timer.setInterval(0)
@@ -387,8 +407,7 @@ class ScanFilterProxy(QAbstractProxyModel):
         within = self._rows if narrowing else None
         if new_search and len(self._rows if narrowing else self._source) > 2 * SEARCH_STEP_ROWS:
             state_too = None if narrowing else new_state  # (the rows shown are in the state already)
-            self._job = self._source._rows.search_steps(state_too, new_search, SEARCH_STEP_ROWS, within)
-            self._job_timer.start()
+            self._start_job(state_too, within, [])
             return
         source_rows = self._source._rows  # (narrowing: the rows shown are in the state already)
         self._show(key, source_rows.narrow(self._rows, new_search) if narrowing else self._compute_rows())
@@ -403,19 +422,47 @@ class ScanFilterProxy(QAbstractProxyModel):
         while self._job is not None:
             self._job_step()
 
+    def _start_job(self, state: ScanState | None, within: Rows | None, found: list[int]) -> None:
+        """Search `within` (None: every row queued now) for the search being made, `state` (None:
+        any) too; `found`: rows found by the part of this search done before."""
+        source = self._source._rows
+        self._job = source.search_steps(state, self._search, SEARCH_STEP_ROWS, within)
+        self._job_end = len(source)  # rows appended from here on are looked at after
+        self._job_found = found
+        self._job_timer.start()
+
     def _job_step(self) -> None:
         job = self._job
         if job is None:
             return
-        rows = next(job)
+        try:
+            rows = next(job)
+        except BaseException:
+            self._stop_job()  # never left "searching" for good
+            raise
         if rows is None:
             self._job_timer.start()  # the next step after the loop has gone round
             return
+        found = self._job_found + rows if self._job_found else rows
+        queued = len(self._source._rows)
+        if queued > self._job_end:  # rows appended while it ran (an import): those too
+            self._start_job(self._state, range(self._job_end, queued), found)
+            return
+        touched, self._job_touched = self._job_touched, set()
+        for row in sorted(touched):  # rows whose state changed while it ran: held to it again
+            at = bisect_left(found, row)
+            present = at < len(found) and found[at] == row
+            if self._accepts(row) and not present:
+                found.insert(at, row)
+            elif present and not self._accepts(row):
+                del found[at]
         self._job = None
-        self._show((self._state, self._search), rows)
+        self._show((self._state, self._search), found)
 
     def _stop_job(self) -> None:
         self._job = None
+        self._job_found = []
+        self._job_touched = set()
         self._job_timer.stop()
 
     def _show(self, key: tuple[ScanState | None, str], rows: list[int] | range) -> None:
@@ -468,8 +515,9 @@ class ScanFilterProxy(QAbstractProxyModel):
         self._end_structure()
 
     def _source_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        self.settle()  # (the rows shown are then those of the filter the new ones are held to)
         self._memo.clear()
+        if self._job is not None:
+            return  # the search being made looks at them when it is done (_job_step)
         if self._state is None and not self._search:
             new: list[int] | range = range(first, last + 1)
         else:
@@ -490,9 +538,22 @@ class ScanFilterProxy(QAbstractProxyModel):
     def _source_data_changed(
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
     ) -> None:
-        self.settle()
-        self._memo.clear()
         rows = self._rows
+        if self._source.states_kept or self._job is not None:
+            # No row's state changed (facts merged, a note): no row comes or goes, whatever the
+            # span (an id repeated far apart in a big file spans most of the queue). A search
+            # being made holds the rows whose state changed to it when it is done.
+            if not self._source.states_kept:
+                self._job_touched.update(range(top_left.row(), bottom_right.row() + 1))
+                self._memo.clear()
+            first = bisect_left(rows, top_left.row())
+            last = bisect_left(rows, bottom_right.row() + 1) - 1
+            if first <= last:
+                self.dataChanged.emit(
+                    self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles
+                )
+            return
+        self._memo.clear()
         for source_row in range(top_left.row(), bottom_right.row() + 1):
             at = bisect_left(rows, source_row)
             shown = at < len(rows) and rows[at] == source_row
