@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from reviewdesk.app import Built, build, close
 from reviewdesk.domain import importer
 from reviewdesk.domain.scan import Scan, ScanState
+from reviewdesk.domain.share import take_share
 from reviewdesk.paths import resolve_paths
 from reviewdesk.store import Store
 from reviewdesk.ui import controller as controller_module
@@ -125,6 +126,32 @@ def test_a_big_file_is_imported_in_parts_as_if_whole(qtbot, desk, tmp_path, monk
     assert f"Queued 698 new scans, 2 already there. {whole.summary()}" in message
     assert whole.summary().startswith("Imported 700 scans, 300 duplicates merged, 5 bad rows: line 2: ")
     assert desk.window.scan_list.summary_label.full_text() == whole.summary()
+
+
+def test_a_big_file_in_parts_with_a_share_is_the_share_of_the_file_whole(
+    qtbot, desk, tmp_path, monkeypatch
+) -> None:
+    # A team file split by shares (File > Import a share): each part's share is queued; the
+    # counts and the summary are those of the share of the file whole.
+    monkeypatch.setattr(importer, "PART_ROWS", 100)
+    monkeypatch.setattr(importer, "SPLIT_ABOVE", 500)
+    monkeypatch.setattr(controller_module, "IMPORT_CHUNK", 60)
+    lines = ["scanId,bin"] + [f"scan-{n % 700:04d},{400000 + n % 700}" for n in range(1000)]
+    path = tmp_path / "team.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    desk.controller.record.share = (2, 3)
+    mine = take_share(importer.parse_file(path), 2, 3)
+    assert 150 < len(mine.scans) < 350 and mine.duplicates == 300
+
+    desk.controller.import_files([path])
+    model = desk.window.scan_list.model
+    qtbot.waitUntil(lambda: len(model) == len(mine.scans) and not desk.controller._tasks, timeout=WAIT)
+    assert [model.scan_id_at(r) for r in range(len(model))] == [s.scan_id for s in mine.scans]
+    message = desk.window.status.bar.currentMessage()
+    assert f"Queued {len(mine.scans)} new scans, 0 already there (share 2/3). {mine.summary()}" in message
+    audit = run_on_loop(qtbot, desk.services.store.run(Store.audit_records))
+    (imported,) = [e for e in audit if e.action == "import"]
+    assert imported.detail["scans"] == len(mine.scans) and imported.detail["share"] == "2/3"
 
 
 def test_a_restart_reads_the_queue_as_columns_and_the_scans_by_page(qtbot, qloop, tmp_path) -> None:
