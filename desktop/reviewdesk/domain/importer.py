@@ -361,9 +361,10 @@ def parse_file_parts(
     path: str | os.PathLike[str], rows: int | None = None, split_above: int | None = None
 ) -> Iterator[ImportResult]:
     """`parse_file(path)` a part at a time, in file order: a CSV file of more than `split_above`
-    (default `SPLIT_ABOVE`) data rows in which every record is one line (no quote character
-    anywhere, no lone carriage return) in parts of `rows` (default `PART_ROWS`) lines, each parsed
-    with the whole file's header and delimiter; any other file as one part. Problems carry the
+    (default `SPLIT_ABOVE`) data rows in which every record is one line (no lone carriage return;
+    with quotes, csv reads the whole file as one record per line: `_line_records`) in parts of
+    `rows` (default `PART_ROWS`) lines, each parsed with the whole file's header and delimiter;
+    any other file as one part. Problems carry the
     file's line numbers. Repeated ids are merged within a part only: the caller merges across
     parts (the window: the store merges an id already queued). ImportFailed as `parse_file`
     raises it, from the first part.
@@ -382,21 +383,27 @@ def parse_file_parts(
     if plan is None:
         yield _parse_csv_text(_decode(data, p.name or source), source)
         return
-    header, delimiter, encoding, spans = plan
+    header, delimiter, encoding, spans, quoted = plan
+    if quoted and not _line_records(data, encoding, delimiter, spans):
+        yield _parse_csv_text(_decode(data, p.name or source), source)  # a record over lines
+        return
     for first_line, start, end in spans:
-        part = _parse_csv_text(header + "\n" + data[start:end].decode(encoding), source, delimiter)
+        text = header + "\n" + data[start:end].decode(encoding)
+        part = _parse_csv_text(text, source, delimiter, line_records=quoted)
         shift = first_line - 2  # the part's first data row is its line 2
         yield replace(
             part, problems=[ImportProblem(q.line + shift if q.line else 0, q.message) for q in part.problems]
         )
 
 
-def _csv_parts(data: bytes, rows: int, above: int) -> tuple[str, str, str, list[tuple[int, int, int]]] | None:
-    """(header, delimiter, encoding, [(first line number, start, end) of each part's bytes]) when
-    `data` has more than `above` lines of rows and can be parsed in parts of `rows` lines; None
-    when it is to be parsed whole (as `_decode` reads it)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _holds(data, b"\x00") or _holds(data, b'"'):
-        return None  # UTF-16; binary; a quoted field may hold a line break
+def _csv_parts(
+    data: bytes, rows: int, above: int
+) -> tuple[str, str, str, list[tuple[int, int, int]], bool] | None:
+    """(header, delimiter, encoding, [(first line number, start, end) of each part's bytes], whether
+    the file holds a quote character) when `data` has more than `above` lines of rows and can be
+    cut in parts of `rows` lines; None when it is to be parsed whole (as `_decode` reads it)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _holds(data, b"\x00"):
+        return None  # UTF-16; binary
     if _count(data, b"\r") != _count(data, b"\r\n"):
         return None  # a lone CR ends lines csv's way only
     begin = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
@@ -423,7 +430,31 @@ def _csv_parts(data: bytes, rows: int, above: int) -> tuple[str, str, str, list[
         spans.append((line, start, end))
         line += lines
         start = end
-    return header, delimiter, encoding, spans
+    return header, delimiter, encoding, spans, _holds(data, b'"')
+
+
+def _line_records(data: bytes, encoding: str, delimiter: str, spans: list[tuple[int, int, int]]) -> bool:
+    """Whether the file parsed whole would take `_read_records`' fast path (every quote closed, csv
+    reading one record per line): then its parts, parsed the same way, give its records. Counted a
+    part at a time, `_SLICE` records at a time, none of them kept."""
+    begin = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if _count(data, b'"', begin) % 2:
+        return False
+
+    def lines() -> Iterator[str]:
+        yield from _text_lines(data[begin : spans[0][1]].decode(encoding))  # up to the header's end
+        for _, start, end in spans:
+            yield from _text_lines(data[start:end].decode(encoding))
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    records = 0
+    try:
+        while chunk := sum(1 for _ in islice(reader, _SLICE)):
+            records += chunk
+    except csv.Error:
+        return False
+    physical = _count(data, b"\n", begin) + (0 if data.endswith(b"\n") or len(data) == begin else 1)
+    return records == physical
 
 
 def _holds(data: bytes, byte: bytes) -> bool:
@@ -629,7 +660,7 @@ def _physical_lines(text: str) -> int:
 
 
 def _read_records(
-    text: str, delimiter: str
+    text: str, delimiter: str, line_records: bool = False
 ) -> tuple[list[list[str]], list[int] | None, list[int] | None, list[ImportProblem]]:
     """All records, the lines each starts and ends on, and the rows that could not be read.
 
@@ -637,8 +668,10 @@ def _read_records(
     every quote is closed, record i is line i + 1 (None, None). Else (a quoted line break, a quote
     never closed, a field over the csv module's limit) it reads again record by record, strictly,
     to learn the lines; a row csv cannot read is reported and skipped, and reading goes on.
+    `line_records`: a part of a file known to take the fast path whole (`_line_records`), where a
+    part alone may hold an odd count (a quote inside an unquoted field is csv's as any letter).
     """
-    if _count(text, '"') % 2 == 0:  # an odd count: some quote is never closed
+    if line_records or _count(text, '"') % 2 == 0:  # an odd count: some quote is never closed
         try:
             records = _slices(csv.reader(_text_lines(text), delimiter=delimiter))
             if len(records) == _physical_lines(text):
@@ -679,12 +712,14 @@ def _csv_complaint(exc: csv.Error, start: int, end: int) -> str:
     return f"the row is not valid CSV ({text}) (row skipped)"
 
 
-def _parse_csv_text(text: str, source: str, delimiter: str | None = None) -> ImportResult:
+def _parse_csv_text(
+    text: str, source: str, delimiter: str | None = None, *, line_records: bool = False
+) -> ImportResult:
     header = _first_line(text)
     if not header:
         return ImportResult(scans=[], problems=[], source=source)
     chosen = delimiter if delimiter is not None else _choose_delimiter(text, header)
-    records, starts, ends, problems = _read_records(text, chosen)
+    records, starts, ends, problems = _read_records(text, chosen, line_records)
     h = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), len(records))
     if h == len(records):
         return ImportResult(scans=[], problems=problems, source=source)
