@@ -451,10 +451,10 @@ class ScanFilterProxy(QAbstractProxyModel):
         touched, self._job_touched = self._job_touched, set()
         for row in sorted(touched):  # rows whose state changed while it ran: held to it again
             at = bisect_left(found, row)
-            present = at < len(found) and found[at] == row
-            if self._accepts(row) and not present:
+            present, wanted = at < len(found) and found[at] == row, self._accepts(row)
+            if wanted and not present:
                 found.insert(at, row)
-            elif present and not self._accepts(row):
+            elif present and not wanted:
                 del found[at]
         self._job = None
         self._show((self._state, self._search), found)
@@ -539,39 +539,32 @@ class ScanFilterProxy(QAbstractProxyModel):
         self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]
     ) -> None:
         rows = self._rows
-        if self._source.states_kept or self._job is not None:
-            # No row's state changed (facts merged, a note): no row comes or goes, whatever the
-            # span (an id repeated far apart in a big file spans most of the queue). A search
-            # being made holds the rows whose state changed to it when it is done.
-            if not self._source.states_kept:
-                self._job_touched.update(range(top_left.row(), bottom_right.row() + 1))
-                self._memo.clear()
-            first = bisect_left(rows, top_left.row())
-            last = bisect_left(rows, bottom_right.row() + 1) - 1
-            if first <= last:
-                self.dataChanged.emit(
-                    self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles
-                )
-            return
-        self._memo.clear()
-        for source_row in range(top_left.row(), bottom_right.row() + 1):
-            at = bisect_left(rows, source_row)
-            shown = at < len(rows) and rows[at] == source_row
-            wanted = self._accepts(source_row)
-            if shown and not wanted:  # e.g. decided while the filter shows only scans to review
-                rows = self._editable_rows()
-                self._begin_structure()
-                self.beginRemoveRows(QModelIndex(), at, at)
-                del rows[at]
-                self.endRemoveRows()
-                self._end_structure()
-            elif wanted and not shown:
-                rows = self._editable_rows()
-                self._begin_structure()
-                self.beginInsertRows(QModelIndex(), at, at)
-                rows.insert(at, source_row)
-                self.endInsertRows()
-                self._end_structure()
+        span = range(top_left.row(), bottom_right.row() + 1)
+        # With no row's state changed (facts merged, a note) no row comes or goes, whatever the span
+        # (an id repeated far apart in a big file spans most of the queue): only repainted.
+        if not self._source.states_kept:
+            self._memo.clear()
+            if self._job is not None:
+                self._job_touched.update(span)  # held to the search being made when it is done
+            else:
+                for source_row in span:
+                    at = bisect_left(rows, source_row)
+                    shown = at < len(rows) and rows[at] == source_row
+                    wanted = self._accepts(source_row)
+                    if shown and not wanted:  # e.g. decided while the filter shows only scans to review
+                        rows = self._editable_rows()
+                        self._begin_structure()
+                        self.beginRemoveRows(QModelIndex(), at, at)
+                        del rows[at]
+                        self.endRemoveRows()
+                        self._end_structure()
+                    elif wanted and not shown:
+                        rows = self._editable_rows()
+                        self._begin_structure()
+                        self.beginInsertRows(QModelIndex(), at, at)
+                        rows.insert(at, source_row)
+                        self.endInsertRows()
+                        self._end_structure()
         first = bisect_left(rows, top_left.row())
         last = bisect_left(rows, bottom_right.row() + 1) - 1
         if first <= last:  # the visible rows of the changed span (rows just moved in included)
