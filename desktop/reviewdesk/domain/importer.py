@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, AnyStr, TypeVar
+from typing import Any, AnyStr, NamedTuple, TypeVar
 
 from reviewdesk.domain.card_compare import expiry_fact
 from reviewdesk.domain.scan import Scan, merge_facts
@@ -364,10 +364,9 @@ def parse_file_parts(
     (default `SPLIT_ABOVE`) data rows in which every record is one line (no lone carriage return;
     with quotes, csv reads the whole file as one record per line: `_line_records`) in parts of
     `rows` (default `PART_ROWS`) lines, each parsed with the whole file's header and delimiter;
-    any other file as one part. Problems carry the
-    file's line numbers. Repeated ids are merged within a part only: the caller merges across
-    parts (the window: the store merges an id already queued). ImportFailed as `parse_file`
-    raises it, from the first part.
+    any other file as one part. Problems carry the file's line numbers. Repeated ids are merged
+    within a part only: the caller merges across parts (the window: the store merges an id
+    already queued). ImportFailed as `parse_file` raises it, from the first part.
 
     The file is kept as bytes and each part decoded on its own, and every scan of the whole file
     is made `_PIECE` bytes at a time: a parser thread holding the GIL for one call over 40 MB
@@ -383,25 +382,34 @@ def parse_file_parts(
     if plan is None:
         yield _parse_csv_text(_decode(data, p.name or source), source)
         return
-    header, delimiter, encoding, spans, quoted = plan
-    if quoted and not _line_records(data, encoding, delimiter, spans):
+    quoted = plan.quotes > 0
+    if quoted and not _line_records(data, plan):
         yield _parse_csv_text(_decode(data, p.name or source), source)  # a record over lines
         return
-    for first_line, start, end in spans:
-        text = header + "\n" + data[start:end].decode(encoding)
-        part = _parse_csv_text(text, source, delimiter, line_records=quoted)
+    for first_line, start, end in plan.spans:
+        text = plan.header + "\n" + data[start:end].decode(plan.encoding)
+        part = _parse_csv_text(text, source, plan.delimiter, line_records=quoted)
         shift = first_line - 2  # the part's first data row is its line 2
         yield replace(
             part, problems=[ImportProblem(q.line + shift if q.line else 0, q.message) for q in part.problems]
         )
 
 
-def _csv_parts(
-    data: bytes, rows: int, above: int
-) -> tuple[str, str, str, list[tuple[int, int, int]], bool] | None:
-    """(header, delimiter, encoding, [(first line number, start, end) of each part's bytes], whether
-    the file holds a quote character) when `data` has more than `above` lines of rows and can be
-    cut in parts of `rows` lines; None when it is to be parsed whole (as `_decode` reads it)."""
+class _Parts(NamedTuple):
+    """How a CSV file is cut (`_csv_parts`)."""
+
+    header: str
+    delimiter: str
+    encoding: str
+    begin: int  # where the text starts (after a UTF-8 BOM)
+    spans: list[tuple[int, int, int]]  # (first line number, start, end) of each part's bytes
+    lines: int  # the file's lines, as `_physical_lines` counts them
+    quotes: int  # quote characters in it
+
+
+def _csv_parts(data: bytes, rows: int, above: int) -> _Parts | None:
+    """How to cut `data` in parts of `rows` lines when it has more than `above` lines of rows;
+    None when it is to be parsed whole (as `_decode` reads it)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _holds(data, b"\x00"):
         return None  # UTF-16; binary
     if _count(data, b"\r") != _count(data, b"\r\n"):
@@ -430,31 +438,31 @@ def _csv_parts(
         spans.append((line, start, end))
         line += lines
         start = end
-    return header, delimiter, encoding, spans, _holds(data, b'"')
+    # (line: the number the line after the last would have)
+    return _Parts(header, delimiter, encoding, begin, spans, line - 1, _count(data, b'"', begin))
 
 
-def _line_records(data: bytes, encoding: str, delimiter: str, spans: list[tuple[int, int, int]]) -> bool:
+def _line_records(data: bytes, parts: _Parts) -> bool:
     """Whether the file parsed whole would take `_read_records`' fast path (every quote closed, csv
     reading one record per line): then its parts, parsed the same way, give its records. Counted a
     part at a time, `_SLICE` records at a time, none of them kept."""
-    begin = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    if _count(data, b'"', begin) % 2:
+    if parts.quotes % 2:
         return False
 
     def lines() -> Iterator[str]:
-        yield from _text_lines(data[begin : spans[0][1]].decode(encoding))  # up to the header's end
-        for _, start, end in spans:
-            yield from _text_lines(data[start:end].decode(encoding))
+        head = data[parts.begin : parts.spans[0][1]]  # up to the header's end
+        yield from _text_lines(head.decode(parts.encoding))
+        for _, start, end in parts.spans:
+            yield from _text_lines(data[start:end].decode(parts.encoding))
 
-    reader = csv.reader(lines(), delimiter=delimiter)
+    reader = csv.reader(lines(), delimiter=parts.delimiter)
     records = 0
     try:
         while chunk := sum(1 for _ in islice(reader, _SLICE)):
             records += chunk
     except csv.Error:
         return False
-    physical = _count(data, b"\n", begin) + (0 if data.endswith(b"\n") or len(data) == begin else 1)
-    return records == physical
+    return records == parts.lines
 
 
 def _holds(data: bytes, byte: bytes) -> bool:
