@@ -30,7 +30,7 @@ from reviewdesk.ui.history_strip import HistoryStrip
 from reviewdesk.ui.image_strip import ImageStrip
 from reviewdesk.ui.image_view import ImageView
 from reviewdesk.ui.notice_bar import NoticeBar
-from reviewdesk.ui.plain_text import tooltip
+from reviewdesk.ui.plain_text import escape, tooltip
 from reviewdesk.ui.scan_list import ScanListPane
 from reviewdesk.ui.status_bar import StatusWidgets
 
@@ -84,7 +84,7 @@ class FactsBar(QLabel):
         if scan is None:
             self.setText("<span style='color:gray'>No scan selected</span>")
             return
-        parts = [f"<b>{_esc(_cut(scan.scan_id, SCAN_ID_SHOWN_CHARS, middle=True))}</b>"]
+        parts = [f"<b>{escape(_cut(scan.scan_id, SCAN_ID_SHOWN_CHARS, middle=True))}</b>"]
         full = [scan.scan_id]
         for key, header in CARD_FACTS:
             value = scan.facts.get(key)
@@ -93,16 +93,12 @@ class FactsBar(QLabel):
                     value = f"{value} {scan.facts['currency']}"
                 full.append(f"{header}: {value}")
                 parts.append(
-                    f"<span style='color:gray'>{header}</span> <b>{_esc(_cut(value, FACT_SHOWN_CHARS))}</b>"
+                    f"<span style='color:gray'>{header}</span> <b>{escape(_cut(value, FACT_SHOWN_CHARS))}</b>"
                 )
         if len(parts) == 1 and not without:
             parts.append("<span style='color:gray'>no card facts known</span>")
         self.setText(" · ".join(parts))
         self.setToolTip(tooltip("\n".join(_cut(f, 400) for f in full)))
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class MainWindow(QWidget):
@@ -272,7 +268,7 @@ class MainWindow(QWidget):
     def show_item_facts(self, title: str) -> None:
         """Over an item of another source: what it is (its details are in the tree below)."""
         self.compare.hide()
-        self.facts.setText(f"<b>{_esc(_cut(title, FACT_SHOWN_CHARS + SCAN_ID_SHOWN_CHARS))}</b>")
+        self.facts.setText(f"<b>{escape(_cut(title, FACT_SHOWN_CHARS + SCAN_ID_SHOWN_CHARS))}</b>")
         self.facts.setToolTip(tooltip(title))
 
     def set_keymap(self, keymap: Keymap) -> None:
