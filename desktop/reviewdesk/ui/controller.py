@@ -227,15 +227,13 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
         scans = duplicates = added = merged = queued = 0  # (queued: this reviewer's share of scans)
         problems: list[Any] = []
         share = ""
-        first: ImportResult | None = None
         while True:
             try:
                 part = await loop.run_in_executor(None, next, parts, None)
             except ImportFailed as exc:
                 part = ImportResult.failed(str(path), str(exc))
             if part is None:
-                break
-            first = first or part
+                break  # (parse_file_parts gives one part at least, or raises)
             again = {s.scan_id for s in part.scans if s.scan_id in seen} if seen else set()
             seen.update(s.scan_id for s in part.scans)
             scans += len(part.scans) - len(again)
@@ -250,10 +248,8 @@ class ReviewController(DecisionsPart, SessionPart, DeliveryPart, ChangesPart, It
             await self._let_go(part)
             if part.problems and part.problems[0].line == 0:
                 break  # the file could not be read at all
-        if first is None:
-            return ""
         whole = ImportResult(
-            scans=[], problems=problems, source=first.source, duplicates=duplicates, count=scans
+            scans=[], problems=problems, source=str(path), duplicates=duplicates, count=scans
         )
         if scans:
             await self._finish_import(replace(whole, count=queued), added, merged, share)
